@@ -1,0 +1,65 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The folder tree follows the data flow (see docs/ARCHITECTURE.md):
+// CLI -> Cascade -> sources (OaSIS, Titles, ONet, LLM, TBS) -> Store / Net -> Core.
+// A source module never imports another source module.
+let package = Package(
+    name: "JobForge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "jobforge", targets: ["jobforge"]),
+        .library(name: "JobForgeCore", targets: ["JobForgeCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.20.0"),
+    ],
+    targets: [
+        // The domain, no I/O: codes, descriptors, scales, subjects, cells, candidates, precedence.
+        .target(name: "JobForgeCore"),
+        // HTTP plumbing shared by the network sources: transport, retry policy, rate limits.
+        .target(name: "JobForgeNet", dependencies: ["JobForgeCore"]),
+        // The Store protocol and its SQLite engine.
+        .target(name: "JobForgeStore", dependencies: [
+            "JobForgeCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Sources: each knows Core, Store and Net, never another source.
+        .target(name: "JobForgeOaSIS", dependencies: ["JobForgeCore", "JobForgeStore"]),
+        .target(name: "JobForgeTitles", dependencies: ["JobForgeCore", "JobForgeStore"]),
+        .target(name: "JobForgeONet", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet"]),
+        .target(name: "JobForgeLLM", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet"]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .target(name: "JobForgeTBS", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet", "CLibXML2"]),
+        // The cascade: the one place that knows the order of the tiers.
+        .target(name: "JobForgeCascade", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
+        ]),
+        .target(name: "JobForgeCLI", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS", "JobForgeTitles",
+            "JobForgeONet", "JobForgeLLM", "JobForgeTBS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
+        .executableTarget(name: "jobforge-bench", dependencies: ["JobForgeCLI", "JobForgeTestSupport"],
+                          path: "Benchmarks/jobforge-bench"),
+
+        // Loopback fakes (O*NET, OpenAI-compatible, canada.ca) and temp stores for the tests.
+        .target(name: "JobForgeTestSupport", dependencies: [
+            "JobForgeCore", "JobForgeStore",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+        ], path: "Tests/JobForgeTestSupport"),
+        .testTarget(name: "JobForgeCoreTests", dependencies: ["JobForgeCore", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeStoreTests", dependencies: ["JobForgeStore", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeOaSISTests", dependencies: ["JobForgeOaSIS", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeTitlesTests", dependencies: ["JobForgeTitles", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeCLITests", dependencies: ["JobForgeCLI", "JobForgeCascade", "JobForgeTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

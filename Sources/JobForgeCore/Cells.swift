@@ -1,0 +1,120 @@
+import Foundation
+
+/// What a cell describes: a NOC unit group (L5), an OaSIS profile (L6) or a job title (L7).
+public struct Subject: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case unitGroup = "unit_group"
+        case profile
+        case title
+    }
+
+    public var kind: Kind
+    /// `21211` for a unit group, `21211.00` for a profile, the title's id for a title.
+    public var code: String
+
+    public init(kind: Kind, code: String) {
+        self.kind = kind
+        self.code = code
+    }
+
+    public static func unitGroup(_ code: String) -> Subject { Subject(kind: .unitGroup, code: code) }
+    public static func profile(_ code: String) -> Subject { Subject(kind: .profile, code: code) }
+    public static func title(_ id: String) -> Subject { Subject(kind: .title, code: id) }
+
+    public var description: String { "\(kind.rawValue):\(code)" }
+
+    /// The hierarchy level of the subject itself.
+    public var level: SourceLevel {
+        switch kind {
+        case .unitGroup: .l5
+        case .profile: .l6
+        case .title: .l7
+        }
+    }
+}
+
+/// The measure a value is on. OaSIS rates most descriptors on one measure; work context
+/// descriptors can carry two (`Time Pressure`: frequency and importance), and O*NET adds
+/// importance beside level. Open-ended so that new sources can add measures.
+public struct Dimension: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    /// Proficiency / knowledge / complexity level: OaSIS's main rating, O*NET's `LV`.
+    public static let level = Dimension("level")
+    /// Importance: O*NET's `IM`; OaSIS personal attributes and some work context.
+    public static let importance = Dimension("importance")
+    /// Work context: how often.
+    public static let frequency = Dimension("frequency")
+    /// Work context: how long.
+    public static let duration = Dimension("duration")
+    /// Work context measured on its own scale (degree of automation, hours, ...).
+    public static let context = Dimension("context")
+    /// Holland interest: the rank (1, 2, 3) at which the interest appears in the profile's code.
+    public static let interestRank = Dimension("interest_rank")
+
+    public var description: String { rawValue }
+    public static func < (lhs: Dimension, rhs: Dimension) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// One cell of a profile: a subject, a descriptor and a dimension. It holds one winning value
+/// and any number of lower candidates.
+public struct CellKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var subject: Subject
+    /// The descriptor's code: an OaSIS guide code (`A01a02`) or an O*NET-only element id.
+    public var descriptor: String
+    public var dimension: Dimension
+
+    public init(subject: Subject, descriptor: String, dimension: Dimension) {
+        self.subject = subject
+        self.descriptor = descriptor
+        self.dimension = dimension
+    }
+
+    public var description: String { "\(subject) \(descriptor) \(dimension)" }
+}
+
+/// A value offered for a cell by one source, with everything needed to audit it.
+public struct Candidate: Sendable, Codable, Equatable {
+    public var key: CellKey
+    /// The value on the descriptor's own scale. OaSIS `0` ("not applicable") is a value.
+    public var value: Double
+    /// The value as the source wrote it when it is not just the number (`E` for a Holland code).
+    public var text: String?
+    public var source: Source
+    /// How the value was obtained: `oasis_rating`, `inherited`, `unit_group_mean`, `onet_mean`, ...
+    public var method: String
+    /// The hierarchy level the value was taken from.
+    public var sourceLevel: SourceLevel
+    /// What the value was read from: profile codes, O*NET-SOC codes, a request id.
+    public var sourceIDs: [String]
+    /// 0...1: how sure we are that this value describes this subject.
+    public var confidence: Double
+    public var rationale: String?
+    /// The release the value belongs to (`OaSIS 2023 v1.0`, `O*NET 29.3`, a model name).
+    public var release: String?
+    /// When the value was produced.
+    public var observedAt: Date
+    /// Source-specific facts kept for audit: native scale and value, count and spread, model.
+    public var metadata: [String: String]
+
+    public init(key: CellKey, value: Double, text: String? = nil, source: Source, method: String,
+                sourceLevel: SourceLevel, sourceIDs: [String], confidence: Double, rationale: String? = nil,
+                release: String?, observedAt: Date, metadata: [String: String] = [:]) {
+        self.key = key
+        self.value = value
+        self.text = text
+        self.source = source
+        self.method = method
+        self.sourceLevel = sourceLevel
+        self.sourceIDs = sourceIDs
+        self.confidence = confidence
+        self.rationale = rationale
+        self.release = release
+        self.observedAt = observedAt
+        self.metadata = metadata
+    }
+
+    public var precedence: Int { source.precedence }
+}

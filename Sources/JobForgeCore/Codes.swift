@@ -1,0 +1,48 @@
+import Foundation
+
+/// Normalization of the codes found in NOC, OaSIS and the crosswalk files.
+///
+/// Files disagree on how they write codes (`10010`, `10010.0`, `31100.1`, `10`):
+/// everything is normalized on the way in so that files join on codes, never on labels.
+public enum Codes {
+    /// A NOC 2021 unit group: five digits, zero-padded (`10` -> `00010`).
+    /// Returns nil for anything that is not one to five digits.
+    public static func unitGroup(_ raw: String) -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...5).contains(trimmed.count), trimmed.allSatisfy(\.isASCIIDigit) else { return nil }
+        return String(repeating: "0", count: 5 - trimmed.count) + trimmed
+    }
+
+    /// An OaSIS profile code `UUUUU.NN`: `10010` -> `10010.00`, `31100.1` -> `31100.10`,
+    /// `10.01` -> `00010.01`. Returns nil for anything else.
+    public static func profile(_ raw: String) -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 1 || parts.count == 2, let unit = unitGroup(String(parts[0])) else { return nil }
+        var suffix = parts.count == 2 ? String(parts[1]) : "00"
+        guard (1...2).contains(suffix.count), suffix.allSatisfy(\.isASCIIDigit) else { return nil }
+        // A spreadsheet turned `31100.10` into `31100.1`: the digit is tens, so pad on the right.
+        if suffix.count == 1 { suffix += "0" }
+        return unit + "." + suffix
+    }
+
+    /// The unit group a profile code belongs to (`21211.01` -> `21211`).
+    public static func unitGroup(ofProfile profile: String) -> String {
+        String(profile.prefix(5))
+    }
+
+    /// An O*NET-SOC code `NN-NNNN.NN`; a bare SOC `NN-NNNN` gets `.00`.
+    public static func onetSOC(_ raw: String) -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = Array(trimmed.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { bytes[$0] >= 48 && bytes[$0] <= 57 } }
+        if bytes.count == 7, digits(0..<2), bytes[2] == UInt8(ascii: "-"), digits(3..<7) { return trimmed + ".00" }
+        guard bytes.count == 10, digits(0..<2), bytes[2] == UInt8(ascii: "-"), digits(3..<7),
+              bytes[7] == UInt8(ascii: "."), digits(8..<10) else { return nil }
+        return trimmed
+    }
+}
+
+extension Character {
+    public var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import GRDB
+import JobForgeCore
+
+/// The default engine: one SQLite file, nothing to install.
+///
+/// Other modules extend it with their own tables in files of their own
+/// (`TBSStorage.swift`, `ONetStorage.swift`, ...), each registering its migrations
+/// in `SQLiteStore.migrator`.
+public final class SQLiteStore: Sendable {
+    /// The GRDB queue. Serialized access; every write is a transaction.
+    public let dbQueue: DatabaseQueue
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        dbQueue = try DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(dbQueue)
+    }
+}

@@ -1,0 +1,3 @@
+import JobForgeCLI
+
+await JobForgeCommand.main()
