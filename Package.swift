@@ -44,7 +44,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
-        .executableTarget(name: "jobforge-bench", dependencies: ["JobForgeCLI", "JobForgeTestSupport"],
+        .executableTarget(name: "jobforge-bench", dependencies: [
+            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
+        ],
                           path: "Benchmarks/jobforge-bench"),
 
         // Loopback fakes (O*NET, OpenAI-compatible, canada.ca) and temp stores for the tests.
