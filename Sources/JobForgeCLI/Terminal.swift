@@ -5,7 +5,7 @@ import Glibc
 
 /// Terminal output: progress only when stderr is a terminal, so pipes and CI logs stay clean.
 public enum Terminal {
-    public static let stderrIsTerminal: Bool = isatty(fileno(stderr)) != 0
+    public static let stderrIsTerminal: Bool = isatty(STDERR_FILENO) != 0
 
     public static func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
