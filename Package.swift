@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "JobForgeStore", dependencies: [
             "JobForgeCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Sources: each knows Core, Store and Net, never another source.
         .target(name: "JobForgeOaSIS", dependencies: ["JobForgeCore", "JobForgeStore"]),
@@ -36,17 +37,16 @@ let package = Package(
         .target(name: "JobForgeTBS", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet", "CLibXML2"]),
         // The cascade: the one place that knows the order of the tiers.
         .target(name: "JobForgeCascade", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
+            "JobForgeCore", "JobForgeStore", "JobForgeOaSIS",
         ]),
         .target(name: "JobForgeCLI", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS", "JobForgeTitles",
-            "JobForgeONet", "JobForgeLLM", "JobForgeTBS",
+            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["TBSCommands.swift", "ONetCommands.swift", "LLMCommands.swift", "TitlesCommands.swift"]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
-            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
-            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
+            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeNet", "JobForgeCore",
+            "JobForgeTestSupport",
         ],
                           path: "Benchmarks/jobforge-bench"),
 

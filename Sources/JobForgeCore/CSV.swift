@@ -144,7 +144,21 @@ public enum CSVWriter {
 extension String {
     /// Trims spaces, tabs and non-breaking spaces, as found around OaSIS header names.
     public var trimmingSpacesAndNBSP: String {
-        trimmingCharacters(in: CharacterSet(charactersIn: " \t\u{00A0}\u{202F}\r\n"))
+        // Hand-rolled: Foundation's trimmingCharacters bridges through NSString on Linux and
+        // dominated the OaSIS load. Most fields need no trimming and are returned as they are.
+        let scalars = unicodeScalars
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x202F: true
+            default: false
+            }
+        }
+        guard let first = scalars.first, let last = scalars.last, isSpace(first) || isSpace(last) else { return self }
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, isSpace(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, isSpace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
     }
 
     /// Lowercased, punctuation removed, runs of spaces collapsed: for matching names and titles.

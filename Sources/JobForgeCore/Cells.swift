@@ -36,26 +36,26 @@ public struct Subject: Hashable, Sendable, Codable, CustomStringConvertible {
 /// The measure a value is on. OaSIS rates most descriptors on one measure; work context
 /// descriptors can carry two (`Time Pressure`: frequency and importance), and O*NET adds
 /// importance beside level. Open-ended so that new sources can add measures.
-public struct Dimension: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct CellDimension: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
 
     /// Proficiency / knowledge / complexity level: OaSIS's main rating, O*NET's `LV`.
-    public static let level = Dimension("level")
+    public static let level = CellDimension("level")
     /// Importance: O*NET's `IM`; OaSIS personal attributes and some work context.
-    public static let importance = Dimension("importance")
+    public static let importance = CellDimension("importance")
     /// Work context: how often.
-    public static let frequency = Dimension("frequency")
+    public static let frequency = CellDimension("frequency")
     /// Work context: how long.
-    public static let duration = Dimension("duration")
+    public static let duration = CellDimension("duration")
     /// Work context measured on its own scale (degree of automation, hours, ...).
-    public static let context = Dimension("context")
+    public static let context = CellDimension("context")
     /// Holland interest: the rank (1, 2, 3) at which the interest appears in the profile's code.
-    public static let interestRank = Dimension("interest_rank")
+    public static let interestRank = CellDimension("interest_rank")
 
     public var description: String { rawValue }
-    public static func < (lhs: Dimension, rhs: Dimension) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func < (lhs: CellDimension, rhs: CellDimension) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// One cell of a profile: a subject, a descriptor and a dimension. It holds one winning value
@@ -64,9 +64,9 @@ public struct CellKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public var subject: Subject
     /// The descriptor's code: an OaSIS guide code (`A01a02`) or an O*NET-only element id.
     public var descriptor: String
-    public var dimension: Dimension
+    public var dimension: CellDimension
 
-    public init(subject: Subject, descriptor: String, dimension: Dimension) {
+    public init(subject: Subject, descriptor: String, dimension: CellDimension) {
         self.subject = subject
         self.descriptor = descriptor
         self.dimension = dimension

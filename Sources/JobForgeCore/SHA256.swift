@@ -27,7 +27,7 @@ public struct SHA256: Sendable {
             buffer.append(byte)
             length &+= 1
             if buffer.count == 64 {
-                compress(buffer)
+                buffer.withUnsafeBufferPointer { compress($0) }
                 buffer.removeAll(keepingCapacity: true)
             }
         }
@@ -42,7 +42,7 @@ public struct SHA256: Sendable {
                 update(CollectionOfOne(bytes[offset])); offset += 1
             }
             while offset + 64 <= bytes.count {
-                compress(Array(bytes[offset..<offset + 64]))
+                compress(UnsafeBufferPointer(rebasing: bytes[offset..<offset + 64]))
                 length &+= 64
                 offset += 64
             }
@@ -65,8 +65,8 @@ public struct SHA256: Sendable {
         return digest
     }
 
-    private mutating func compress(_ block: [UInt8]) {
-        var w = [UInt32](repeating: 0, count: 64)
+    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
         for i in 0..<16 {
             w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8 | UInt32(block[i * 4 + 3])
         }
@@ -87,6 +87,7 @@ public struct SHA256: Sendable {
         }
         state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
         state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+        }
     }
 
     /// The lowercase hex digest of `data`.

@@ -93,7 +93,18 @@ extension SQLiteStore {
                     maximum REAL NOT NULL,
                     label TEXT NOT NULL,
                     not_applicable REAL,
+                    position INTEGER NOT NULL DEFAULT 1,
                     PRIMARY KEY (descriptor_code, dimension)
+                );
+                -- How each column of a rating file was tied to a descriptor: the provenance of a rating
+                -- is its profile (source_ids), this column and the release's file hash.
+                CREATE TABLE rating_column (
+                    file TEXT NOT NULL,
+                    header TEXT NOT NULL,
+                    descriptor_code TEXT NOT NULL,
+                    dimension TEXT NOT NULL,
+                    match TEXT NOT NULL,
+                    PRIMARY KEY (file, header)
                 );
                 -- Every value ever offered for a cell, with its provenance. Never deleted.
                 CREATE TABLE candidate (
@@ -119,7 +130,6 @@ extension SQLiteStore {
                 );
                 CREATE INDEX candidate_cell ON candidate(subject_kind, subject_code, descriptor_code, dimension);
                 CREATE INDEX candidate_winner ON candidate(subject_kind, subject_code) WHERE is_winner = 1;
-                CREATE INDEX candidate_source ON candidate(source, subject_kind);
                 -- The append-only log of every change of a cell's winner.
                 CREATE TABLE override_event (
                     id INTEGER PRIMARY KEY,

@@ -17,6 +17,11 @@ public final class SQLiteStore: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // A build writes a few hundred thousand rows in one transaction: keep its pages in
+            // memory instead of spilling them to the file mid-transaction.
+            try db.execute(sql: "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY")
+        }
         dbQueue = try DatabaseQueue(path: path, configuration: configuration)
         try Self.migrator.migrate(dbQueue)
     }

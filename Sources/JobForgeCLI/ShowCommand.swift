@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import JobForgeCore
+import JobForgeStore
+
+/// Filters shared by `show` and `export`.
+public struct FilterOptions: ParsableArguments {
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Only these categories (skills, abilities, personal-attributes, knowledge, work-activities, work-context, interests).", valueName: "category"))
+    public var category: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Only values from these sources (authoritative, onet, llm).", valueName: "source"))
+    public var source: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only values with at least this confidence (0-1).", valueName: "x"))
+    public var minConfidence: Double?
+
+    public init() {}
+
+    public func filter() throws -> CellFilter {
+        var categories: Set<String>?
+        if !category.isEmpty {
+            categories = Set(try category.flatMap { $0.split(separator: ",") }.map { text in
+                guard let category = Category(userInput: String(text)) else {
+                    throw ValidationError("unknown category \"\(text)\"; use one of: \(Category.allCases.map(\.slug).joined(separator: ", "))")
+                }
+                return category.rawValue
+            })
+        }
+        var sources: Set<Source>?
+        if !source.isEmpty {
+            sources = Set(try source.flatMap { $0.split(separator: ",") }.map { text in
+                guard let source = Source(userInput: String(text)) else {
+                    throw ValidationError("unknown source \"\(text)\"; use authoritative, onet or llm")
+                }
+                return source
+            })
+        }
+        if let minConfidence, !(0...1).contains(minConfidence) {
+            throw ValidationError("--min-confidence must be between 0 and 1, not \(minConfidence)")
+        }
+        return CellFilter(categories: categories, sources: sources, minimumConfidence: minConfidence)
+    }
+}
+
+/// `jobforge show CODE`: a profile with every descriptor's value, grouped by category.
+public struct ShowCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print a profile: a unit group (21211), an OaSIS profile (21211.00) or a job title (id or exact title)."
+    )
+
+    @Argument(help: "A unit group, an OaSIS profile code, or a job title's id or exact title.")
+    public var subject: String
+
+    @OptionGroup public var filters: FilterOptions
+    @OptionGroup public var store: StoreOptions
+    @OptionGroup public var output: OutputOptions
+
+    public init() {}
+
+    struct ShowOutput: Encodable {
+        var subject: Subject
+        var label: String
+        var leadStatement: String?
+        var related: [String]
+        var details: [String: String]
+        var categories: [CategoryCells]
+    }
+
+    struct CategoryCells: Encodable {
+        var category: String
+        var cells: [CellValue]
+    }
+
+    public func run() async throws {
+        let db = try store.openExistingStore()
+        guard let subject = try db.resolveSubject(self.subject), let header = try db.subjectHeader(subject) else {
+            throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")
+        }
+        let cells = try db.winners(of: subject, filter: try filters.filter())
+        let grouped = Category.allCases.map { category in
+            CategoryCells(category: category.rawValue, cells: cells.filter { $0.category == category.rawValue })
+        }.filter { !$0.cells.isEmpty }
+        let others = Dictionary(grouping: cells.filter { Category(rawValue: $0.category) == nil }, by: \.category)
+            .sorted { $0.key < $1.key }.map { CategoryCells(category: $0.key, cells: $0.value) }
+        let out = ShowOutput(subject: subject, label: header.label, leadStatement: header.leadStatement,
+                             related: header.related, details: header.details, categories: grouped + others)
+        if output.json {
+            try Terminal.printJSON(out)
+            return
+        }
+        print(Formatting.heading(for: header))
+        if let lead = header.leadStatement, !lead.isEmpty { print(Formatting.wrap(lead, indent: "  ")) }
+        if out.categories.isEmpty { print("\n(no values match the filters)") }
+        for group in out.categories {
+            print("\n\(group.category.uppercased()) (\(group.cells.count))")
+            for cell in group.cells {
+                let value = Formatting.value(cell)
+                let name = cell.descriptorName + (Formatting.isPrimary(cell) ? "" : " [\(cell.dimension)]")
+                print("  \(cell.descriptorCode.padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                      + "\(Formatting.fit(name, 44)) \(value.padding(toLength: 6, withPad: " ", startingAt: 0)) "
+                      + "\(Formatting.fit(cell.scale ?? "", 34)) \(cell.source.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) "
+                      + String(format: "%.2f", cell.confidence))
+            }
+        }
+    }
+}
+
+enum Formatting {
+    static func heading(for header: SubjectHeader) -> String {
+        switch header.subject.kind {
+        case .unitGroup:
+            return "\(header.subject.code)  \(header.label)  (NOC 2021 unit group; profiles: \(header.related.joined(separator: ", ")))"
+        case .profile:
+            return "\(header.subject.code)  \(header.label)  (OaSIS profile of unit group \(header.related.first ?? "?"))"
+        case .title:
+            var text = "\(header.label)  (job title \(header.subject.code)"
+            if let profile = header.related.first { text += "; profile \(profile)" }
+            if let method = header.details["resolution_method"] ?? header.details["method"] { text += ", \(method)" }
+            if let confidence = header.details["resolution_confidence"] ?? header.details["confidence"] { text += " \(confidence)" }
+            return text + ")"
+        }
+    }
+
+    static func value(_ cell: CellValue) -> String {
+        if let text = cell.text, !text.isEmpty { return "\(number(cell.value)) \(text)" }
+        return number(cell.value)
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+
+    /// The descriptor's main dimension is not printed; a second one is.
+    static func isPrimary(_ cell: CellValue) -> Bool { cell.isMainDimension }
+
+    static func fit(_ text: String, _ width: Int) -> String {
+        text.count > width ? String(text.prefix(width - 1)) + "…" : text.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
+
+    static func wrap(_ text: String, indent: String, width: Int = 100) -> String {
+        var lines: [String] = []
+        var line = indent
+        for word in text.split(separator: " ") {
+            if line.count + word.count + 1 > width, line != indent {
+                lines.append(line)
+                line = indent
+            }
+            line += (line == indent ? "" : " ") + word
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
+    }
+}

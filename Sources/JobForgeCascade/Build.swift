@@ -1,0 +1,121 @@
+import Foundation
+import JobForgeCore
+import JobForgeOaSIS
+import JobForgeStore
+
+/// `jobforge build`: the cascade's steps in their fixed order. Each step is one transaction
+/// keyed by the fingerprint of what it reads, so a second run with the same inputs does
+/// nothing, and a run killed in the middle of a step leaves the store as it was before that
+/// step (the next run does it again).
+public struct BuildPipeline: Sendable {
+    public struct Options: Sendable {
+        public var dataFolder: URL
+        public init(dataFolder: URL) { self.dataFolder = dataFolder }
+    }
+
+    /// What one step did.
+    public struct StepReport: Sendable, Codable {
+        public var name: String
+        /// `done`, `unchanged` (inputs as at the last run) or `skipped` (with the reason in `detail`).
+        public var status: String
+        public var detail: String
+        public var seconds: Double
+    }
+
+    public struct Report: Sendable, Codable {
+        public var runID: String
+        public var steps: [StepReport]
+        public var tables: [String: Int]
+        public var cells: [CellCount]
+        public var seconds: Double
+
+        /// True when no step had anything to do.
+        public var changedNothing: Bool { steps.allSatisfy { $0.status != "done" } }
+    }
+
+    public let options: Options
+    public init(options: Options) { self.options = options }
+
+    /// Runs every step. `progress` is told the name of each step as it starts.
+    public func run(store: SQLiteStore, progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
+        let started = Date()
+        let runID = try store.beginRun(command: "build")
+        var steps: [StepReport] = []
+        do {
+            progress("authoritative: NOC 2021 and OaSIS 2023")
+            steps.append(try authoritativeStep(store: store, runID: runID))
+            try store.finishRun(runID, status: "ok")
+        } catch {
+            try? store.finishRun(runID, status: "failed: \(error)")
+            throw error
+        }
+        return Report(runID: runID, steps: steps, tables: try store.tableCounts(), cells: try store.cellCounts(),
+                      seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Step 1: NOC and OaSIS into the reference tables and the authoritative tier (profiles, then
+    /// unit groups by `UnitGroupRule`).
+    func authoritativeStep(store: SQLiteStore, runID: String) throws -> StepReport {
+        let started = Date()
+        Timing.last = started
+        let files = OaSISFiles(dataFolder: options.dataFolder)
+        let fingerprint = try Fingerprint.files(files.allFiles)
+        if let done = try store.completedStep("authoritative"), done.fingerprint == fingerprint {
+            return StepReport(name: "authoritative", status: "unchanged",
+                              detail: "same NOC and OaSIS files as run \(done.runID)", seconds: Date().timeIntervalSince(started))
+        }
+        let observedAt = Date()
+        Timing.mark("fingerprint")
+        let dataset = try OaSISDataset.load(files, observedAt: observedAt)
+        Timing.mark("read and check OaSIS")
+        let unitGroupCells = UnitGroupRule.candidates(from: dataset.profileRatings, scales: dataset.scales, observedAt: observedAt)
+        Timing.mark("derive unit groups")
+        var detail = ""
+        try store.commitStep("authoritative", fingerprint: fingerprint, runID: runID) { writer in
+            try writer.upsertNOCClasses(dataset.nocClasses)
+            try writer.upsertDescriptors(dataset.descriptors, scales: dataset.scales)
+            try writer.upsertProfiles(dataset.profiles)
+            try writer.replaceProfileTexts(dataset.texts)
+            for release in dataset.releases { try writer.recordRelease(release, runID: runID) }
+            try writer.recordRatingColumns(dataset.columnMatches.map {
+                ($0.file, $0.header, $0.descriptorCode, $0.dimension.rawValue, $0.match)
+            })
+            Timing.mark("reference tables")
+            let profiles = try writer.submit(dataset.profileRatings, runID: runID)
+            let unitGroups = try writer.submit(unitGroupCells, runID: runID)
+            Timing.mark("candidates")
+            detail = "\(dataset.nocClasses.filter { $0.level == 5 }.count) unit groups, \(dataset.profiles.count) profiles, "
+                + "\(dataset.texts.filter { $0.kind == .exampleTitle }.count) example titles; "
+                + "profile cells \(profiles.inserted) new, \(profiles.overridden) overridden, \(profiles.unchanged) unchanged; "
+                + "unit group cells \(unitGroups.inserted) new, \(unitGroups.overridden) overridden"
+            return detail
+        }
+        Timing.mark("commit")
+        return StepReport(name: "authoritative", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// Phase timings on stderr when `JOBFORGE_TIMING=1`, to measure before optimizing.
+enum Timing {
+    static let enabled = ProcessInfo.processInfo.environment["JOBFORGE_TIMING"] == "1"
+    nonisolated(unsafe) static var last = Date()
+
+    static func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = Date()
+        FileHandle.standardError.write(Data(String(format: "  %-28@ %7.3f s\n", phase as NSString, now.timeIntervalSince(last)).utf8))
+        last = now
+    }
+}
+
+/// Fingerprints of inputs, so that a step knows whether what it read has changed.
+public enum Fingerprint {
+    public static func files(_ urls: [URL]) throws -> String {
+        var parts: [String] = []
+        for url in urls {
+            let data = try Data(contentsOf: url, options: .mappedIfSafe)
+            parts.append(url.lastPathComponent + "=" + SHA256.hex(data))
+        }
+        return SHA256.hex(parts.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import JobForgeCore
+
+/// Turns the OaSIS rating files into authoritative candidates. Each column is tied to a guide
+/// descriptor by its trimmed name; a column the guide does not name goes through the reviewed
+/// mapping table (`data/mappings/oasis_headers.csv`); a column neither knows stops the load.
+struct RatingReader {
+    struct Target {
+        var descriptorCode: String
+        var dimension: CellDimension
+        var match: String
+    }
+
+    struct Result {
+        var candidates: [Candidate]
+        var matches: [OaSISDataset.ColumnMatch]
+    }
+
+    let descriptorsByCategoryAndName: [String: [String: Descriptor]]
+    let scales: [String: DescriptorScale]
+    let mapping: [String: [String: Target]]
+    let mappingFile: String
+
+    /// Holland letters and the interest descriptors they name.
+    static let hollandCodes: [Character: String] = [
+        "R": "C01a01", "I": "C01a02", "A": "C01a03", "S": "C01a04", "E": "C01a05", "C": "C01a06",
+    ]
+
+    init(descriptors: [Descriptor], scales: [DescriptorScale], mapping: LoadedCSV) throws {
+        var byCategory: [String: [String: Descriptor]] = [:]
+        for descriptor in descriptors where descriptor.structureType == "Descriptor" {
+            byCategory[descriptor.category, default: [:]][descriptor.name] = descriptor
+        }
+        descriptorsByCategoryAndName = byCategory
+        var scaleIndex: [String: DescriptorScale] = [:]
+        for scale in scales { scaleIndex["\(scale.descriptorCode)/\(scale.dimension.rawValue)"] = scale }
+        self.scales = scaleIndex
+        mappingFile = mapping.name
+
+        let category = try mapping.column("category"), header = try mapping.column("header")
+        let code = try mapping.column("descriptor_code"), dimension = try mapping.column("dimension")
+        let match = try mapping.column("match")
+        let knownCodes = Set(descriptors.map(\.code))
+        var table: [String: [String: Target]] = [:]
+        for record in mapping.records {
+            let descriptorCode = record.fields[code]
+            guard knownCodes.contains(descriptorCode) else {
+                throw mapping.error(record, column: code, "\(descriptorCode) is not a code of the guide")
+            }
+            table[record.fields[category], default: [:]][record.fields[header].trimmingSpacesAndNBSP] =
+                Target(descriptorCode: descriptorCode, dimension: CellDimension(record.fields[dimension]), match: record.fields[match])
+        }
+        self.mapping = table
+    }
+
+    func scale(_ code: String, _ dimension: CellDimension) -> DescriptorScale? { scales["\(code)/\(dimension.rawValue)"] }
+
+    /// The descriptor and dimension a column header stands for.
+    func target(header: String, category: Category, csv: LoadedCSV) throws -> Target {
+        let name = header.trimmingSpacesAndNBSP
+        if let mapped = mapping[category.rawValue]?[name] { return mapped }
+        if let descriptor = descriptorsByCategoryAndName[category.rawValue]?[name] {
+            // A guide-named column carries the descriptor's first measure.
+            guard let first = scales.values.filter({ $0.descriptorCode == descriptor.code }).min(by: { $0.position < $1.position })?.dimension else {
+                throw InputError(file: csv.name, line: 1, column: name,
+                                 message: "the guide states no scale for \(descriptor.code) \(descriptor.name); add one to data/mappings/oasis_scale_overrides.csv")
+            }
+            return Target(descriptorCode: descriptor.code, dimension: first, match: "guide name")
+        }
+        throw InputError(file: csv.name, line: 1, column: name,
+                         message: "unknown header: no \(category.rawValue) descriptor of the guide is named \"\(name)\"; add a reviewed row to data/mappings/\(mappingFile)")
+    }
+
+    func read(_ csv: LoadedCSV, category: Category, knownProfiles: Set<String>, observedAt: Date) throws -> Result {
+        guard csv.header.count >= 3 else {
+            throw InputError(file: csv.name, line: 1, message: "expected a code, a label and rating columns; found \(csv.header.count) columns")
+        }
+        let codeColumn = 0
+        guard csv.header[0].trimmingSpacesAndNBSP.lowercased().hasPrefix("oasis code") else {
+            throw InputError(file: csv.name, line: 1, column: csv.header[0], message: "the first column must be the OaSIS code")
+        }
+        var targets: [(column: Int, target: Target, header: String)] = []
+        var seen = Set<String>()
+        for column in 2..<csv.header.count {
+            let header = csv.header[column].trimmingSpacesAndNBSP
+            let target = try target(header: header, category: category, csv: csv)
+            if category != .interests {
+                guard seen.insert("\(target.descriptorCode)/\(target.dimension.rawValue)").inserted else {
+                    throw InputError(file: csv.name, line: 1, column: header,
+                                     message: "a second column for \(target.descriptorCode) \(target.dimension.rawValue)")
+                }
+                guard scale(target.descriptorCode, target.dimension) != nil else {
+                    throw InputError(file: csv.name, line: 1, column: header,
+                                     message: "no \(target.dimension.rawValue) scale is known for \(target.descriptorCode); add one to data/mappings/oasis_scale_overrides.csv")
+                }
+            }
+            targets.append((column, target, header))
+        }
+        let matches = targets.map {
+            OaSISDataset.ColumnMatch(file: csv.name, header: $0.header, descriptorCode: $0.target.descriptorCode,
+                                     dimension: $0.target.dimension, match: $0.target.match)
+        }
+
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(csv.records.count * targets.count)
+        var seenProfiles = Set<String>()
+        for record in csv.records {
+            let profile = try csv.profileCode(record, column: codeColumn)
+            guard knownProfiles.contains(profile) else {
+                throw csv.error(record, column: codeColumn, "profile \(profile) is not in the labels file")
+            }
+            guard seenProfiles.insert(profile).inserted else {
+                throw csv.error(record, column: codeColumn, "profile \(profile) appears twice")
+            }
+            let subject = Subject.profile(profile)
+            for (column, target, header) in targets {
+                let raw = record.fields[column].trimmingSpacesAndNBSP
+                if category == .interests {
+                    // A profile may have fewer than three interests: an empty rank is no value.
+                    guard !raw.isEmpty else { continue }
+                    guard raw.count == 1, let letter = raw.uppercased().first, let code = Self.hollandCodes[letter],
+                          let rank = Double(header.filter(\.isNumber)) else {
+                        throw csv.error(record, column: column, "\"\(raw)\" is not a Holland code letter (R, I, A, S, E, C)")
+                    }
+                    candidates.append(Candidate(
+                        key: CellKey(subject: subject, descriptor: code, dimension: .interestRank), value: rank, text: raw,
+                        source: .authoritative, method: "oasis_rating", sourceLevel: .l6, sourceIDs: [profile],
+                        confidence: 1, release: OaSISFiles.release, observedAt: observedAt))
+                    continue
+                }
+                guard let value = Int(raw) else {
+                    throw csv.error(record, column: column, "\"\(raw)\" is not a rating: a whole number was expected")
+                }
+                let scale = scale(target.descriptorCode, target.dimension)!
+                guard scale.accepts(Double(value)) else {
+                    throw csv.error(record, column: column, "\(value) is off the scale \(scale.summary)")
+                }
+                candidates.append(Candidate(
+                    key: CellKey(subject: subject, descriptor: target.descriptorCode, dimension: target.dimension),
+                    value: Double(value), source: .authoritative, method: "oasis_rating", sourceLevel: .l6,
+                    sourceIDs: [profile], confidence: 1, release: OaSISFiles.release, observedAt: observedAt))
+            }
+        }
+        return Result(candidates: candidates, matches: matches)
+    }
+}

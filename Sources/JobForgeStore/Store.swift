@@ -1,0 +1,171 @@
+import Foundation
+import JobForgeCore
+
+/// What the cascade and the commands need from a store. SQLite is the engine today; a
+/// PostgreSQL engine implements the same protocol.
+public protocol CellStore: Sendable {
+    /// Starts a run (a command invocation) and returns its id.
+    func beginRun(command: String) throws -> String
+    func finishRun(_ id: String, status: String) throws
+
+    /// The record of a completed step, if one with this name completed.
+    func completedStep(_ name: String) throws -> StepRecord?
+
+    /// Runs `body` and records the step as completed, all in one transaction: a process killed
+    /// during the step leaves the store as it was before it.
+    func commitStep(_ name: String, fingerprint: String, runID: String,
+                    _ body: (StepWriter) throws -> String) throws
+
+    /// Offers candidates to their cells (one transaction): each becomes the winner if the
+    /// precedence rule says so, and every change of winner is appended to the override log.
+    func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
+
+    // Reads.
+    func subjectHeader(_ subject: Subject) throws -> SubjectHeader?
+    func resolveSubject(_ text: String) throws -> Subject?
+    func winners(of subject: Subject, filter: CellFilter) throws -> [CellValue]
+    func candidates(for key: CellKey) throws -> [StoredCandidate]
+    func overrides(for key: CellKey) throws -> [OverrideEvent]
+    func descriptors(category: Category?) throws -> [DescriptorInfo]
+    func descriptor(matching text: String) throws -> DescriptorInfo?
+    func cellCounts() throws -> [CellCount]
+}
+
+/// A completed step of a build.
+public struct StepRecord: Sendable, Codable {
+    public var name: String
+    public var fingerprint: String
+    public var completedAt: Date
+    public var runID: String
+    public var summary: String?
+}
+
+/// What a `submit` did.
+public struct SubmitSummary: Sendable, Codable, Equatable {
+    /// New candidates stored.
+    public var inserted = 0
+    /// Candidates identical to one already stored (same source, method, release, value): skipped.
+    public var unchanged = 0
+    /// Cells that had no value and got one.
+    public var filled = 0
+    /// Cells whose winner changed (each one an override event).
+    public var overridden = 0
+    /// Candidates kept below a better winner.
+    public var keptBelow = 0
+
+    public init() {}
+
+    public static func + (lhs: SubmitSummary, rhs: SubmitSummary) -> SubmitSummary {
+        var sum = lhs
+        sum.inserted += rhs.inserted
+        sum.unchanged += rhs.unchanged
+        sum.filled += rhs.filled
+        sum.overridden += rhs.overridden
+        sum.keptBelow += rhs.keptBelow
+        return sum
+    }
+}
+
+/// Filters shared by `show`, `export` and the API.
+public struct CellFilter: Sendable {
+    public var categories: Set<String>?
+    public var sources: Set<Source>?
+    public var minimumConfidence: Double?
+
+    public init(categories: Set<String>? = nil, sources: Set<Source>? = nil, minimumConfidence: Double? = nil) {
+        self.categories = categories
+        self.sources = sources
+        self.minimumConfidence = minimumConfidence
+    }
+}
+
+/// The heading of a profile: code, label, lead statement, and for a title its resolution.
+public struct SubjectHeader: Sendable, Codable {
+    public var subject: Subject
+    public var label: String
+    public var leadStatement: String?
+    /// For a profile: its unit group; for a unit group: its profiles; for a title: its profile.
+    public var related: [String]
+    public var details: [String: String]
+}
+
+/// A cell's winning value, with what a reader needs beside it.
+public struct CellValue: Sendable, Codable {
+    public var subject: Subject
+    public var descriptorCode: String
+    public var descriptorName: String
+    public var category: String
+    public var dimension: String
+    public var value: Double
+    public var text: String?
+    public var scale: String?
+    public var source: Source
+    public var precedence: Int
+    public var method: String
+    public var sourceLevel: String
+    public var sourceIDs: [String]
+    public var confidence: Double
+    public var rationale: String?
+    public var release: String?
+    public var observedAt: Date
+    public var runID: String
+    public var metadata: [String: String]
+    public var candidateID: Int64
+    public var isWinner: Bool
+    /// The position of the cell's dimension among the descriptor's scales (1 = main); nil when
+    /// the descriptor has no stated scale for it (O*NET importance of a skill, for one).
+    public var scalePosition: Int?
+
+    /// Whether this is the descriptor's main measure, which readers print without a qualifier.
+    public var isMainDimension: Bool { scalePosition == 1 }
+}
+
+/// A stored candidate, winning or not.
+public struct StoredCandidate: Sendable, Codable {
+    public var id: Int64
+    public var candidate: Candidate
+    public var runID: String
+    public var isWinner: Bool
+}
+
+/// One change of a cell's winner, as logged.
+public struct OverrideEvent: Sendable, Codable {
+    public var id: Int64
+    public var key: CellKey
+    public var oldCandidateID: Int64?
+    public var newCandidateID: Int64
+    public var oldValue: Double?
+    public var newValue: Double
+    public var oldSource: Source?
+    public var newSource: Source
+    public var reason: String
+    public var at: Date
+    public var runID: String
+}
+
+/// A descriptor with its scales, as `descriptors` lists it.
+public struct DescriptorInfo: Sendable, Codable {
+    public var descriptor: Descriptor
+    public var scales: [DescriptorScale]
+}
+
+/// Cells per subject kind, source and category, for the build summary.
+public struct CellCount: Sendable, Codable {
+    public var subjectKind: String
+    public var source: String
+    public var category: String
+    public var cells: Int
+}
+
+/// The write side of a step: typed inserts, so that source modules need not know SQL.
+public protocol StepWriter {
+    func upsertNOCClasses(_ classes: [NOCClass]) throws
+    func upsertProfiles(_ profiles: [Profile]) throws
+    /// Replaces the texts of the given kinds for the given profiles.
+    func replaceProfileTexts(_ texts: [ProfileText]) throws
+    func upsertDescriptors(_ descriptors: [Descriptor], scales: [DescriptorScale]) throws
+    func recordRelease(_ release: ReleaseRecord, runID: String) throws
+    /// How each rating column was tied to a descriptor: (file, header, descriptor, dimension, match).
+    func recordRatingColumns(_ columns: [(file: String, header: String, descriptor: String, dimension: String, match: String)]) throws
+    func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
+}

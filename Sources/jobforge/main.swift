@@ -1,3 +1,0 @@
-import JobForgeCLI
-
-await JobForgeCommand.main()
