@@ -48,7 +48,8 @@ let package = Package(
             "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeNet", "JobForgeCore",
             "JobForgeTestSupport",
         ],
-                          path: "Benchmarks/jobforge-bench"),
+                          path: "Benchmarks/jobforge-bench",
+                          exclude: ["TBSBenchmark.swift", "ONetBenchmark.swift", "LLMBenchmark.swift", "TitlesBenchmark.swift"]),
 
         // Loopback fakes (O*NET, OpenAI-compatible, canada.ca) and temp stores for the tests.
         .target(name: "JobForgeTestSupport", dependencies: [
@@ -56,8 +57,12 @@ let package = Package(
             .product(name: "FlyingFox", package: "FlyingFox"),
         ], path: "Tests/JobForgeTestSupport"),
         .testTarget(name: "JobForgeCoreTests", dependencies: ["JobForgeCore", "JobForgeTestSupport"]),
-        .testTarget(name: "JobForgeStoreTests", dependencies: ["JobForgeStore", "JobForgeTestSupport"]),
-        .testTarget(name: "JobForgeOaSISTests", dependencies: ["JobForgeOaSIS", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeStoreTests", dependencies: [
+            "JobForgeStore", "JobForgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "JobForgeOaSISTests", dependencies: [
+            "JobForgeOaSIS", "JobForgeCascade", "JobForgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "JobForgeTitlesTests", dependencies: ["JobForgeTitles", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),

@@ -1,0 +1,109 @@
+import Foundation
+import JobForgeCascade
+import JobForgeCore
+import JobForgeOaSIS
+import JobForgeStore
+import JobForgeTestSupport
+import Testing
+
+/// Each kind of malformed input stops the load with its file, line and column, and nothing of
+/// that load is written.
+@Suite("Malformed OaSIS input")
+struct MalformedInputTests {
+    /// A copy of the shipped data with one file changed by `edit`.
+    func withBrokenCopy(file: String, _ edit: (inout [String]) -> Void, check: (InputError, SQLiteStore) throws -> Void) async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-broken")
+        defer { folder.remove() }
+        let data = folder.path("data")
+        for part in ["oasis", "noc", "mappings"] {
+            try FileManager.default.copyItem(at: RepoPaths.data.appendingPathComponent(part), to: data.appendingPathComponent(part))
+        }
+        let url = data.appendingPathComponent(file)
+        var lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\n")
+        edit(&lines)
+        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+
+        let store = try SQLiteStore(path: folder.path("t.sqlite").path)
+        do {
+            _ = try await BuildPipeline(options: .init(dataFolder: data)).run(store: store)
+            Issue.record("the broken \(file) was accepted")
+        } catch let error as InputError {
+            try check(error, store)
+            let counts = try store.tableCounts()
+            for table in ["noc_class", "profile", "profile_text", "descriptor", "candidate", "release", "step"] {
+                #expect(counts[table] == 0, "\(table) was written although the load failed")
+            }
+        }
+    }
+
+    @Test("a row with a wrong number of fields")
+    func wrongFieldCount() async throws {
+        try await withBrokenCopy(file: "oasis/skills_oasis_2023_v1.0.csv", { $0[5] += ",7" }) { error, _ in
+            #expect(error.file == "skills_oasis_2023_v1.0.csv")
+            #expect(error.line == 6)
+            #expect(error.message.contains("expected 35 fields"))
+        }
+    }
+
+    @Test("a rating that is not a number")
+    func nonNumericRating() async throws {
+        try await withBrokenCopy(file: "oasis/abilities_oasis_2023_v1.0.csv", { lines in
+            var fields = lines[1].components(separatedBy: ",")
+            fields[4] = "high"
+            lines[1] = fields.joined(separator: ",")
+        }) { error, _ in
+            #expect(error.file == "abilities_oasis_2023_v1.0.csv")
+            #expect(error.line == 2)
+            #expect(error.column == "Fluency of Ideas")
+            #expect(error.message.contains("\"high\" is not a rating"))
+        }
+    }
+
+    @Test("a rating off its scale")
+    func offScale() async throws {
+        try await withBrokenCopy(file: "oasis/knowledges_oasis_2023_v1.0.csv", { lines in
+            var fields = lines[2].components(separatedBy: ",")
+            fields[2] = "4"
+            lines[2] = fields.joined(separator: ",")
+        }) { error, _ in
+            #expect(error.line == 3)
+            #expect(error.column == "Accounting")
+            #expect(error.message.contains("off the scale knowledge level 1-3"))
+        }
+    }
+
+    @Test("a code that is not a code")
+    func badCode() async throws {
+        try await withBrokenCopy(file: "oasis/workcontext_oasis_2023_v1.0.csv", { lines in
+            lines[1] = lines[1].replacingOccurrences(of: "00010.00", with: "0001O.00")
+        }) { error, _ in
+            #expect(error.file == "workcontext_oasis_2023_v1.0.csv")
+            #expect(error.line == 2)
+            #expect(error.column == "OaSIS Code - Final")
+            #expect(error.message.contains("not an OaSIS profile code"))
+        }
+    }
+
+    @Test("a header that neither the guide nor the mapping table knows")
+    func unknownHeader() async throws {
+        try await withBrokenCopy(file: "oasis/skills_oasis_2023_v1.0.csv", { lines in
+            lines[0] = lines[0].replacingOccurrences(of: "Numeracy ", with: "Numerology")
+        }) { error, _ in
+            #expect(error.line == 1)
+            #expect(error.column == "Numerology")
+            #expect(error.message.contains("unknown header"))
+            #expect(error.message.contains("oasis_headers.csv"))
+        }
+    }
+
+    @Test("a NOC code that is not a code of its level")
+    func badNOCCode() async throws {
+        try await withBrokenCopy(file: "noc/noc_structure_en.csv", { lines in
+            lines[6] = lines[6].replacingOccurrences(of: ",00011,", with: ",0001A,")
+        }) { error, _ in
+            #expect(error.file == "noc_structure_en.csv")
+            #expect(error.line == 7)
+            #expect(error.column == "Code - NOC 2021 V1.0")
+        }
+    }
+}
