@@ -37,19 +37,20 @@ let package = Package(
         .target(name: "JobForgeTBS", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet", "CLibXML2"]),
         // The cascade: the one place that knows the order of the tiers.
         .target(name: "JobForgeCascade", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeOaSIS",
+            "JobForgeCore", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
         ]),
         .target(name: "JobForgeCLI", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS",
+            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
+            "JobForgeTBS", "JobForgeNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], exclude: ["TBSCommands.swift", "ONetCommands.swift", "LLMCommands.swift", "TitlesCommands.swift"]),
+        ], exclude: ["ONetCommands.swift"]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
-            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeNet", "JobForgeCore",
-            "JobForgeTestSupport",
+            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
+            "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
         ],
                           path: "Benchmarks/jobforge-bench",
-                          exclude: ["TBSBenchmark.swift", "ONetBenchmark.swift", "LLMBenchmark.swift", "TitlesBenchmark.swift"]),
+                          exclude: ["ONetBenchmark.swift"]),
 
         // Loopback fakes (O*NET, OpenAI-compatible, canada.ca) and temp stores for the tests.
         .target(name: "JobForgeTestSupport", dependencies: [

@@ -7,7 +7,10 @@ public struct JobForgeCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "jobforge",
         abstract: "Build complete, auditable occupational attribute profiles from NOC 2021, OaSIS 2023, O*NET and an LLM.",
-        subcommands: [BuildCommand.self, ShowCommand.self, ExplainCommand.self, ExportCommand.self, DescriptorsCommand.self]
+        subcommands: [
+            BuildCommand.self, ShowCommand.self, ExplainCommand.self, ExportCommand.self, DescriptorsCommand.self,
+            TitlesCommand.self, ResolveCommand.self, LLMCommand.self, TBSCommand.self,
+        ]
     )
 
     public init() {}

@@ -2,6 +2,7 @@ import Foundation
 import JobForgeCore
 import JobForgeOaSIS
 import JobForgeStore
+import JobForgeTitles
 
 /// `jobforge build`: the cascade's steps in their fixed order. Each step is one transaction
 /// keyed by the fingerprint of what it reads, so a second run with the same inputs does
@@ -44,6 +45,8 @@ public struct BuildPipeline: Sendable {
         do {
             progress("authoritative: NOC 2021 and OaSIS 2023")
             steps.append(try authoritativeStep(store: store, runID: runID))
+            progress("job titles: the sample architecture and inherited cells")
+            steps.append(try titlesStep(store: store, runID: runID))
             try store.finishRun(runID, status: "ok")
         } catch {
             try? store.finishRun(runID, status: "failed: \(error)")
@@ -105,6 +108,38 @@ enum Timing {
         let now = Date()
         FileHandle.standardError.write(Data(String(format: "  %-28@ %7.3f s\n", phase as NSString, now.timeIntervalSince(last)).utf8))
         last = now
+    }
+}
+
+extension BuildPipeline {
+    /// The shipped sample job architecture.
+    public var sampleArchitecture: URL { options.dataFolder.appendingPathComponent("sample/job_architecture.csv") }
+    var sampleMapping: URL { options.dataFolder.appendingPathComponent("sample/job_architecture.mapping") }
+
+    /// Step 2: import and resolve the sample architecture, then inherit L6 -> L7 for every
+    /// resolved title in the store (the user's own imports included).
+    func titlesStep(store: SQLiteStore, runID: String) throws -> StepReport {
+        let started = Date()
+        let authoritative = try store.completedStep("authoritative")?.fingerprint ?? ""
+        let fingerprint = try Fingerprint.files([sampleArchitecture, sampleMapping,
+                                                 options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
+            + authoritative
+        if let done = try store.completedStep("titles"), done.fingerprint == fingerprint {
+            return StepReport(name: "titles", status: "unchanged", detail: "same sample and profiles as run \(done.runID)",
+                              seconds: Date().timeIntervalSince(started))
+        }
+        let resolver = try TitleImporter.resolver(store: store, dataDirectory: options.dataFolder)
+        let importer = TitleImporter(store: store, resolver: resolver)
+        let mapping = try ColumnMapping(contentsOf: sampleMapping)
+        let summary = try importer.importFile(sampleArchitecture, mapping: mapping)
+        // Profiles may have changed since titles were last resolved: resolve all of them again.
+        _ = try importer.resolveStoredTitles()
+        let inherited = try TitleCells.inherit(store: store, runID: runID)
+        let detail = "sample: \(summary.imported) titles imported, \(summary.skipped) skipped; "
+            + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
+            + "inherited cells \(inherited.cells.inserted) new, \(inherited.cells.overridden) overridden, \(inherited.cells.unchanged) unchanged"
+        try store.commitStep("titles", fingerprint: fingerprint, runID: runID) { _ in detail }
+        return StepReport(name: "titles", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
     }
 }
 

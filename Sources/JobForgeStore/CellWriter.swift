@@ -28,6 +28,7 @@ enum CellWriter {
         var value: Double
         var text: String?
         var sourceIDs: String
+        var confidence: Double
     }
 
     static func submit(_ candidates: [Candidate], runID: String, db: Database) throws -> SubmitSummary {
@@ -44,7 +45,7 @@ enum CellWriter {
 
         let existing = try db.cachedStatement(sql: """
             SELECT id, descriptor_code, dimension, value, text_value, source, precedence, method, source_ids,
-                   release, observed_at, is_winner
+                   release, observed_at, is_winner, confidence
             FROM candidate WHERE subject_kind = ? AND subject_code = ?
             """)
         let insert = RawStatement(try db.cachedStatement(sql: """
@@ -72,7 +73,8 @@ enum CellWriter {
                 let cell = CellID(descriptor: row[1], dimension: row[2])
                 let source = Source(rawValue: row[5]) ?? .llm
                 held[cell, default: []].append(Identity(source: source.rawValue, method: row[7], release: row[9],
-                                                         value: row[3], text: row[4], sourceIDs: row[8]))
+                                                         value: row[3], text: row[4], sourceIDs: row[8],
+                                                         confidence: row[12]))
                 if (row[11] as Int) == 1 {
                     winners[cell] = Incumbent(id: row[0], precedence: row[6], observedAt: Timestamp.date(row[10]) ?? .distantPast,
                                               value: row[3], source: source)
@@ -84,7 +86,8 @@ enum CellWriter {
                 let cell = CellID(descriptor: candidate.key.descriptor, dimension: candidate.key.dimension.rawValue)
                 let sourceIDs = JSONText.array(candidate.sourceIDs)
                 let identity = Identity(source: candidate.source.rawValue, method: candidate.method, release: candidate.release,
-                                        value: candidate.value, text: candidate.text, sourceIDs: sourceIDs)
+                                        value: candidate.value, text: candidate.text, sourceIDs: sourceIDs,
+                                        confidence: candidate.confidence)
                 if let offers = held[cell] {
                     if offers.contains(identity) {
                         summary.unchanged += 1
@@ -199,7 +202,13 @@ public enum JSONText {
     }
 
     public static func decodeArray(_ text: String?) -> [String] {
-        guard let text, let data = text.data(using: .utf8) else { return [] }
+        guard let text else { return [] }
+        // Fast path for what this module writes without escapes: ["a","b"].
+        if text.hasPrefix("[\""), text.hasSuffix("\"]"), !text.contains("\\") {
+            return text.dropFirst(2).dropLast(2).components(separatedBy: "\",\"")
+        }
+        if text == "[]" { return [] }
+        guard let data = text.data(using: .utf8) else { return [] }
         return (try? JSONDecoder().decode([String].self, from: data)) ?? []
     }
 

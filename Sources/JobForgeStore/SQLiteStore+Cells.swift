@@ -352,3 +352,25 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// The winning authoritative candidates of the given profiles, by profile code: what their
+    /// job titles inherit.
+    public func authoritativeProfileCandidates(_ profiles: [String]) throws -> [String: [Candidate]] {
+        try dbQueue.read { db in
+            var result: [String: [Candidate]] = [:]
+            let statement = try db.cachedStatement(sql: """
+                SELECT * FROM candidate WHERE subject_kind = 'profile' AND subject_code = ? AND is_winner = 1
+                  AND source = 'authoritative'
+                ORDER BY id
+                """)
+            for profile in profiles {
+                let rows = try Row.fetchCursor(statement, arguments: [profile])
+                var cells: [Candidate] = []
+                while let row = try rows.next() { cells.append(try CandidateRow.candidate(from: row)) }
+                result[profile] = cells
+            }
+            return result
+        }
+    }
+}

@@ -16,8 +16,12 @@ extension SQLiteStore {
               let row = try Row.fetchOne(db, sql: "SELECT * FROM job_title WHERE id = ?", arguments: [id]) else { return nil }
         var details: [String: String] = [:]
         for column in row.columnNames {
-            if let value = row[column] as String? ?? (row[column] as Double?).map({ String($0) }), !value.isEmpty {
-                details[column] = value
+            let value: DatabaseValue = row[column]
+            switch value.storage {
+            case .string(let text) where !text.isEmpty: details[column] = text
+            case .int64(let number): details[column] = String(number)
+            case .double(let number): details[column] = String(number)
+            default: break
             }
         }
         let profile = details["profile_code"]

@@ -5,5 +5,297 @@ import JobForgeCore
 extension SQLiteStore {
     /// Tables of the Titles source. Add migrations here, named "v1-titles", "v2-...", never edit shipped ones.
     static func registerTitlesMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v1-titles") { db in
+            try db.execute(sql: """
+                -- One import of a job architecture file.
+                CREATE TABLE title_import_run (
+                    id INTEGER PRIMARY KEY,
+                    file TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    imported_at TEXT NOT NULL,
+                    rows_read INTEGER NOT NULL,
+                    imported INTEGER NOT NULL,
+                    skipped INTEGER NOT NULL,
+                    summary TEXT NOT NULL
+                );
+                -- A title of the user's job architecture and where it resolved. Keyed by the file's
+                -- id column (or a key derived from title and code): a re-import updates in place.
+                CREATE TABLE job_title (
+                    id TEXT PRIMARY KEY,
+                    title TEXT NOT NULL,
+                    title_fr TEXT,
+                    function TEXT,
+                    family TEXT,
+                    managerial_level TEXT,
+                    noc_2021 TEXT,
+                    noc_2016 TEXT,
+                    extra TEXT NOT NULL DEFAULT '{}',
+                    source_file TEXT NOT NULL,
+                    source_line INTEGER NOT NULL,
+                    unit_group TEXT,
+                    unit_group_method TEXT,
+                    profile_code TEXT,
+                    method TEXT NOT NULL,
+                    confidence REAL NOT NULL,
+                    fuzzy_score REAL,
+                    candidates TEXT NOT NULL DEFAULT '[]',
+                    note TEXT NOT NULL DEFAULT '',
+                    import_run_id INTEGER REFERENCES title_import_run(id)
+                );
+                CREATE INDEX job_title_profile ON job_title(profile_code);
+                CREATE INDEX job_title_method ON job_title(method);
+                CREATE INDEX job_title_title ON job_title(title COLLATE NOCASE);
+                """)
+        }
+    }
+}
+
+/// A row of `job_title`: the title as imported and its resolution, in column form.
+public struct JobTitleRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var title: String
+    public var titleFR: String?
+    public var function: String?
+    public var family: String?
+    public var managerialLevel: String?
+    public var noc2021: String?
+    public var noc2016: String?
+    /// The columns the mapping does not name, as a JSON object (header -> value).
+    public var extraJSON: String
+    public var sourceFile: String
+    public var sourceLine: Int
+    public var unitGroup: String?
+    /// `noc2021` or `noc2016_concordance`.
+    public var unitGroupMethod: String?
+    public var profileCode: String?
+    /// The resolution method (`exact_label`, ..., `no_code`).
+    public var method: String
+    public var confidence: Double
+    public var fuzzyScore: Double?
+    /// The candidates considered, as a JSON array.
+    public var candidatesJSON: String
+    public var note: String
+    /// The import that last changed the row.
+    public var importRunID: Int64?
+
+    public init(id: String, title: String, titleFR: String?, function: String?, family: String?,
+                managerialLevel: String?, noc2021: String?, noc2016: String?, extraJSON: String,
+                sourceFile: String, sourceLine: Int, unitGroup: String?, unitGroupMethod: String?,
+                profileCode: String?, method: String, confidence: Double, fuzzyScore: Double?,
+                candidatesJSON: String, note: String, importRunID: Int64? = nil) {
+        self.id = id
+        self.title = title
+        self.titleFR = titleFR
+        self.function = function
+        self.family = family
+        self.managerialLevel = managerialLevel
+        self.noc2021 = noc2021
+        self.noc2016 = noc2016
+        self.extraJSON = extraJSON
+        self.sourceFile = sourceFile
+        self.sourceLine = sourceLine
+        self.unitGroup = unitGroup
+        self.unitGroupMethod = unitGroupMethod
+        self.profileCode = profileCode
+        self.method = method
+        self.confidence = confidence
+        self.fuzzyScore = fuzzyScore
+        self.candidatesJSON = candidatesJSON
+        self.note = note
+        self.importRunID = importRunID
+    }
+
+    init(row: Row) {
+        self.init(id: row["id"], title: row["title"], titleFR: row["title_fr"], function: row["function"],
+                  family: row["family"], managerialLevel: row["managerial_level"], noc2021: row["noc_2021"],
+                  noc2016: row["noc_2016"], extraJSON: row["extra"], sourceFile: row["source_file"],
+                  sourceLine: row["source_line"], unitGroup: row["unit_group"], unitGroupMethod: row["unit_group_method"],
+                  profileCode: row["profile_code"], method: row["method"], confidence: row["confidence"],
+                  fuzzyScore: row["fuzzy_score"], candidatesJSON: row["candidates"], note: row["note"],
+                  importRunID: row["import_run_id"])
+    }
+}
+
+/// One import of a job architecture file, as recorded.
+public struct TitleImportRunRecord: Sendable, Codable, Equatable {
+    public var id: Int64?
+    public var file: String
+    public var sha256: String
+    public var importedAt: Date
+    public var rowsRead: Int
+    public var imported: Int
+    public var skipped: Int
+    /// The import summary as JSON.
+    public var summaryJSON: String
+
+    public init(id: Int64? = nil, file: String, sha256: String, importedAt: Date, rowsRead: Int, imported: Int,
+                skipped: Int, summaryJSON: String) {
+        self.id = id
+        self.file = file
+        self.sha256 = sha256
+        self.importedAt = importedAt
+        self.rowsRead = rowsRead
+        self.imported = imported
+        self.skipped = skipped
+        self.summaryJSON = summaryJSON
+    }
+}
+
+/// What an upsert of titles did.
+public struct TitleUpsertCounts: Sendable, Codable, Equatable {
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+
+    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.inserted = inserted
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+}
+
+/// The profiles, OaSIS titles and NOC 2021 unit groups of the store, for title resolution.
+public struct TitleReferenceRows: Sendable {
+    public var profiles: [Profile]
+    /// Example titles (`profile_text` of kind `example_title`), in profile and sequence order.
+    public var titles: [ProfileText]
+    /// NOC 2021 unit groups (level 5 of `noc_class`, and every profile's unit group).
+    public var unitGroups: Set<String>
+}
+
+extension SQLiteStore {
+    private static let upsertTitleSQL = """
+        INSERT INTO job_title (id, title, title_fr, function, family, managerial_level, noc_2021, noc_2016, extra,
+            source_file, source_line, unit_group, unit_group_method, profile_code, method, confidence, fuzzy_score,
+            candidates, note, import_run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET
+            title = excluded.title, title_fr = excluded.title_fr, function = excluded.function,
+            family = excluded.family, managerial_level = excluded.managerial_level, noc_2021 = excluded.noc_2021,
+            noc_2016 = excluded.noc_2016, extra = excluded.extra, source_file = excluded.source_file,
+            source_line = excluded.source_line, unit_group = excluded.unit_group,
+            unit_group_method = excluded.unit_group_method, profile_code = excluded.profile_code,
+            method = excluded.method, confidence = excluded.confidence, fuzzy_score = excluded.fuzzy_score,
+            candidates = excluded.candidates, note = excluded.note,
+            import_run_id = COALESCE(excluded.import_run_id, job_title.import_run_id)
+        WHERE job_title.title IS NOT excluded.title OR job_title.title_fr IS NOT excluded.title_fr
+            OR job_title.function IS NOT excluded.function OR job_title.family IS NOT excluded.family
+            OR job_title.managerial_level IS NOT excluded.managerial_level
+            OR job_title.noc_2021 IS NOT excluded.noc_2021 OR job_title.noc_2016 IS NOT excluded.noc_2016
+            OR job_title.extra IS NOT excluded.extra OR job_title.source_file IS NOT excluded.source_file
+            OR job_title.source_line IS NOT excluded.source_line OR job_title.unit_group IS NOT excluded.unit_group
+            OR job_title.unit_group_method IS NOT excluded.unit_group_method
+            OR job_title.profile_code IS NOT excluded.profile_code OR job_title.method IS NOT excluded.method
+            OR job_title.confidence IS NOT excluded.confidence OR job_title.fuzzy_score IS NOT excluded.fuzzy_score
+            OR job_title.candidates IS NOT excluded.candidates OR job_title.note IS NOT excluded.note
+        """
+
+    /// Records an import and upserts its titles, in one transaction: a title already stored
+    /// (same id) is updated in place, an identical one is left alone. Returns the run's id.
+    @discardableResult
+    public func saveTitleImport(_ run: TitleImportRunRecord, titles: [JobTitleRecord]) throws -> (runID: Int64, counts: TitleUpsertCounts) {
+        try dbQueue.write { db in
+            try db.execute(sql: """
+                INSERT INTO title_import_run (file, sha256, imported_at, rows_read, imported, skipped, summary)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.file, run.sha256, Self.titlesTimestamp(run.importedAt), run.rowsRead, run.imported,
+                                 run.skipped, run.summaryJSON])
+            let runID = db.lastInsertedRowID
+            let counts = try Self.upsertTitles(db, titles, runID: runID)
+            return (runID, counts)
+        }
+    }
+
+    /// Upserts titles without an import (after re-resolving them against a new OaSIS load).
+    @discardableResult
+    public func upsertJobTitles(_ titles: [JobTitleRecord]) throws -> TitleUpsertCounts {
+        try dbQueue.write { db in try Self.upsertTitles(db, titles, runID: nil) }
+    }
+
+    private static func upsertTitles(_ db: Database, _ titles: [JobTitleRecord], runID: Int64?) throws -> TitleUpsertCounts {
+        let existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
+        let statement = try db.cachedStatement(sql: upsertTitleSQL)
+        var counts = TitleUpsertCounts()
+        for title in titles {
+            let values: [(any DatabaseValueConvertible)?] = [
+                title.id, title.title, title.titleFR, title.function, title.family, title.managerialLevel,
+                title.noc2021, title.noc2016, title.extraJSON, title.sourceFile, title.sourceLine, title.unitGroup,
+                title.unitGroupMethod, title.profileCode, title.method, title.confidence, title.fuzzyScore,
+                title.candidatesJSON, title.note, runID ?? title.importRunID,
+            ]
+            try statement.execute(arguments: StatementArguments(values))
+            if !existing.contains(title.id) {
+                counts.inserted += 1
+            } else if db.changesCount > 0 {
+                counts.updated += 1
+            } else {
+                counts.unchanged += 1
+            }
+        }
+        return counts
+    }
+
+    /// Stored titles in id order; `unresolvedOnly` keeps those without a profile, `method` one method.
+    public func jobTitles(unresolvedOnly: Bool = false, method: String? = nil) throws -> [JobTitleRecord] {
+        try dbQueue.read { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if unresolvedOnly { conditions.append("profile_code IS NULL") }
+            if let method { conditions.append("method = ?"); arguments.append(method) }
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(db, sql: "SELECT * FROM job_title\(filter) ORDER BY id",
+                                    arguments: StatementArguments(arguments)).map(JobTitleRecord.init(row:))
+        }
+    }
+
+    /// A title by id, or else by exact title (ignoring case; the lowest id when several share it).
+    public func jobTitle(matching text: String) throws -> JobTitleRecord? {
+        try dbQueue.read { db in
+            guard let id = try Self.titleID(db, matching: text) else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM job_title WHERE id = ?", arguments: [id]).map(JobTitleRecord.init(row:))
+        }
+    }
+
+    public func jobTitleCount() throws -> Int {
+        try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job_title") ?? 0 }
+    }
+
+    /// Every import recorded, oldest first.
+    public func titleImportRuns() throws -> [TitleImportRunRecord] {
+        try dbQueue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM title_import_run ORDER BY id").map { row in
+                TitleImportRunRecord(id: row["id"], file: row["file"], sha256: row["sha256"],
+                                     importedAt: Self.titlesDate(row["imported_at"]) ?? Date(timeIntervalSince1970: 0),
+                                     rowsRead: row["rows_read"], imported: row["imported"], skipped: row["skipped"],
+                                     summaryJSON: row["summary"])
+            }
+        }
+    }
+
+    /// Profiles, their example titles and the NOC 2021 unit groups, for a `TitleResolver`.
+    public func titleReferenceRows() throws -> TitleReferenceRows {
+        try dbQueue.read { db in
+            let profiles = try Row.fetchAll(db, sql: "SELECT code, unit_group, label, lead_statement FROM profile ORDER BY code").map {
+                Profile(code: $0["code"], unitGroup: $0["unit_group"], label: $0["label"], leadStatement: $0["lead_statement"])
+            }
+            let titles = try Row.fetchAll(db, sql: """
+                SELECT profile_code, seq, text, qualifier, reference FROM profile_text
+                WHERE kind = ? ORDER BY profile_code, seq
+                """, arguments: [ProfileText.Kind.exampleTitle.rawValue]).map {
+                ProfileText(profileCode: $0["profile_code"], kind: .exampleTitle, seq: $0["seq"], text: $0["text"],
+                            qualifier: $0["qualifier"], reference: $0["reference"])
+            }
+            var unitGroups = Set(try String.fetchAll(db, sql: "SELECT code FROM noc_class WHERE level = 5"))
+            unitGroups.formUnion(profiles.map(\.unitGroup))
+            return TitleReferenceRows(profiles: profiles, titles: titles, unitGroups: unitGroups)
+        }
+    }
+
+    private static func titlesTimestamp(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
+    private static func titlesDate(_ text: String?) -> Date? {
+        text.flatMap { ISO8601DateFormatter().date(from: $0) }
     }
 }

@@ -1,0 +1,248 @@
+// Compiled once JobForgeCLI depends on JobForgeLLM in Package.swift: the owner removes this
+// `#if` and the `#endif` at the end when wiring the LLM tier in.
+import ArgumentParser
+import Foundation
+import JobForgeCore
+import JobForgeLLM
+import JobForgeStore
+
+/// The LLM flags of `jobforge impute` and `jobforge build`. Environment first
+/// (`OPENAI_API_KEY`, `OPENAI_BASE_URL`), flags over it.
+public struct ImputeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The model (default \(LLMConfiguration.defaultModel)).", valueName: "name"))
+    public var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("An OpenAI-compatible API root (default: OPENAI_BASE_URL, else OpenAI).", valueName: "url"))
+    public var baseURL: String?
+
+    @Option(name: .long, help: "Attributes asked per request.")
+    public var batchSize: Int = 12
+
+    @Option(name: .long, help: "Requests in flight at once.")
+    public var concurrency: Int = 4
+
+    @Option(name: .long, help: "Sampling temperature (0 = most repeatable).")
+    public var temperature: Double = 0
+
+    @Option(name: .long, help: "Upper bound of the tokens of one answer.")
+    public var maxTokens: Int = 4096
+
+    @Option(name: .long, help: ArgumentHelp("The request field for --max-tokens: max_completion_tokens, or max_tokens for older servers.", valueName: "field"))
+    public var maxTokensParameter: String = MaxTokensField.maxCompletionTokens.rawValue
+
+    @Option(name: .long, help: ArgumentHelp("Seconds before a request is abandoned and retried.", valueName: "seconds"))
+    public var timeout: Double = 120
+
+    @Option(name: .long, help: ArgumentHelp("US dollars per million input tokens, for the cost estimate.", valueName: "usd"))
+    public var priceIn: Double?
+
+    @Option(name: .long, help: ArgumentHelp("US dollars per million output tokens, for the cost estimate.", valueName: "usd"))
+    public var priceOut: Double?
+
+    @Flag(name: .long, help: "Print the prompts and the estimated tokens and cost; call nothing.")
+    public var dryRun = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard (0...2).contains(temperature) else { throw ValidationError("--temperature must be between 0 and 2") }
+        guard MaxTokensField(rawValue: maxTokensParameter) != nil else {
+            throw ValidationError("--max-tokens-parameter must be max_completion_tokens or max_tokens")
+        }
+        if (priceIn == nil) != (priceOut == nil) { throw ValidationError("give both --price-in and --price-out, or neither") }
+    }
+
+    /// The configuration in force, or why the LLM step is skipped (no key and no base URL).
+    /// A dry run needs neither: it calls nothing.
+    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LLMConfiguration.Resolution {
+        var environment = environment
+        if dryRun, environment["OPENAI_API_KEY"] == nil, environment["OPENAI_BASE_URL"] == nil, baseURL == nil {
+            environment["OPENAI_BASE_URL"] = LLMConfiguration.defaultBaseURL.absoluteString
+        }
+        do {
+            return try LLMConfiguration.resolve(environment: environment, baseURL: baseURL) { configuration in
+                if let model { configuration.model = model }
+                configuration.batchSize = batchSize
+                configuration.concurrency = concurrency
+                configuration.temperature = temperature
+                configuration.maxTokens = maxTokens
+                configuration.maxTokensField = MaxTokensField(rawValue: maxTokensParameter) ?? .maxCompletionTokens
+                configuration.requestTimeout = timeout
+                if let priceIn, let priceOut {
+                    configuration.pricing = TokenPricing(inputPerMillion: priceIn, outputPerMillion: priceOut)
+                } else {
+                    configuration.pricing = TokenPricing.known(model: configuration.model)
+                }
+            }
+        } catch let error as LLMError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// Terminal output of the LLM step, shared by `impute` and `build`.
+public enum LLMReport {
+    /// A progress line fed by the tier (`llm  120/480  requests 10, cached 2`).
+    public static func progress(total: Int) -> (ProgressLine, @Sendable (LLMProgress) -> Void) {
+        let line = ProgressLine("llm", total: total)
+        return (line, { update in
+            line.update(update.cellsDone, detail: "requests \(update.requests), cached \(update.cacheHits)")
+        })
+    }
+
+    public static func summaryLines(_ summary: LLMRunSummary, model: String) -> [String] {
+        var lines = [
+            "llm (\(model)): \(summary.cellsAsked) cells asked: \(summary.answered) answered, \(summary.refused) refused, "
+                + "\(summary.invalid) invalid, \(summary.missing) missing, \(summary.failed) failed"
+                + (summary.unasked > 0 ? "; \(summary.unasked) answers for attributes not asked" : ""),
+            "  \(summary.requests) requests (\(summary.cacheHits) answers from the cache), "
+                + "\(summary.tokensIn) tokens in, \(summary.tokensOut) out, "
+                + "estimated cost \(summary.estimatedCost.map { String(format: "$%.4f", $0) } ?? "unknown (give --price-in/--price-out)"), "
+                + String(format: "%.1f s", summary.seconds),
+        ]
+        if summary.failed > 0 {
+            lines.append("  \(summary.failed) cells failed (service errors): run again to ask them; answered cells are not asked twice.")
+        }
+        return lines
+    }
+
+    /// The dry run: every prompt, then the totals.
+    public static func planLines(_ plan: LLMPlan, configuration: LLMConfiguration, showPrompts: Bool = true) -> [String] {
+        var lines: [String] = []
+        for (index, batch) in plan.batches.enumerated() where showPrompts {
+            lines.append("--- request \(index + 1)/\(plan.batches.count): \(batch.subject), \(batch.cells.count) attributes, "
+                         + "~\(batch.estimatedInputTokens) tokens in, ~\(batch.estimatedOutputTokens) out"
+                         + (batch.cached ? " (cached: no call)" : ""))
+            for message in batch.request.messages where message.role == "user" || index == 0 {
+                lines.append("[\(message.role)] \(message.content)")
+            }
+        }
+        let uncached = plan.batches.filter { !$0.cached }.count
+        lines.append("dry run (\(configuration.model) at \(configuration.chatCompletionsURL.absoluteString)): "
+                     + "\(plan.cells) cells in \(plan.batches.count) requests (\(uncached) not cached), "
+                     + "~\(plan.estimatedInputTokens) tokens in, ~\(plan.estimatedOutputTokens) out, "
+                     + "estimated cost \(plan.estimatedCost.map { String(format: "$%.4f", $0) } ?? "unknown (give --price-in/--price-out)"). Nothing was sent.")
+        return lines
+    }
+}
+
+/// `jobforge llm`: what the LLM tier did, from the store.
+public struct LLMCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "llm",
+        abstract: "Inspect the LLM tier's outcomes and response cache.",
+        subcommands: [Outcomes.self, Cache.self]
+    )
+
+    public init() {}
+
+    /// `jobforge llm outcomes [--run ID] [--status S] [--title ID]`
+    public struct Outcomes: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "outcomes",
+            abstract: "List what became of each cell asked: answered, refused, invalid, unasked, missing, failed."
+        )
+
+        @OptionGroup public var store: StoreOptions
+        @OptionGroup public var output: OutputOptions
+
+        @Option(name: .long, help: "Only this run.")
+        public var run: String?
+
+        @Option(name: .long, help: "Only this status.")
+        public var status: String?
+
+        @Option(name: .long, help: ArgumentHelp("Only this job title (latest outcome per cell).", valueName: "id"))
+        public var title: String?
+
+        public init() {}
+
+        public func validate() throws {
+            if let status, CellOutcomeStatus(rawValue: status) == nil {
+                throw ValidationError("--status must be one of \(CellOutcomeStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        public func run() async throws {
+            let db = try store.openExistingStore()
+            var records = try title.map { try db.latestLLMOutcomes(subject: .title($0)) } ?? db.llmOutcomes(runID: run)
+            if let run, title != nil { records = records.filter { $0.runID == run } }
+            if let status { records = records.filter { $0.status == status } }
+            if output.json {
+                try Terminal.printJSON(records.map(OutcomeRow.init))
+                return
+            }
+            for record in records {
+                var line = "\(record.subjectKind):\(record.subjectCode) \(record.descriptorCode) [\(record.dimension)] \(record.status)"
+                if let value = record.value { line += " value \(JSONValue.format(value))" }
+                if let confidence = record.confidence { line += " confidence \(JSONValue.format(confidence))" }
+                line += " (\(record.model), \(record.requestID ?? "no request id"), run \(record.runID))"
+                if let detail = record.detail { line += ": \(detail)" }
+                print(line)
+            }
+            let counts = Dictionary(grouping: records, by: \.status).mapValues(\.count)
+            print("\(records.count) outcomes: " + CellOutcomeStatus.allCases.map { "\(counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", "))
+        }
+    }
+
+    /// `jobforge llm cache`: how many answers are cached, per model if asked.
+    public struct Cache: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "cache",
+            abstract: "Count the model answers kept in the store's cache (a re-run makes no call for them)."
+        )
+
+        @OptionGroup public var store: StoreOptions
+        @OptionGroup public var output: OutputOptions
+
+        @Option(name: .long, help: "Only this model.")
+        public var model: String?
+
+        public init() {}
+
+        public func run() async throws {
+            let db = try store.openExistingStore()
+            let count = try db.llmCachedResponseCount(model: model)
+            if output.json {
+                try Terminal.printJSON(["cached_responses": count])
+            } else {
+                print("\(count) cached responses" + (model.map { " for \($0)" } ?? ""))
+            }
+        }
+    }
+}
+
+/// One outcome in `--json` output.
+struct OutcomeRow: Encodable {
+    var run: String
+    var subject: String
+    var descriptor: String
+    var dimension: String
+    var status: String
+    var value: Double?
+    var confidence: Double?
+    var rationale: String?
+    var detail: String?
+    var model: String
+    var requestID: String?
+    var at: Date
+    var fromCache: Bool
+
+    init(_ record: LLMOutcomeRecord) {
+        run = record.runID
+        subject = "\(record.subjectKind):\(record.subjectCode)"
+        descriptor = record.descriptorCode
+        dimension = record.dimension
+        status = record.status
+        value = record.value
+        confidence = record.confidence
+        rationale = record.rationale
+        detail = record.detail
+        model = record.model
+        requestID = record.requestID
+        at = record.at
+        fromCache = record.fromCache
+    }
+}

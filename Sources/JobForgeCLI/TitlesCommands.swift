@@ -1,0 +1,290 @@
+// Compiled once JobForgeCLI depends on JobForgeTitles in Package.swift: until then the flag keeps
+// this file out of the build (importing an undeclared module compiles but fails to link).
+// The owner removes this `#if` and the `#endif` at the end when wiring the commands in.
+import ArgumentParser
+import JobForgeCascade
+import Foundation
+import JobForgeCore
+import JobForgeStore
+import JobForgeTitles
+
+/// `jobforge titles`: the job architecture. `titles` lists, `titles import FILE` imports.
+public struct TitlesCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "titles",
+        abstract: "Import a job architecture and list its titles with the OaSIS profile each resolved to.",
+        subcommands: [TitlesListCommand.self, TitlesImportCommand.self],
+        defaultSubcommand: TitlesListCommand.self
+    )
+
+    public init() {}
+}
+
+/// `jobforge titles [list] [--unresolved] [--method M] [--json]`.
+public struct TitlesListCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the titles with their profile, resolution method and confidence."
+    )
+
+    @OptionGroup public var store: StoreOptions
+    @OptionGroup public var output: OutputOptions
+
+    @Flag(name: .long, help: "Only titles without a profile (no code, ambiguous NOC 2016 code, ...).")
+    public var unresolved = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Only titles resolved by this method: \(ResolutionMethod.allCases.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "method"))
+    public var method: String?
+
+    public init() {}
+
+    public func run() async throws {
+        var methodName: String?
+        if let method {
+            guard let parsed = ResolutionMethod(userInput: method) else {
+                throw ValidationError("unknown method \"\(method)\"; use one of \(ResolutionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            methodName = parsed.rawValue
+        }
+        let db = try store.openExistingStore()
+        let records = try db.jobTitles(unresolvedOnly: unresolved, method: methodName)
+        if output.json {
+            try Terminal.printJSON(records.map(TitleListing.init))
+            return
+        }
+        if records.isEmpty {
+            print(try db.jobTitleCount() == 0
+                  ? "no job titles in \(store.path): run `jobforge titles import FILE` (or `jobforge build` for the sample)"
+                  : "no title matches these filters")
+            return
+        }
+        let idWidth = min(14, records.map(\.id.count).max() ?? 2)
+        print("\(pad("id", idWidth))  \(pad("title", 44))  \(pad("unit", 5))  \(pad("profile", 8))  \(pad("method", 19))  conf.")
+        for record in records {
+            let score = record.method == ResolutionMethod.fuzzy.rawValue ? record.fuzzyScore.map { String(format: " (%.1f)", $0) } ?? "" : ""
+            print("\(pad(record.id, idWidth))  \(pad(record.title, 44))  \(pad(record.unitGroup ?? "-", 5))  "
+                  + "\(pad(record.profileCode ?? "-", 8))  \(pad(record.method, 19))  \(String(format: "%.2f", record.confidence))\(score)")
+        }
+        let resolved = records.filter { $0.profileCode != nil }.count
+        print("\(records.count) title(s), \(resolved) resolved, \(records.count - resolved) unresolved")
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        if flat.count > width { return String(flat.prefix(width - 1)) + "…" }
+        return flat.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
+}
+
+/// A title as `titles --json` prints it.
+struct TitleListing: Encodable {
+    var id: String
+    var title: String
+    var titleFR: String?
+    var function: String?
+    var family: String?
+    var managerialLevel: String?
+    var noc2021: String?
+    var noc2016: String?
+    var extra: [String: String]
+    var source: String
+    var unitGroup: String?
+    var unitGroupSource: String?
+    var profileCode: String?
+    var method: String
+    var confidence: Double
+    var fuzzyScore: Double?
+    var candidates: [ResolutionCandidate]
+    var note: String
+
+    init(_ record: JobTitleRecord) {
+        let title = TitleImporter.jobTitle(record)
+        let resolution = TitleImporter.resolution(record)
+        id = record.id
+        self.title = record.title
+        titleFR = record.titleFR
+        function = record.function
+        family = record.family
+        managerialLevel = record.managerialLevel
+        noc2021 = record.noc2021
+        noc2016 = record.noc2016
+        extra = title.extra
+        source = "\(record.sourceFile):\(record.sourceLine)"
+        unitGroup = record.unitGroup
+        unitGroupSource = record.unitGroupMethod
+        profileCode = record.profileCode
+        method = record.method
+        confidence = record.confidence
+        fuzzyScore = record.fuzzyScore
+        candidates = resolution.candidates
+        note = record.note
+    }
+}
+
+/// `jobforge titles import FILE [--column FIELD=HEADER ...] [--mapping FILE] [--strict] [--json]`.
+public struct TitlesImportCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a job architecture CSV and resolve every title to an OaSIS profile.",
+        discussion: """
+            Fields: \(ArchitectureField.allCases.map(\.rawValue).joined(separator: ", ")). Usual headers \
+            (Job Title, NOC 2021, Job Family, ...) are recognized; name others with --column FIELD=HEADER \
+            (or FIELD=#N for the N-th column) or a mapping file of FIELD=HEADER lines. Every other column \
+            is kept as-is. Importing the same file again updates titles in place (keyed by the id column, \
+            else by title and code). Run `jobforge build` first: titles resolve against the OaSIS profiles in the store.
+            """
+    )
+
+    @OptionGroup public var store: StoreOptions
+    @OptionGroup public var output: OutputOptions
+
+    @Argument(help: ArgumentHelp("The job architecture CSV (UTF-8, with or without a BOM).", valueName: "file"))
+    public var file: String
+
+    @Option(name: .customLong("column"), help: ArgumentHelp("Which header holds a field, FIELD=HEADER (repeatable).",
+                                                             valueName: "field=header"))
+    public var columns: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A file of FIELD=HEADER lines (or a JSON object).", valueName: "file"))
+    public var mapping: String?
+
+    @Flag(name: .long, help: "Fail on any bad row, writing nothing (default: report bad rows and skip them).")
+    public var strict = false
+
+    @Option(name: .long, help: ArgumentHelp("The data folder with the NOC 2016 concordance (default: the shipped data/).",
+                                            valueName: "folder"))
+    public var data: String?
+
+    public init() {}
+
+    public func run() async throws {
+        var columnMapping = ColumnMapping()
+        do {
+            if let mapping { columnMapping = try ColumnMapping(contentsOf: URL(fileURLWithPath: mapping)) }
+            columnMapping = columnMapping.merging(try ColumnMapping(assignments: columns))
+        } catch let error as MappingError {
+            throw ValidationError(error.message)
+        }
+        let db = try store.openStore()
+        let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: data)
+        let summary: TitleImportSummary
+        do {
+            summary = try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict)
+        } catch let error as StrictImportError {
+            throw ValidationError(error.description)
+        } catch let error as InputError {
+            throw ValidationError(error.description)
+        }
+        // The imported titles inherit their profiles' cells now, not at the next build.
+        let runID = try db.beginRun(command: "titles import")
+        let inherited = try TitleCells.inherit(store: db, runID: runID)
+        try db.finishRun(runID, status: "ok")
+        if output.json {
+            try Terminal.printJSON(summary)
+            return
+        }
+        TitlesCLI.printSummary(summary)
+        print("inherited cells: \(inherited.cells.inserted) new, \(inherited.cells.overridden) overridden, \(inherited.cells.unchanged) unchanged (\(inherited.resolved) resolved titles)")
+    }
+}
+
+/// `jobforge resolve "TITLE" --noc CODE`: how one title resolves, candidates and choice.
+public struct ResolveCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "resolve",
+        abstract: "Show how a job title resolves to an OaSIS profile: the candidates with their scores, and the choice."
+    )
+
+    @OptionGroup public var store: StoreOptions
+    @OptionGroup public var output: OutputOptions
+
+    @Argument(help: "The job title.")
+    public var title: String
+
+    @Option(name: .long, help: ArgumentHelp("The NOC 2021 unit group.", valueName: "code"))
+    public var noc: String?
+
+    @Option(name: .customLong("noc-2016"), help: ArgumentHelp("A NOC 2016 code, mapped through the concordance.",
+                                                              valueName: "code"))
+    public var noc2016: String?
+
+    @Option(name: .long, help: ArgumentHelp("The data folder (default: the shipped data/).", valueName: "folder"))
+    public var data: String?
+
+    public init() {}
+
+    public func run() async throws {
+        guard noc != nil || noc2016 != nil else {
+            throw ValidationError("give the title's unit group with --noc CODE (or --noc-2016 CODE)")
+        }
+        let dataFolder = try DataLocator.folder(explicit: data)
+        let concordance = try NOCConcordance.shipped(dataDirectory: dataFolder)
+        // The store's profiles when it has them; the shipped OaSIS files otherwise, so that
+        // resolve works before the first build.
+        var reference: ProfileReference?
+        if FileManager.default.fileExists(atPath: store.path) {
+            let rows = try store.openStore().titleReferenceRows()
+            if !rows.profiles.isEmpty { reference = ProfileReference(rows: rows) }
+        }
+        let resolver = TitleResolver(reference: try reference ?? ProfileReference.oasisFiles(dataDirectory: dataFolder),
+                                     concordance: concordance)
+        let resolution = resolver.resolve(title: title, noc2021: noc, noc2016: noc2016, explain: true)
+        if output.json {
+            try Terminal.printJSON(ResolveOutput(title: title, resolution: resolution))
+            return
+        }
+        let group = resolution.unitGroup.map { code in
+            "unit group \(code)" + (resolution.unitGroupSource == .noc2016Concordance ? " (from NOC 2016 via the concordance)" : "")
+        } ?? "no unit group"
+        print("\"\(title)\": \(group)")
+        if !resolution.candidates.isEmpty {
+            print("candidates:")
+            for candidate in resolution.candidates {
+                let score = candidate.score.map { String(format: "%5.1f", $0) } ?? "    -"
+                print("  \(candidate.code.padding(toLength: 9, withPad: " ", startingAt: 0)) \(score)  \(candidate.matched)  [\(candidate.kind)]")
+            }
+        }
+        if let profile = resolution.profileCode {
+            print("choice: \(profile) \(resolution.profileLabel ?? "") - \(resolution.method.rawValue), confidence \(String(format: "%.2f", resolution.confidence))")
+        } else {
+            print("choice: none - \(resolution.method.rawValue)")
+        }
+        print("why: \(resolution.note)")
+    }
+}
+
+struct ResolveOutput: Encodable {
+    var title: String
+    var resolution: TitleResolution
+}
+
+/// Shared by the titles commands (and usable by `build`).
+public enum TitlesCLI {
+    /// An importer over the store's profiles; an error that says to build first when there are none.
+    public static func importer(store: SQLiteStore, storePath: String, data: String?) throws -> TitleImporter {
+        let dataFolder = try DataLocator.folder(explicit: data)
+        let resolver = try TitleImporter.resolver(store: store, dataDirectory: dataFolder)
+        guard resolver.hasProfiles else {
+            throw ValidationError("no OaSIS profiles in the store at \(storePath): run `jobforge build` first, then import")
+        }
+        return TitleImporter(store: store, resolver: resolver)
+    }
+
+    public static func printSummary(_ summary: TitleImportSummary) {
+        print("imported \(summary.file): \(summary.rowsRead) rows read, \(summary.imported) imported "
+              + "(\(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged), \(summary.skipped) skipped")
+        if summary.skipped > 0 {
+            let reasons = summary.skippedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("  skipped by reason: \(reasons)")
+            for row in summary.badRows.prefix(50) { print("    \(row)") }
+            if summary.badRows.count > 50 { print("    ... and \(summary.badRows.count - 50) more (see --json)") }
+        }
+        print("  with a NOC code: \(summary.withCode), without: \(summary.withoutCode)"
+              + (summary.unitGroupFromNOC2016 > 0 ? " (\(summary.unitGroupFromNOC2016) unit groups from NOC 2016 via the concordance)" : ""))
+        let order = ResolutionMethod.allCases.map(\.rawValue)
+        let methods = summary.resolvedByMethod.sorted { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
+        print("  resolved by method: " + methods.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import JobForgeCore
+import JobForgeStore
+
+/// What an import did, for the terminal and for `--json`.
+public struct TitleImportSummary: Sendable, Codable, Equatable {
+    public var file: String
+    public var sha256: String
+    /// Data rows read (the header excluded).
+    public var rowsRead: Int
+    /// Rows that passed the checks and were stored.
+    public var imported: Int
+    public var inserted: Int
+    public var updated: Int
+    public var unchanged: Int
+    public var skipped: Int
+    public var skippedByReason: [String: Int]
+    public var badRows: [BadRow]
+    public var withCode: Int
+    public var withoutCode: Int
+    /// Titles whose unit group came from their NOC 2016 code through the concordance.
+    public var unitGroupFromNOC2016: Int
+    /// Resolution methods (`exact_label`, ..., `no_code`) and how many titles each resolved.
+    public var resolvedByMethod: [String: Int]
+    /// Which header each known field was read from.
+    public var columns: [String: String]
+    public var importRunID: Int64?
+}
+
+/// `--strict` and a file with bad rows: nothing was written.
+public struct StrictImportError: Error, Sendable, CustomStringConvertible {
+    public var badRows: [BadRow]
+
+    public var description: String {
+        let shown = badRows.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+        let more = badRows.count > 20 ? "\n  ... and \(badRows.count - 20) more" : ""
+        return "--strict: \(badRows.count) bad row(s), nothing imported:\n\(shown)\(more)\nFix the rows, or import without --strict to skip them."
+    }
+}
+
+/// The job-architecture workflow over a store: read and check the file, resolve every title,
+/// store titles and resolutions in one transaction.
+public struct TitleImporter: Sendable {
+    public let store: SQLiteStore
+    public let resolver: TitleResolver
+
+    public init(store: SQLiteStore, resolver: TitleResolver) {
+        self.store = store
+        self.resolver = resolver
+    }
+
+    /// A resolver over the OaSIS profiles already in the store and the shipped concordance.
+    public static func resolver(store: SQLiteStore, dataDirectory: URL) throws -> TitleResolver {
+        let rows = try store.titleReferenceRows()
+        return TitleResolver(reference: ProfileReference(rows: rows),
+                             concordance: try NOCConcordance.shipped(dataDirectory: dataDirectory))
+    }
+
+    /// Imports a job architecture file. With `strict`, any bad row throws `StrictImportError`
+    /// before anything is written.
+    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false) throws -> TitleImportSummary {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw InputError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try importData(data, file: url.lastPathComponent, mapping: mapping, strict: strict)
+    }
+
+    public func importData(_ data: Data, file: String, mapping: ColumnMapping = ColumnMapping(),
+                           strict: Bool = false) throws -> TitleImportSummary {
+        let parser = ArchitectureParser(mapping: mapping, unitGroups: resolver.unitGroups, concordance: resolver.concordance)
+        let parsed = try parser.parse(data, file: file)
+        if strict && !parsed.badRows.isEmpty { throw StrictImportError(badRows: parsed.badRows) }
+
+        var records: [JobTitleRecord] = []
+        records.reserveCapacity(parsed.titles.count)
+        var byMethod: [String: Int] = [:]
+        var fromNOC2016 = 0
+        for title in parsed.titles {
+            let resolution = resolver.resolve(title)
+            byMethod[resolution.method.rawValue, default: 0] += 1
+            if resolution.unitGroupSource == .noc2016Concordance && resolution.unitGroup != nil { fromNOC2016 += 1 }
+            records.append(Self.record(title, resolution))
+        }
+        var skippedByReason: [String: Int] = [:]
+        for row in parsed.badRows { skippedByReason[row.reason.rawValue, default: 0] += 1 }
+        let withCode = parsed.titles.filter(\.hasCode).count
+        var summary = TitleImportSummary(
+            file: file, sha256: SHA256.hex(data), rowsRead: parsed.rowsRead, imported: records.count,
+            inserted: 0, updated: 0, unchanged: 0, skipped: parsed.badRows.count, skippedByReason: skippedByReason,
+            badRows: parsed.badRows, withCode: withCode, withoutCode: parsed.titles.count - withCode,
+            unitGroupFromNOC2016: fromNOC2016, resolvedByMethod: byMethod,
+            columns: Dictionary(uniqueKeysWithValues: parsed.fieldColumns.map { ($0.key.rawValue, $0.value) }),
+            importRunID: nil)
+        let run = TitleImportRunRecord(file: file, sha256: summary.sha256, importedAt: Date(), rowsRead: summary.rowsRead,
+                                       imported: summary.imported, skipped: summary.skipped,
+                                       summaryJSON: Self.json(summary))
+        let (runID, counts) = try store.saveTitleImport(run, titles: records)
+        summary.importRunID = runID
+        summary.inserted = counts.inserted
+        summary.updated = counts.updated
+        summary.unchanged = counts.unchanged
+        return summary
+    }
+
+    /// Resolves every stored title again (after OaSIS was loaded or reloaded). Returns what changed.
+    @discardableResult
+    public func resolveStoredTitles() throws -> TitleUpsertCounts {
+        let records = try store.jobTitles().map { record -> JobTitleRecord in
+            let title = Self.jobTitle(record)
+            var updated = Self.record(title, resolver.resolve(title))
+            updated.importRunID = record.importRunID
+            return updated
+        }
+        return try store.upsertJobTitles(records)
+    }
+
+    // MARK: Records
+
+    /// The stored form of a title and its resolution.
+    public static func record(_ title: JobTitle, _ resolution: TitleResolution) -> JobTitleRecord {
+        JobTitleRecord(id: title.id, title: title.title, titleFR: title.titleFR, function: title.function,
+                       family: title.family, managerialLevel: title.managerialLevel, noc2021: title.noc2021,
+                       noc2016: title.noc2016, extraJSON: JSONText.object(title.extra), sourceFile: title.sourceFile,
+                       sourceLine: title.sourceLine, unitGroup: resolution.unitGroup,
+                       unitGroupMethod: resolution.unitGroupSource?.rawValue, profileCode: resolution.profileCode,
+                       method: resolution.method.rawValue, confidence: resolution.confidence,
+                       fuzzyScore: resolution.fuzzyScore, candidatesJSON: JSONText.candidates(resolution.candidates),
+                       note: resolution.note)
+    }
+
+    /// The title of a stored record.
+    public static func jobTitle(_ record: JobTitleRecord) -> JobTitle {
+        let extra = (try? JSONDecoder().decode([String: String].self, from: Data(record.extraJSON.utf8))) ?? [:]
+        return JobTitle(id: record.id, title: record.title, titleFR: record.titleFR, function: record.function,
+                        family: record.family, managerialLevel: record.managerialLevel, noc2021: record.noc2021,
+                        noc2016: record.noc2016, extra: extra, sourceFile: record.sourceFile, sourceLine: record.sourceLine)
+    }
+
+    /// The resolution of a stored record.
+    public static func resolution(_ record: JobTitleRecord) -> TitleResolution {
+        let candidates = (try? JSONDecoder().decode([ResolutionCandidate].self, from: Data(record.candidatesJSON.utf8))) ?? []
+        let method = ResolutionMethod(rawValue: record.method) ?? .noCode
+        return TitleResolution(unitGroup: record.unitGroup, unitGroupSource: record.unitGroupMethod.flatMap(UnitGroupSource.init(rawValue:)),
+                               profileCode: record.profileCode, profileLabel: nil, method: method,
+                               confidence: record.confidence, fuzzyScore: record.fuzzyScore, candidates: candidates,
+                               note: record.note)
+    }
+
+    /// Deterministic JSON (sorted keys) so that re-imports compare equal.
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+}
+
+extension ProfileReference {
+    /// The reference as the store holds it (after the OaSIS ingest).
+    public init(rows: TitleReferenceRows) {
+        var titles: [String: [OaSISTitle]] = [:]
+        for text in rows.titles where text.kind == .exampleTitle {
+            titles[text.profileCode, default: []].append(OaSISTitle(text: text.text, type: text.qualifier ?? "Example"))
+        }
+        self.init(profiles: rows.profiles.map {
+            Entry(code: $0.code, unitGroup: $0.unitGroup, label: $0.label, titles: titles[$0.code] ?? [])
+        }, unitGroups: rows.unitGroups)
+    }
+}
+
+/// Small, fast JSON writers for the two JSON columns of `job_title` (JSONEncoder costs more than
+/// the rest of an import). Keys sorted, as JSONEncoder's `.sortedKeys` would write them.
+enum JSONText {
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    static func object(_ values: [String: String]) -> String {
+        "{" + values.keys.sorted().map { string($0) + ":" + string(values[$0]!) }.joined(separator: ",") + "}"
+    }
+
+    static func candidates(_ candidates: [ResolutionCandidate]) -> String {
+        "[" + candidates.map { c in
+            var fields = ["\"code\":" + string(c.code), "\"kind\":" + string(c.kind), "\"matched\":" + string(c.matched)]
+            if let score = c.score, score.isFinite { fields.append("\"score\":\(score)") }
+            return "{" + fields.joined(separator: ",") + "}"
+        }.joined(separator: ",") + "]"
+    }
+}

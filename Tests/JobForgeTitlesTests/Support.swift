@@ -1,0 +1,40 @@
+import Foundation
+import JobForgeCore
+import JobForgeStore
+import JobForgeTestSupport
+@testable import JobForgeTitles
+
+/// The real OaSIS labels, titles and NOC structure, read once for the whole target.
+enum RealData {
+    static let reference: ProfileReference = {
+        do { return try ProfileReference.oasisFiles(dataDirectory: RepoPaths.data) } catch { fatalError("\(error)") }
+    }()
+
+    static let concordance: NOCConcordance = {
+        do { return try NOCConcordance.shipped(dataDirectory: RepoPaths.data) } catch { fatalError("\(error)") }
+    }()
+
+    static let resolver = TitleResolver(reference: reference, concordance: concordance)
+}
+
+/// A store in a temporary folder, removed by `remove()`.
+struct TemporaryStore {
+    let directory: TemporaryDirectory
+    let store: SQLiteStore
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "jobforge-titles")
+        store = try SQLiteStore(path: directory.path("store.sqlite").path)
+    }
+
+    var importer: TitleImporter { TitleImporter(store: store, resolver: RealData.resolver) }
+
+    func remove() { directory.remove() }
+}
+
+extension Data {
+    /// Test CSV text as bytes; `bom` prefixes the UTF-8 byte-order mark.
+    static func csv(_ text: String, bom: Bool = false) -> Data {
+        Data(((bom ? "\u{FEFF}" : "") + text).utf8)
+    }
+}
