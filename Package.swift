@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "JobForgeTBS", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet", "CLibXML2"]),
         // The cascade: the one place that knows the order of the tiers.
         .target(name: "JobForgeCascade", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
+            "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
         ]),
         .target(name: "JobForgeCLI", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",

@@ -18,13 +18,16 @@ public struct BuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The data folder (default: the shipped data/).", valueName: "folder"))
     public var data: String?
 
+    @OptionGroup(title: "LLM step (runs when OPENAI_API_KEY or OPENAI_BASE_URL is set)")
+    public var llm: ImputeOptions
+
     public init() {}
 
     public func run() async throws {
         let dataFolder = try DataLocator.folder(explicit: data)
         let db = try store.openStore()
         let progress = ProgressLine("build")
-        let pipeline = BuildPipeline(options: .init(dataFolder: dataFolder))
+        let pipeline = BuildPipeline(options: .init(dataFolder: dataFolder, llm: try llm.resolve()))
         let quiet = output.json
         let report = try await pipeline.run(store: db) { step in
             if !quiet && Terminal.stderrIsTerminal { Terminal.printError("… \(step)") }
@@ -54,8 +57,16 @@ public struct BuildCommand: AsyncParsableCommand {
 /// Finds the shipped `data/` folder: the flag, `JOBFORGE_DATA`, `./data`, or next to the executable's package.
 enum DataLocator {
     static func folder(explicit: String?) throws -> URL {
+        func holdsData(_ path: String) -> Bool {
+            FileManager.default.fileExists(atPath: path + "/oasis/guide_oasis_2023_v1.0.csv")
+        }
+        if let explicit {
+            guard holdsData(explicit) else {
+                throw ValidationError("\(explicit) does not hold the OaSIS files (oasis/guide_oasis_2023_v1.0.csv is missing)")
+            }
+            return URL(fileURLWithPath: explicit)
+        }
         var candidates: [String] = []
-        if let explicit { candidates.append(explicit) }
         if let env = ProcessInfo.processInfo.environment["JOBFORGE_DATA"], !env.isEmpty { candidates.append(env) }
         candidates.append(FileManager.default.currentDirectoryPath + "/data")
         // A release binary lives in <repo>/.build/<config>/jobforge: look up from there too.
@@ -64,11 +75,8 @@ enum DataLocator {
             candidates.append(directory.appendingPathComponent("data").path)
             directory = directory.deletingLastPathComponent()
         }
-        for path in candidates where FileManager.default.fileExists(atPath: path + "/oasis/guide_oasis_2023_v1.0.csv") {
+        for path in candidates where holdsData(path) {
             return URL(fileURLWithPath: path)
-        }
-        if let explicit {
-            throw ValidationError("\(explicit) does not hold the OaSIS files (oasis/guide_oasis_2023_v1.0.csv is missing)")
         }
         throw ValidationError("cannot find the data folder: run from the repository, or pass --data / set JOBFORGE_DATA")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import JobForgeCore
+import JobForgeLLM
 import JobForgeOaSIS
 import JobForgeStore
 import JobForgeTitles
@@ -11,7 +12,12 @@ import JobForgeTitles
 public struct BuildPipeline: Sendable {
     public struct Options: Sendable {
         public var dataFolder: URL
-        public init(dataFolder: URL) { self.dataFolder = dataFolder }
+        /// The LLM step's configuration, or why it is skipped (no key and no base URL).
+        public var llm: LLMConfiguration.Resolution
+        public init(dataFolder: URL, llm: LLMConfiguration.Resolution = .skipped(reason: "no OPENAI_API_KEY and no OPENAI_BASE_URL")) {
+            self.dataFolder = dataFolder
+            self.llm = llm
+        }
     }
 
     /// What one step did.
@@ -47,6 +53,8 @@ public struct BuildPipeline: Sendable {
             steps.append(try authoritativeStep(store: store, runID: runID))
             progress("job titles: the sample architecture and inherited cells")
             steps.append(try titlesStep(store: store, runID: runID))
+            progress("llm: cells no higher source filled")
+            steps.append(try await llmStep(store: store, runID: runID))
             try store.finishRun(runID, status: "ok")
         } catch {
             try? store.finishRun(runID, status: "failed: \(error)")
@@ -76,7 +84,8 @@ public struct BuildPipeline: Sendable {
         var detail = ""
         try store.commitStep("authoritative", fingerprint: fingerprint, runID: runID) { writer in
             try writer.upsertNOCClasses(dataset.nocClasses)
-            try writer.upsertDescriptors(dataset.descriptors, scales: dataset.scales)
+            try writer.upsertDescriptors(dataset.descriptors,
+                                         scales: dataset.scales + LLMStep.importanceScales(for: dataset.descriptors))
             try writer.upsertProfiles(dataset.profiles)
             try writer.replaceProfileTexts(dataset.texts)
             for release in dataset.releases { try writer.recordRelease(release, runID: runID) }
@@ -87,6 +96,7 @@ public struct BuildPipeline: Sendable {
             let profiles = try writer.submit(dataset.profileRatings, runID: runID)
             let unitGroups = try writer.submit(unitGroupCells, runID: runID)
             Timing.mark("candidates")
+            TestHooks.holdIfAsked(step: "authoritative")
             detail = "\(dataset.nocClasses.filter { $0.level == 5 }.count) unit groups, \(dataset.profiles.count) profiles, "
                 + "\(dataset.texts.filter { $0.kind == .exampleTitle }.count) example titles; "
                 + "profile cells \(profiles.inserted) new, \(profiles.overridden) overridden, \(profiles.unchanged) unchanged; "
@@ -95,6 +105,17 @@ public struct BuildPipeline: Sendable {
         }
         Timing.mark("commit")
         return StepReport(name: "authoritative", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// A hook for the crash test: with `JOBFORGE_TEST_HOLD_IN_STEP=<step>`, the step announces
+/// itself on stderr once its writes are done but before its transaction commits, and waits
+/// to be killed. Nothing else reads this variable.
+enum TestHooks {
+    static func holdIfAsked(step: String) {
+        guard ProcessInfo.processInfo.environment["JOBFORGE_TEST_HOLD_IN_STEP"] == step else { return }
+        FileHandle.standardError.write(Data("holding in \(step)\n".utf8))
+        Thread.sleep(forTimeInterval: 120)
     }
 }
 
@@ -140,6 +161,27 @@ extension BuildPipeline {
             + "inherited cells \(inherited.cells.inserted) new, \(inherited.cells.overridden) overridden, \(inherited.cells.unchanged) unchanged"
         try store.commitStep("titles", fingerprint: fingerprint, runID: runID) { _ in detail }
         return StepReport(name: "titles", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+extension BuildPipeline {
+    /// Step 4: the LLM tier for what is still empty, when a model is configured. Its answers are
+    /// cached, so a second build asks nothing again.
+    func llmStep(store: SQLiteStore, runID: String) async throws -> StepReport {
+        let started = Date()
+        guard case .ready(let configuration) = options.llm else {
+            if case .skipped(let reason) = options.llm {
+                return StepReport(name: "llm", status: "skipped", detail: reason, seconds: 0)
+            }
+            return StepReport(name: "llm", status: "skipped", detail: "not configured", seconds: 0)
+        }
+        let requests = try LLMStep.requests(store: store)
+        let (result, summary) = try await LLMStep.run(store: store, configuration: configuration, runID: runID, requests: requests)
+        let s = result.summary
+        let detail = "\(s.cellsAsked) cells asked: \(s.answered) answered, \(s.refused) refused, \(s.invalid) invalid, "
+            + "\(s.failed) failed; \(s.requests) requests, \(s.cacheHits) from cache; \(summary.filled) cells filled"
+        return StepReport(name: "llm", status: summary.inserted > 0 ? "done" : "unchanged", detail: detail,
+                          seconds: Date().timeIntervalSince(started))
     }
 }
 

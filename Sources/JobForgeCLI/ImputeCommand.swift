@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import JobForgeCascade
+import JobForgeCore
+import JobForgeLLM
+import JobForgeStore
+
+/// `jobforge impute`: asks an OpenAI-compatible model for every title cell no higher source filled.
+public struct ImputeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "impute",
+        abstract: "Ask an LLM for every job-title cell that no authoritative or O*NET value filled.",
+        discussion: """
+            Configuration: OPENAI_API_KEY and OPENAI_BASE_URL (any OpenAI-compatible server), or the flags. \
+            Every answer is kept with its confidence, rationale, model and time; answers are cached, so a \
+            re-run (or a run resumed after a kill) asks nothing already answered.
+            """
+    )
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Only these titles (ids or exact titles).", valueName: "title"))
+    public var titles: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Only these categories.", valueName: "category"))
+    public var categories: [String] = []
+
+    @OptionGroup public var llm: ImputeOptions
+    @OptionGroup public var store: StoreOptions
+    @OptionGroup public var output: OutputOptions
+
+    public init() {}
+
+    public func run() async throws {
+        let db = try store.openExistingStore()
+        var categorySet: Set<String>?
+        if !categories.isEmpty {
+            categorySet = Set(try categories.flatMap { $0.split(separator: ",") }.map {
+                guard let category = Category(userInput: String($0)) else { throw ValidationError("unknown category \"\($0)\"") }
+                return category.rawValue
+            })
+        }
+        let requests = try LLMStep.requests(store: db, titleFilter: titles.isEmpty ? nil : Set(titles), categories: categorySet)
+        let knownTitles = try db.jobTitles()
+        if !titles.isEmpty, !knownTitles.contains(where: { titles.contains($0.id) || titles.contains($0.title) }) {
+            throw ValidationError("no job title matches \(titles.joined(separator: ", ")); `jobforge titles` lists them")
+        }
+        let configuration: LLMConfiguration
+        switch try llm.resolve() {
+        case .skipped(let reason):
+            print("llm step skipped: \(reason)")
+            return
+        case .ready(let ready):
+            configuration = ready
+        }
+        if llm.dryRun {
+            let client = OpenAIClient(configuration: configuration)
+            let plan = try await LLMTier(client: client, recorder: db, runID: "dry-run").plan(requests)
+            for line in LLMReport.planLines(plan, configuration: configuration) { print(line) }
+            return
+        }
+        let runID = try db.beginRun(command: "impute")
+        let total = requests.reduce(0) { $0 + $1.missing.count }
+        let (line, progress) = LLMReport.progress(total: total)
+        do {
+            let (result, summary) = try await LLMStep.run(store: db, configuration: configuration, runID: runID,
+                                                          requests: requests, progress: progress)
+            line.finish()
+            try db.finishRun(runID, status: "ok")
+            if output.json {
+                try Terminal.printJSON(result.summary)
+                return
+            }
+            for text in LLMReport.summaryLines(result.summary, model: configuration.model) { print(text) }
+            print("cells: \(summary.filled) filled, \(summary.overridden) replaced, \(summary.keptBelow) kept below a higher source")
+        } catch {
+            line.finish()
+            try? db.finishRun(runID, status: "failed")
+            throw error
+        }
+    }
+}

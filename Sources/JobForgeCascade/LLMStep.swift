@@ -1,0 +1,86 @@
+import Foundation
+import JobForgeCore
+import JobForgeLLM
+import JobForgeNet
+import JobForgeStore
+
+/// The LLM tier's input, built from the store: for each job title, every cell no higher source
+/// filled, with the title's full job-architecture context.
+public enum LLMStep {
+    /// Categories whose descriptors O*NET rates for importance as well as level: the cascade
+    /// expects an importance value for each of them, which OaSIS never gives.
+    public static let importanceCategories: Set<String> = ["Skills", "Abilities", "Knowledge", "Work Activities"]
+    public static let importanceScale = RatingScale(minimum: 1, maximum: 5, label: "importance (O*NET IM scale: 1 not important - 5 extremely important)")
+
+    /// The scales added for the importance dimension, so that readers print their scale.
+    public static func importanceScales(for descriptors: [Descriptor]) -> [DescriptorScale] {
+        descriptors.filter { $0.structureType == "Descriptor" && importanceCategories.contains($0.category) }.map {
+            DescriptorScale(descriptorCode: $0.code, dimension: .importance, minimum: 1, maximum: 5,
+                            label: "importance (O*NET IM scale)", notApplicable: nil, position: 2)
+        }
+    }
+
+    /// One request per title with its missing cells. `titleFilter` keeps titles whose id or
+    /// title is listed; `categories` keeps only those categories.
+    public static func requests(store: SQLiteStore, titleFilter: Set<String>? = nil,
+                                categories: Set<String>? = nil) throws -> [ImputationRequest] {
+        let descriptors = try store.descriptors(category: nil)
+        var expected: [(DescriptorInfo, DescriptorScale)] = []
+        for info in descriptors where info.descriptor.category != Category.interests.rawValue {
+            if let categories, !categories.contains(info.descriptor.category) { continue }
+            for scale in info.scales { expected.append((info, scale)) }
+        }
+        let titles = try store.jobTitles()
+        var requests: [ImputationRequest] = []
+        for record in titles {
+            if let titleFilter, !titleFilter.contains(record.id), !titleFilter.contains(record.title) { continue }
+            let subject = Subject.title(record.id)
+            let known = try store.winners(of: subject, filter: CellFilter())
+            let filled = Set(known.map { "\($0.descriptorCode)/\($0.dimension)" })
+            let missing = expected.filter { !filled.contains("\($0.0.descriptor.code)/\($0.1.dimension.rawValue)") }.map { info, scale in
+                MissingCell(descriptorCode: info.descriptor.code, name: info.descriptor.name, dimension: scale.dimension,
+                            definition: info.descriptor.definition, scale: RatingScale(scale))
+            }
+            guard !missing.isEmpty else { continue }
+            var unitGroupTitle: String?, lead: String?
+            if let unitGroup = record.unitGroup, let header = try store.subjectHeader(.unitGroup(unitGroup)) {
+                unitGroupTitle = header.label
+                lead = header.leadStatement
+            }
+            if let profile = record.profileCode, let header = try store.subjectHeader(.profile(profile)) {
+                lead = header.leadStatement ?? lead
+            }
+            let context = TitleContext(
+                title: record.title, titleFrench: record.titleFR, function: record.function, family: record.family,
+                managerialLevel: record.managerialLevel, unitGroupCode: record.unitGroup, unitGroupTitle: unitGroupTitle,
+                leadStatement: lead,
+                knownValues: known.filter { $0.dimension != CellDimension.interestRank.rawValue }.map {
+                    KnownValue(descriptorCode: $0.descriptorCode, name: $0.descriptorName,
+                               dimension: CellDimension($0.dimension), value: $0.value)
+                })
+            requests.append(ImputationRequest(subject: subject, context: context, missing: missing))
+        }
+        return requests
+    }
+
+    /// Asks the model for the missing cells and offers the answers to the cascade.
+    public static func run(store: SQLiteStore, configuration: LLMConfiguration, runID: String,
+                           requests: [ImputationRequest], transport: any HTTPTransportProvider = DefaultTransport(),
+                           progress: (@Sendable (LLMProgress) -> Void)? = nil) async throws -> (LLMTierResult, SubmitSummary) {
+        let client = OpenAIClient(configuration: configuration, transport: transport.transport)
+        let tier = LLMTier(client: client, recorder: store, runID: runID)
+        let result = try await tier.run(requests, progress: progress)
+        let summary = try store.submit(result.candidates, runID: runID)
+        return (result, summary)
+    }
+}
+
+/// Lets tests hand in a transport without the cascade importing test code.
+public protocol HTTPTransportProvider: Sendable {
+    var transport: any HTTPTransport { get }
+}
+
+public struct DefaultTransport: HTTPTransportProvider {
+    public init() {}
+    public var transport: any HTTPTransport { URLSessionTransport() }
+}

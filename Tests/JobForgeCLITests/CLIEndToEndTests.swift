@@ -1,0 +1,177 @@
+import Foundation
+import JobForgeTestSupport
+import Testing
+
+/// Runs the real `jobforge` executable, as a user would, in a temporary directory.
+enum JobForgeBinary {
+    static var url: URL {
+        // Tests run from the products folder (.build/<triple>/debug/...xctest), where the executable is too.
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [products.appendingPathComponent("jobforge"),
+                          RepoPaths.root.appendingPathComponent(".build/debug/jobforge")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env["OPENAI_API_KEY"] = nil
+        env["OPENAI_BASE_URL"] = nil
+        env["JOBFORGE_DB"] = nil
+        env["JOBFORGE_DATA"] = RepoPaths.data.path
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a large output cannot block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite("jobforge end to end", .serialized)
+struct CLIEndToEndTests {
+    @Test("build, build again, show, explain, export, descriptors in a temporary directory")
+    func endToEnd() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-cli")
+        defer { folder.remove() }
+
+        let build = try JobForgeBinary.run(["build"], in: folder.url)
+        #expect(build.status == 0, "\(build.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.path("jobforge.sqlite").path))
+        #expect(build.stdout.contains("516 unit groups, 900 profiles"))
+        #expect(build.stdout.contains("authoritative  done"))
+        #expect(build.stdout.contains("llm            skipped"))
+        #expect(build.stderr.isEmpty, "a pipe gets no progress display: \(build.stderr)")
+
+        let again = try JobForgeBinary.run(["build"], in: folder.url)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("nothing changed"))
+
+        let show = try JobForgeBinary.run(["show", "21211"], in: folder.url)
+        #expect(show.status == 0)
+        #expect(show.stdout.hasPrefix("21211  Data scientists"))
+        for heading in ["SKILLS (33)", "ABILITIES", "PERSONAL ATTRIBUTES", "KNOWLEDGE", "WORK ACTIVITIES", "WORK CONTEXT", "INTERESTS"] {
+            #expect(show.stdout.contains(heading), "missing \(heading)")
+        }
+
+        let json = try JobForgeBinary.run(["show", "21211.00", "--json", "--category", "skills"], in: folder.url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let categories = try #require(object["categories"] as? [[String: Any]])
+        #expect(categories.count == 1)
+        let cells = try #require(categories.first?["cells"] as? [[String: Any]])
+        #expect(cells.count == 33)
+        // The profile's Writing rating, straight from skills_oasis_2023_v1.0.csv.
+        let writing = try #require(cells.first { $0["descriptorCode"] as? String == "F01b02" })
+        #expect(writing["value"] as? Double == 3)
+        #expect(writing["source"] as? String == "authoritative")
+
+        let filtered = try JobForgeBinary.run(["show", "21211", "--source", "llm"], in: folder.url)
+        #expect(filtered.stdout.contains("no values match the filters"))
+
+        let explain = try JobForgeBinary.run(["explain", "21211", "categorization flexibility"], in: folder.url)
+        #expect(explain.status == 0)
+        #expect(explain.stdout.contains("A01a02  Categorization Flexibility"))
+        #expect(explain.stdout.contains("method single_profile, level L6, from 21211.00"))
+        #expect(explain.stdout.contains("overrides: none"))
+
+        let title = try JobForgeBinary.run(["explain", "JA-0002", "F01b02"], in: folder.url)
+        #expect(title.stdout.contains("method inherited, level L6, from 10012.00"))
+        #expect(title.stdout.contains("resolution_method=exact_title"))
+
+        let export = try JobForgeBinary.run(["export", "--format", "csv", "--out", "out", "--min-confidence", "0.9"], in: folder.url)
+        #expect(export.status == 0, "\(export.stderr)")
+        let cellsCSV = try Data(contentsOf: folder.path("out/cells.csv"))
+        #expect(cellsCSV.prefix(3) == Data([0xEF, 0xBB, 0xBF]), "CSV starts with a UTF-8 BOM")
+        let text = String(decoding: cellsCSV.dropFirst(3), as: UTF8.self)
+        #expect(text.hasPrefix("subject_kind,subject_code,subject_label,descriptor_code,descriptor_name,category,dimension,value"))
+        #expect(text.contains("\r\n"))
+        let skills = String(decoding: try Data(contentsOf: folder.path("out/skills.csv")).dropFirst(3), as: UTF8.self)
+        let header = skills.components(separatedBy: "\r\n")[0]
+        #expect(header.contains("Writing,Writing__source,Writing__confidence"))
+        #expect(skills.contains("profile,21211.00,Data scientists,"))
+        let workContext = String(decoding: try Data(contentsOf: folder.path("out/work_context.csv")).dropFirst(3), as: UTF8.self)
+        #expect(workContext.contains("Time Pressure (importance)"))
+
+        let jsonExport = try JobForgeBinary.run(["export", "--format", "json", "--out", "json", "--source", "authoritative"], in: folder.url)
+        #expect(jsonExport.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("json/cells.json"))) as? [[String: String]])
+        #expect(rows.count > 350_000)
+        #expect(Set(rows.map { $0["source"] ?? "" }) == ["authoritative"])
+
+        let descriptors = try JobForgeBinary.run(["descriptors", "--category", "work-context"], in: folder.url)
+        #expect(descriptors.stdout.contains("J01c02   Time Pressure  [frequency 1-5 (0 = not applicable); importance 1-5 (0 = not applicable)]"))
+    }
+
+    @Test("failures exit non-zero with a message that says what to do")
+    func failures() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-cli-fail")
+        defer { folder.remove() }
+        let noStore = try JobForgeBinary.run(["show", "21211"], in: folder.url)
+        #expect(noStore.status != 0)
+        #expect(noStore.stderr.contains("run `jobforge build` first"))
+
+        let badData = try JobForgeBinary.run(["build", "--data", folder.url.path], in: folder.url)
+        #expect(badData.status != 0)
+        #expect(badData.stderr.contains("does not hold the OaSIS files"))
+
+        let badFilter = try JobForgeBinary.run(["show", "21211", "--min-confidence", "2", "--db", "x.sqlite"], in: folder.url)
+        #expect(badFilter.status != 0)
+    }
+
+    @Test("a build killed in the middle of a step leaves the store as before; the next build completes it")
+    func killedMidBuild() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-kill")
+        defer { folder.remove() }
+        let process = Process()
+        process.executableURL = JobForgeBinary.url
+        process.arguments = ["build", "--db", folder.path("k.sqlite").path]
+        var env = ProcessInfo.processInfo.environment
+        env["JOBFORGE_DATA"] = RepoPaths.data.path
+        env["JOBFORGE_TEST_HOLD_IN_STEP"] = "authoritative"
+        env["OPENAI_API_KEY"] = nil
+        env["OPENAI_BASE_URL"] = nil
+        process.environment = env
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the step has written everything but not committed, then kill it hard.
+        var seen = ""
+        while !seen.contains("holding in authoritative") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(seen.contains("holding in authoritative"))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let after = try JobForgeBinary.run(["show", "21211", "--db", folder.path("k.sqlite").path], in: folder.url)
+        #expect(after.status != 0, "nothing of the killed step is visible")
+        #expect(after.stderr.contains("no unit group, profile or job title"))
+
+        let resumed = try JobForgeBinary.run(["build", "--db", folder.path("k.sqlite").path], in: folder.url)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("authoritative  done"))
+        #expect(resumed.stdout.contains("350878 candidate values") || resumed.stdout.contains("candidate values"))
+        let show = try JobForgeBinary.run(["show", "21211", "--db", folder.path("k.sqlite").path], in: folder.url)
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("SKILLS (33)"))
+    }
+}
