@@ -37,20 +37,19 @@ let package = Package(
         .target(name: "JobForgeTBS", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet", "CLibXML2"]),
         // The cascade: the one place that knows the order of the tiers.
         .target(name: "JobForgeCascade", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
+            "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
         ]),
         .target(name: "JobForgeCLI", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
-            "JobForgeTBS", "JobForgeNet",
+            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], exclude: ["ONetCommands.swift"]),
+        ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
-            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeLLM",
-            "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
+            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
         ],
-                          path: "Benchmarks/jobforge-bench",
-                          exclude: ["ONetBenchmark.swift"]),
+                          path: "Benchmarks/jobforge-bench"),
 
         // Loopback fakes (O*NET, OpenAI-compatible, canada.ca) and temp stores for the tests.
         .target(name: "JobForgeTestSupport", dependencies: [

@@ -3,7 +3,7 @@ import Foundation
 // Benchmarks: programs that time JobForge's main jobs. Their figures go in the issue notes,
 // never into tests. Usage: swift run -c release jobforge-bench <name> [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: jobforge-bench build|titles|tbs|llm [options]"
+let usage = "usage: jobforge-bench build|titles|onet|tbs|llm [options]"
 guard let name = arguments.first else {
     print(usage)
     exit(2)
@@ -14,6 +14,7 @@ case "build": try await runBuildBenchmark(arguments: rest)
 case "titles": try await runTitlesBenchmark(arguments: rest)
 case "tbs": try await runTBSBenchmark(arguments: rest)
 case "llm": try await runLLMBenchmark(arguments: rest)
+case "onet": try await runONetBenchmark(arguments: rest)
 default:
     print(usage)
     exit(2)

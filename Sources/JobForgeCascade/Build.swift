@@ -53,6 +53,8 @@ public struct BuildPipeline: Sendable {
             steps.append(try authoritativeStep(store: store, runID: runID))
             progress("job titles: the sample architecture and inherited cells")
             steps.append(try titlesStep(store: store, runID: runID))
+            progress("onet: crosswalk, O*NET 29.3 and the O*NET tier")
+            steps.append(try onetStep(store: store, runID: runID))
             progress("llm: cells no higher source filled")
             steps.append(try await llmStep(store: store, runID: runID))
             try store.finishRun(runID, status: "ok")

@@ -63,6 +63,14 @@ enum CellWriter {
         let now = Timestamp.string(Date())
         var lastObservedAt = Date.distantPast
         var lastObservedText = ""
+        // Stored times repeat (one per load): parse each distinct one once.
+        var parsedTimes: [String: Date] = [:]
+        func parsedTime(_ text: String) -> Date {
+            if let known = parsedTimes[text] { return known }
+            let date = Timestamp.date(text) ?? .distantPast
+            parsedTimes[text] = date
+            return date
+        }
 
         for subject in order {
             var winners: [CellID: Incumbent] = [:]
@@ -76,7 +84,7 @@ enum CellWriter {
                                                          value: row[3], text: row[4], sourceIDs: row[8],
                                                          confidence: row[12]))
                 if (row[11] as Int) == 1 {
-                    winners[cell] = Incumbent(id: row[0], precedence: row[6], observedAt: Timestamp.date(row[10]) ?? .distantPast,
+                    winners[cell] = Incumbent(id: row[0], precedence: row[6], observedAt: parsedTime(row[10]),
                                               value: row[3], source: source)
                 }
             }

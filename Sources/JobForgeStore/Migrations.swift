@@ -129,7 +129,6 @@ extension SQLiteStore {
                     is_winner INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE INDEX candidate_cell ON candidate(subject_kind, subject_code, descriptor_code, dimension);
-                CREATE INDEX candidate_winner ON candidate(subject_kind, subject_code) WHERE is_winner = 1;
                 -- The append-only log of every change of a cell's winner.
                 CREATE TABLE override_event (
                     id INTEGER PRIMARY KEY,

@@ -374,3 +374,10 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Every OaSIS profile code, in order.
+    public func profileCodes() throws -> [String] {
+        try dbQueue.read { try String.fetchAll($0, sql: "SELECT code FROM profile ORDER BY code") }
+    }
+}

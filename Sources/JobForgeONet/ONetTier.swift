@@ -1,0 +1,322 @@
+import Foundation
+import JobForgeCore
+
+/// A subject the O*NET tier fills. Unit groups and profiles use their own unit group; a title
+/// (L7) uses the unit group it resolved to, with the resolution's confidence as `confidenceFactor`.
+public struct ONetSubject: Sendable, Equatable {
+    public var subject: Subject
+    public var unitGroup: String
+    public var confidenceFactor: Double
+    public var sourceLevel: SourceLevel
+
+    public init(subject: Subject, unitGroup: String, confidenceFactor: Double = 1, sourceLevel: SourceLevel? = nil) {
+        self.subject = subject
+        self.unitGroup = unitGroup
+        self.confidenceFactor = confidenceFactor
+        self.sourceLevel = sourceLevel ?? subject.level
+    }
+}
+
+/// What the tier produced: candidates for the cascade, and the unit groups O*NET cannot describe.
+public struct ONetTierResult: Sendable {
+    public var candidates: [Candidate]
+    /// Unit groups of the subjects with no O*NET data at all, with the reason ("no O*NET data":
+    /// the LLM tier asks for these).
+    public var gaps: [ONetUnitGroupGap]
+    /// Subjects that got nothing because their unit group is a gap.
+    public var subjectsWithoutData: [Subject]
+    /// Rated O*NET elements absent from the mapping table (kept as O*NET-only descriptors):
+    /// a newer release added them; review the mapping.
+    public var unmappedElements: [String]
+}
+
+/// The value of one O*NET element on one scale for one unit group, aggregated over its
+/// crosswalked O*NET-SOC codes: what every subject of the unit group is offered.
+public struct ONetAggregate: Sendable, Equatable {
+    public var descriptorCode: String
+    public var dimension: CellDimension
+    /// On the descriptor's scale (converted for OaSIS descriptors, native for O*NET-only ones).
+    public var value: Double
+    public var elementID: String
+    public var elementName: String
+    public var matchKind: ONetMatchKind
+    /// `LV` or `IM`.
+    public var scaleID: String
+    public var nativeMean: Double
+    /// (O*NET-SOC code, native value) of every value used, in crosswalk order.
+    public var nativeValues: [ONetNativeValue]
+    /// Population standard deviation of the native values (0 for one code).
+    public var spread: Double
+    /// Values used that O*NET recommends suppressing (all were suppressed, nothing else was there).
+    public var suppressedUsed: Int
+    /// Suppressed values left out because unsuppressed ones were there.
+    public var suppressedExcluded: Int
+    public var notRelevant: Int
+    /// Confidence before the subject's own factor.
+    public var confidence: Double
+    public var conversion: String
+    /// The candidate metadata, built once per unit group and shared by its subjects.
+    public var metadata: [String: String] = [:]
+    public var sourceIDs: [String] = []
+}
+
+public struct ONetNativeValue: Sendable, Equatable {
+    public var soc: String
+    public var value: Double
+}
+
+/// Ratings grouped by O*NET-SOC code, for fast lookups during the tier.
+public struct ONetRatingIndex: Sendable {
+    private let bySOC: [String: [ONetRating]]
+
+    /// Keeps IM and LV ratings of the tables the tier uses (work context is stored, not tiered:
+    /// OaSIS rates work context on per-descriptor scales no rule converts to).
+    public init(_ ratings: [ONetRating]) {
+        var bySOC: [String: [ONetRating]] = [:]
+        for rating in ratings where rating.table != .workContext && (rating.scaleID == "IM" || rating.scaleID == "LV") {
+            bySOC[rating.soc, default: []].append(rating)
+        }
+        self.bySOC = bySOC
+    }
+
+    public func ratings(for soc: String) -> [ONetRating] { bySOC[soc] ?? [] }
+    public func hasRatings(_ soc: String) -> Bool { !(bySOC[soc]?.isEmpty ?? true) }
+    public var socCodes: [String] { bySOC.keys.sorted() }
+}
+
+/// The documented conversion from O*NET's scales to the descriptor's scale.
+///
+/// - `LV` (level, 0-7) to an OaSIS level scale `min...max` (1-5, knowledge 1-3), linearly:
+///   `min + (max - min) * LV / 7`; an element O*NET rated *Not Relevant* becomes OaSIS's `0`
+///   ("not applicable"), which is a value, not a gap.
+/// - `IM` (importance, 1-5) is kept as it is: OaSIS has no importance dimension, so the cell's
+///   scale is O*NET's own.
+/// - O*NET-only descriptors keep their native scales (level 0-7, importance 1-5).
+/// The native value is always kept beside the converted one.
+public enum ONetScaleConversion {
+    public static let levelMaximum = 7.0
+
+    public static func level(_ native: Double, notRelevant: Bool, minimum: Double, maximum: Double) -> Double {
+        if notRelevant { return 0 }
+        let clamped = min(max(native, 0), levelMaximum)
+        return minimum + (maximum - minimum) * clamped / levelMaximum
+    }
+
+    /// Several codes: when more than half rated the element Not Relevant the cell is `0`; otherwise
+    /// the mean of the relevant codes' converted values (so the result stays on the OaSIS scale:
+    /// `0` or `min...max`, never in between).
+    public static func aggregateLevel(_ values: [(native: Double, notRelevant: Bool)], minimum: Double, maximum: Double) -> Double {
+        let relevant = values.filter { !$0.notRelevant }
+        if relevant.isEmpty || Double(values.count - relevant.count) > Double(values.count) / 2 { return 0 }
+        return relevant.map { level($0.native, notRelevant: false, minimum: minimum, maximum: maximum) }.reduce(0, +) / Double(relevant.count)
+    }
+
+    public static func describeLevel(minimum: Double, maximum: Double) -> String {
+        "OaSIS = \(format(minimum)) + \(format(maximum - minimum)) * LV / 7 (LV 0-7 -> \(format(minimum))-\(format(maximum))), mean over relevant codes; Not Relevant for most codes -> 0"
+    }
+
+    public static let importanceRule = "IM 1-5 kept as is (OaSIS has no importance scale)"
+    public static let nativeRule = "native O*NET scale (O*NET-only descriptor)"
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
+
+/// The documented confidence of an O*NET value: how strong the mapping from O*NET to this
+/// NOC unit group and OaSIS descriptor is.
+///
+/// `confidence = subject factor * 0.80 * match * codes * suppression`, where
+/// - 0.80: O*NET describes U.S. occupations, reached through a crosswalk, not Canadian ones;
+/// - match: exact name 1.00, normalized name 0.95, manual (reviewed) 0.85, O*NET-only 1.00
+///   (the descriptor *is* the O*NET element);
+/// - codes: one O*NET-SOC code 1.00, minus 0.05 per extra code, at least 0.80 (a unit group
+///   spread over several O*NET occupations is described less precisely by their mean);
+/// - suppression: `1 - 0.5 * (share of the values used that O*NET recommends suppressing)`.
+public enum ONetConfidence {
+    public static let base = 0.80
+
+    public static func matchFactor(_ kind: ONetMatchKind) -> Double {
+        switch kind {
+        case .exact: 1.00
+        case .normalized: 0.95
+        case .manual: 0.85
+        case .none: 1.00
+        }
+    }
+
+    public static func codesFactor(_ count: Int) -> Double {
+        max(0.80, 1 - 0.05 * Double(max(0, count - 1)))
+    }
+
+    public static func suppressionFactor(suppressed: Int, of total: Int) -> Double {
+        guard total > 0 else { return 0 }
+        return 1 - 0.5 * Double(suppressed) / Double(total)
+    }
+
+    public static func value(match: ONetMatchKind, codes: Int, suppressed: Int, total: Int) -> Double {
+        base * matchFactor(match) * codesFactor(codes) * suppressionFactor(suppressed: suppressed, of: total)
+    }
+}
+
+/// The O*NET tier: a pure function from subjects to candidates (precedence 2). The cascade
+/// owner submits them; this type touches no store.
+public struct ONetTier: Sendable {
+    public static let method = "onet_mean"
+    public static let singleCodeMethod = "onet_rating"
+
+    public let crosswalk: Crosswalk
+    public let ratings: ONetRatingIndex
+    public let mapping: ONetDescriptorMapping
+    public let oasisScales: OaSISLevelScales
+    /// `O*NET 29.3`.
+    public let release: String
+
+    public init(crosswalk: Crosswalk, ratings: ONetRatingIndex, mapping: ONetDescriptorMapping,
+                oasisScales: OaSISLevelScales, release: String) {
+        self.crosswalk = crosswalk
+        self.ratings = ratings
+        self.mapping = mapping
+        self.oasisScales = oasisScales
+        self.release = release
+    }
+
+    /// Candidates for every subject whose unit group has O*NET ratings; gaps for the others.
+    public func candidates(for subjects: [ONetSubject], observedAt: Date = Date()) -> ONetTierResult {
+        var cache: [String: [ONetAggregate]] = [:]
+        var gaps: [String: ONetUnitGroupGap] = [:]
+        var unmapped = Set<String>()
+        var candidates: [Candidate] = []
+        var without: [Subject] = []
+        for subject in subjects {
+            let aggregates: [ONetAggregate]
+            if let cached = cache[subject.unitGroup] {
+                aggregates = cached
+            } else {
+                aggregates = self.aggregates(forUnitGroup: subject.unitGroup, unmapped: &unmapped)
+                cache[subject.unitGroup] = aggregates
+                if aggregates.isEmpty { gaps[subject.unitGroup] = gap(forUnitGroup: subject.unitGroup) }
+            }
+            if aggregates.isEmpty { without.append(subject.subject); continue }
+            for aggregate in aggregates {
+                candidates.append(candidate(aggregate, subject: subject, observedAt: observedAt))
+            }
+        }
+        return ONetTierResult(candidates: candidates, gaps: gaps.values.sorted { $0.unitGroup < $1.unitGroup },
+                              subjectsWithoutData: without, unmappedElements: unmapped.sorted())
+    }
+
+    /// Why a unit group has no O*NET data, or nil when it has some.
+    public func gap(forUnitGroup unitGroup: String) -> ONetUnitGroupGap? {
+        let codes = crosswalk.socCodes(forUnitGroup: unitGroup)
+        if codes.isEmpty {
+            return ONetUnitGroupGap(unitGroup: unitGroup, socCodes: [], reason: "no O*NET-SOC code in the NOC 2021 -> O*NET crosswalk")
+        }
+        if codes.contains(where: ratings.hasRatings) { return nil }
+        return ONetUnitGroupGap(unitGroup: unitGroup, socCodes: codes,
+                                reason: "its O*NET-SOC code(s) \(codes.joined(separator: ", ")) have no ratings in \(release)")
+    }
+
+    /// The aggregated O*NET values of a unit group, one per (descriptor, dimension).
+    public func aggregates(forUnitGroup unitGroup: String) -> [ONetAggregate] {
+        var unmapped = Set<String>()
+        return aggregates(forUnitGroup: unitGroup, unmapped: &unmapped)
+    }
+
+    private struct Key: Hashable { var element: String; var scale: String }
+
+    private func aggregates(forUnitGroup unitGroup: String, unmapped: inout Set<String>) -> [ONetAggregate] {
+        let codes = crosswalk.socCodes(forUnitGroup: unitGroup)
+        var grouped: [Key: [ONetRating]] = [:]
+        var order: [Key] = []
+        for soc in codes {
+            for rating in ratings.ratings(for: soc) where rating.value != nil {
+                let key = Key(element: rating.elementID, scale: rating.scaleID)
+                if grouped[key] == nil { order.append(key) }
+                grouped[key, default: []].append(rating)
+            }
+        }
+        var result: [ONetAggregate] = []
+        result.reserveCapacity(order.count)
+        for key in order {
+            let all = grouped[key]!
+            let unsuppressed = all.filter { $0.recommendSuppress != true }
+            let used = unsuppressed.isEmpty ? all : unsuppressed
+            let suppressedUsed = used.count - used.filter { $0.recommendSuppress != true }.count
+            let row = mapping.mapping(forElement: key.element)
+            if row == nil { unmapped.insert(key.element) }
+            let kind = row?.matchKind ?? .none
+            let descriptorCode = row?.descriptorCode ?? ONetElementMapping.onetOnlyCode(key.element)
+            let natives = used.map { ONetNativeValue(soc: $0.soc, value: $0.value!) }
+            let nativeMean = natives.map(\.value).reduce(0, +) / Double(natives.count)
+            let variance = natives.map { ($0.value - nativeMean) * ($0.value - nativeMean) }.reduce(0, +) / Double(natives.count)
+            let notRelevant = used.filter { $0.notRelevant == true }.count
+            let dimension: CellDimension = key.scale == "LV" ? .level : .importance
+            var value: Double
+            var conversion: String
+            if key.scale == "LV", let code = row?.oasisCode, let scale = oasisScales.scale(for: code) {
+                value = ONetScaleConversion.aggregateLevel(used.map { ($0.value!, $0.notRelevant == true) },
+                                                           minimum: scale.minimum, maximum: scale.maximum)
+                conversion = ONetScaleConversion.describeLevel(minimum: scale.minimum, maximum: scale.maximum)
+            } else if key.scale == "IM" {
+                value = nativeMean
+                conversion = ONetScaleConversion.importanceRule
+            } else {
+                value = nativeMean
+                conversion = ONetScaleConversion.nativeRule
+            }
+            value = (value * 1000).rounded() / 1000
+            result.append(ONetAggregate(
+                descriptorCode: descriptorCode, dimension: dimension, value: value, elementID: key.element,
+                elementName: used[0].elementName, matchKind: kind, scaleID: key.scale,
+                nativeMean: (nativeMean * 1000).rounded() / 1000, nativeValues: natives,
+                spread: (variance.squareRoot() * 1000).rounded() / 1000, suppressedUsed: suppressedUsed,
+                suppressedExcluded: all.count - used.count, notRelevant: notRelevant,
+                confidence: ONetConfidence.value(match: kind, codes: Set(natives.map(\.soc)).count, suppressed: suppressedUsed, total: used.count),
+                conversion: conversion))
+            result[result.count - 1].sourceIDs = natives.map(\.soc)
+            result[result.count - 1].metadata = Self.metadata(result[result.count - 1], unitGroup: unitGroup)
+        }
+        return result
+    }
+
+    private func candidate(_ aggregate: ONetAggregate, subject: ONetSubject, observedAt: Date) -> Candidate {
+        let confidence = (min(1, max(0, subject.confidenceFactor * aggregate.confidence)) * 1000).rounded() / 1000
+        return Candidate(key: CellKey(subject: subject.subject, descriptor: aggregate.descriptorCode, dimension: aggregate.dimension),
+                         value: aggregate.value, source: .onet,
+                         method: aggregate.sourceIDs.count > 1 ? Self.method : Self.singleCodeMethod,
+                         sourceLevel: subject.sourceLevel, sourceIDs: aggregate.sourceIDs, confidence: confidence,
+                         release: release, observedAt: observedAt, metadata: aggregate.metadata)
+    }
+
+    static func metadata(_ aggregate: ONetAggregate, unitGroup: String) -> [String: String] {
+        let codes = aggregate.nativeValues.map(\.soc)
+        return [
+            "onet_element": aggregate.elementID,
+            "onet_element_name": aggregate.elementName,
+            "match_kind": aggregate.matchKind.rawValue,
+            "native_scale": aggregate.scaleID == "LV" ? "LV 0-7" : "IM 1-5",
+            "native_value": String(aggregate.nativeMean),
+            "native_values": aggregate.nativeValues.map { "\($0.soc)=\($0.value)" }.joined(separator: "; "),
+            "soc_count": String(codes.count),
+            "spread": String(aggregate.spread),
+            "suppressed_used": String(aggregate.suppressedUsed),
+            "suppressed_excluded": String(aggregate.suppressedExcluded),
+            "not_relevant": String(aggregate.notRelevant),
+            "conversion": aggregate.conversion,
+            "unit_group": unitGroup,
+        ]
+    }
+
+    /// Coverage of the crosswalk: unit groups (of `allUnitGroups`, e.g. the NOC structure) with no
+    /// O*NET code, and those whose O*NET codes have no ratings.
+    public func coverage(allUnitGroups: [String]) -> (withoutCode: [String], withoutRatings: [ONetUnitGroupGap]) {
+        var withoutCode: [String] = []
+        var withoutRatings: [ONetUnitGroupGap] = []
+        for unitGroup in Set(allUnitGroups + crosswalk.unitGroups).sorted() {
+            guard let gap = gap(forUnitGroup: unitGroup) else { continue }
+            if gap.socCodes.isEmpty { withoutCode.append(unitGroup) } else { withoutRatings.append(gap) }
+        }
+        return (withoutCode, withoutRatings)
+    }
+}
