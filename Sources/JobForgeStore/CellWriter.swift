@@ -186,10 +186,22 @@ public enum JSONText {
     }
 
     public static func object(_ values: [String: String]) -> String {
-        "{" + values.sorted { $0.key < $1.key }.map { quote($0.key) + ":" + quote($0.value) }.joined(separator: ",") + "}"
+        var out = "{"
+        out.reserveCapacity(values.count * 32)
+        for (index, key) in values.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            out += quote(key)
+            out += ":"
+            out += quote(values[key]!)
+        }
+        return out + "}"
     }
 
     public static func quote(_ text: String) -> String {
+        // Most values need no escaping: check the bytes once and skip the per-scalar loop.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
