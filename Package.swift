@@ -67,7 +67,9 @@ let package = Package(
         .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
-        .testTarget(name: "JobForgeCLITests", dependencies: ["JobForgeCLI", "JobForgeCascade", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeCLITests", dependencies: [
+            "JobForgeCLI", "JobForgeCascade", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeTestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,7 +9,7 @@ public struct JobForgeCommand: AsyncParsableCommand {
         abstract: "Build complete, auditable occupational attribute profiles from NOC 2021, OaSIS 2023, O*NET and an LLM.",
         subcommands: [
             BuildCommand.self, ShowCommand.self, ExplainCommand.self, ExportCommand.self, DescriptorsCommand.self,
-            TitlesCommand.self, ResolveCommand.self, CrosswalkCommand.self, ONetCommand.self, ImputeCommand.self, LLMCommand.self,
+            TitlesCommand.self, ResolveCommand.self, CrosswalkCommand.self, ONetCommand.self, ImputeCommand.self, SuggestNOCCommand.self, LLMCommand.self,
             TBSCommand.self,
         ]
     )

@@ -146,7 +146,7 @@ extension SQLiteStore: CellStore {
             JOIN descriptor d ON d.code = c.descriptor_code
             LEFT JOIN descriptor_scale s ON s.descriptor_code = c.descriptor_code AND s.dimension = c.dimension
             WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY c.subject_kind, c.subject_code, d.sort_key, c.dimension, c.precedence DESC, c.id
+            ORDER BY c.subject_kind, c.subject_code, d.sort_key, COALESCE(s.position, 9), c.dimension, c.precedence DESC, c.id
             """
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
         while let row = try cursor.next() {

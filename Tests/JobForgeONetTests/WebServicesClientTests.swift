@@ -88,9 +88,10 @@ final class LogLines: @unchecked Sendable {
         defer { Task { await server.stop() } }
         await server.inject(.serverError(500))
         await server.inject(.truncatedJSON)
-        await server.inject(.slow(3))
+        // A deadline with room for a loaded CI machine, and a stall well beyond it.
+        await server.inject(.slow(15))
         let log = LogLines()
-        let outcome = try await client(server, log: log, timeout: 1).fetchRatings(soc: "11-1011.00", table: .skills)
+        let outcome = try await client(server, log: log, timeout: 4).fetchRatings(soc: "11-1011.00", table: .skills)
         guard case .ratings(let ratings) = outcome else { Issue.record("expected ratings"); return }
         #expect(ratings.count == 70)
         #expect(await server.requestCount == 4)

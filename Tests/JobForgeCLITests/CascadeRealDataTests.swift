@@ -1,0 +1,80 @@
+import Foundation
+import JobForgeCascade
+import JobForgeCore
+import JobForgeLLM
+import JobForgeNet
+import JobForgeStore
+import JobForgeTestSupport
+import JobForgeTitles
+import Testing
+
+/// The three tiers together on the real shipped data.
+@Suite("Cascade on real data")
+struct CascadeRealDataTests {
+    @Test("a title in 21231 (no O*NET ratings) gets LLM importance values; its OaSIS ratings stay untouched")
+    func softwareEngineerFallsThroughToTheLLM() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-cascade")
+        defer { folder.remove() }
+        let store = try SQLiteStore(path: folder.path("c.sqlite").path)
+        let pipeline = BuildPipeline(options: .init(dataFolder: RepoPaths.data))
+        _ = try await pipeline.run(store: store)
+
+        // A user's title in Software engineers and designers, then a build: the O*NET step runs
+        // again for the new title and finds no O*NET data for 21231.
+        let csv = "id,title,noc_2021\nSWE-1,Software engineer,21231\n"
+        let importer = TitleImporter(store: store, resolver: try TitleImporter.resolver(store: store, dataDirectory: RepoPaths.data))
+        let summary = try importer.importData(Data(csv.utf8), file: "mine.csv")
+        #expect(summary.imported == 1)
+        let second = try await pipeline.run(store: store)
+        let onet = try #require(second.steps.first { $0.name == "onet" })
+        #expect(onet.status == "done")
+        #expect(onet.detail.contains("21231"))
+
+        let subject = Subject.title("SWE-1")
+        let before = try store.winners(of: subject, filter: CellFilter(categories: ["Skills"]))
+        #expect(before.count == 33, "the title inherits 21231.00's 33 skill ratings")
+        #expect(before.allSatisfy { $0.source == .authoritative && $0.dimension == "level" })
+        #expect(try store.winners(of: subject, filter: CellFilter(sources: [.onet])).isEmpty, "21231 has no O*NET ratings")
+
+        let fake = try await FakeOpenAIServer.start(expectedModel: "gpt-4o-2024-08-06")
+        defer { Task { await fake.stop() } }
+        var configuration = LLMConfiguration(baseURL: await fake.baseURL, apiKey: await fake.apiKey,
+                                             model: "gpt-4o-2024-08-06", batchSize: 12, concurrency: 2)
+        configuration.retryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05, minimumDelay: 0)
+        let requests = try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: ["Skills"])
+        let request = try #require(requests.first)
+        #expect(requests.count == 1)
+        #expect(Set(request.missing.map(\.dimension)) == [.importance], "only the importance cells are empty")
+        #expect(request.missing.count == 33)
+        #expect(request.context.unitGroupCode == "21231")
+        #expect(request.context.knownValues.count > 200, "every value known for the title goes with the question")
+
+        let runID = try store.beginRun(command: "impute")
+        let (result, submitted) = try await LLMStep.run(store: store, configuration: configuration, runID: runID, requests: requests)
+        #expect(result.summary.answered == 33)
+        #expect(submitted.filled == 33)
+        #expect(await fake.violations.isEmpty)
+
+        let after = try store.winners(of: subject, filter: CellFilter(categories: ["Skills"]))
+        let llm = after.filter { $0.source == .llm }
+        #expect(llm.count == 33)
+        for cell in llm {
+            #expect(cell.dimension == "importance")
+            #expect((1...5).contains(cell.value))
+            #expect((0...1).contains(cell.confidence))
+            #expect(!(cell.rationale ?? "").isEmpty)
+            #expect(cell.metadata["model"] == "gpt-4o-2024-08-06")
+        }
+        // The authoritative level values are exactly as before.
+        let levels = after.filter { $0.dimension == "level" }
+        #expect(levels.map(\.value) == before.map(\.value))
+        #expect(levels.allSatisfy { $0.source == .authoritative })
+
+        // A second run asks nothing: every answer comes from the cache.
+        let requestsBefore = await fake.requestCount
+        let again = try await LLMStep.run(store: store, configuration: configuration, runID: runID,
+                                          requests: try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: ["Skills"]))
+        #expect(again.0.summary.cellsAsked == 0)
+        #expect(await fake.requestCount == requestsBefore)
+    }
+}
