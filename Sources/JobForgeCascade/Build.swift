@@ -144,9 +144,11 @@ extension BuildPipeline {
     func titlesStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         let authoritative = try store.completedStep("authoritative")?.fingerprint ?? ""
+        // The titles already in the store are an input too: a user's import since the last build
+        // needs its inherited cells (and the O*NET step, its O*NET cells).
         let fingerprint = try Fingerprint.files([sampleArchitecture, sampleMapping,
                                                  options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
-            + authoritative
+            + authoritative + (try Self.titlesKey(store))
         if let done = try store.completedStep("titles"), done.fingerprint == fingerprint {
             return StepReport(name: "titles", status: "unchanged", detail: "same sample and profiles as run \(done.runID)",
                               seconds: Date().timeIntervalSince(started))
@@ -161,7 +163,11 @@ extension BuildPipeline {
         let detail = "sample: \(summary.imported) titles imported, \(summary.skipped) skipped; "
             + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
             + "inherited cells \(inherited.cells.inserted) new, \(inherited.cells.overridden) overridden, \(inherited.cells.unchanged) unchanged"
-        try store.commitStep("titles", fingerprint: fingerprint, runID: runID) { _ in detail }
+        // Recorded with the titles as they are now, so the next build sees no change.
+        let after = try Fingerprint.files([sampleArchitecture, sampleMapping,
+                                           options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
+            + authoritative + (try Self.titlesKey(store))
+        try store.commitStep("titles", fingerprint: after, runID: runID) { _ in detail }
         return StepReport(name: "titles", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
     }
 }
@@ -184,6 +190,14 @@ extension BuildPipeline {
             + "\(s.failed) failed; \(s.requests) requests, \(s.cacheHits) from cache; \(summary.filled) cells filled"
         return StepReport(name: "llm", status: summary.inserted > 0 ? "done" : "unchanged", detail: detail,
                           seconds: Date().timeIntervalSince(started))
+    }
+}
+
+extension BuildPipeline {
+    /// What the titles' cells depend on: each title's id, profile and resolution confidence.
+    static func titlesKey(_ store: SQLiteStore) throws -> String {
+        SHA256.hex(try store.jobTitles().map { "\($0.id)|\($0.unitGroup ?? "")|\($0.profileCode ?? "")|\($0.confidence)" }
+            .joined(separator: "\n"))
     }
 }
 

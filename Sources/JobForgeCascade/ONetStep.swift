@@ -15,12 +15,10 @@ extension BuildPipeline {
     func onetStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         let titles = try store.jobTitles()
-        // Titles are part of the input: a new title or a new resolution needs its O*NET cells.
-        let titlesKey = titles.map { "\($0.id)|\($0.unitGroup ?? "")|\($0.confidence)" }.joined(separator: "\n")
         let onetFiles = try FileManager.default.contentsOfDirectory(at: onetFolder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
         let fingerprint = SHA256.hex(try Fingerprint.files(onetFiles + [crosswalkFile, onetMappingFile, guideFile])
-                                     + (try store.completedStep("authoritative")?.fingerprint ?? "") + SHA256.hex(titlesKey))
+                                     + (try store.completedStep("authoritative")?.fingerprint ?? "") + (try Self.titlesKey(store)))
         if let done = try store.completedStep("onet"), done.fingerprint == fingerprint {
             return StepReport(name: "onet", status: "unchanged", detail: "same O*NET files, crosswalk and titles as run \(done.runID)",
                               seconds: Date().timeIntervalSince(started))

@@ -127,7 +127,7 @@ public struct TitleImporter: Sendable {
                        sourceLine: title.sourceLine, unitGroup: resolution.unitGroup,
                        unitGroupMethod: resolution.unitGroupSource?.rawValue, profileCode: resolution.profileCode,
                        method: resolution.method.rawValue, confidence: resolution.confidence,
-                       fuzzyScore: resolution.fuzzyScore, candidatesJSON: JSONText.candidates(resolution.candidates),
+                       fuzzyScore: resolution.fuzzyScore, candidatesJSON: ResolutionJSON.candidates(resolution.candidates),
                        note: resolution.note)
     }
 
@@ -170,36 +170,13 @@ extension ProfileReference {
     }
 }
 
-/// Small, fast JSON writers for the two JSON columns of `job_title` (JSONEncoder costs more than
-/// the rest of an import). Keys sorted, as JSONEncoder's `.sortedKeys` would write them.
-enum JSONText {
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    static func object(_ values: [String: String]) -> String {
-        "{" + values.keys.sorted().map { string($0) + ":" + string(values[$0]!) }.joined(separator: ",") + "}"
-    }
-
+/// The resolution candidates as JSON for `job_title.candidates`, with Core's fast JSON writer
+/// (JSONEncoder costs more than the rest of an import).
+enum ResolutionJSON {
     static func candidates(_ candidates: [ResolutionCandidate]) -> String {
         "[" + candidates.map { c in
-            var fields = ["\"code\":" + string(c.code), "\"kind\":" + string(c.kind), "\"matched\":" + string(c.matched)]
+            var fields = ["\"code\":" + JSONText.quote(c.code), "\"kind\":" + JSONText.quote(c.kind),
+                          "\"matched\":" + JSONText.quote(c.matched)]
             if let score = c.score, score.isFinite { fields.append("\"score\":\(score)") }
             return "{" + fields.joined(separator: ",") + "}"
         }.joined(separator: ",") + "]"

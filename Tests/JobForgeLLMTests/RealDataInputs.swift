@@ -76,7 +76,7 @@ struct TierHarness {
 
     static let model = "gpt-4o-2024-08-06"
 
-    static func start(batchSize: Int = 12, concurrency: Int = 4, latency: TimeInterval = 0, timeout: TimeInterval = 30,
+    static func start(batchSize: Int = 12, concurrency: Int = 4, latency: TimeInterval = 0, timeout: TimeInterval = 120,
                       maxAttempts: Int = 3, validate: Bool = true) async throws -> TierHarness {
         let fake = try await FakeOpenAIServer.start(expectedModel: model, latency: latency, validateAgainstOpenAPI: validate)
         let apiKey = await fake.apiKey

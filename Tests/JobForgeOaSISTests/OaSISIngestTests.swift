@@ -150,13 +150,14 @@ struct OaSISIngestTests {
     @Test("unit groups: one profile copies it, several are averaged and name their profiles")
     func unitGroupRule() async throws {
         let store = try await BuiltStore.get().store
-        let single = try store.winners(of: .unitGroup("21211"), filter: CellFilter(categories: ["Skills"]))
-        let profile = try store.winners(of: .profile("21211.00"), filter: CellFilter(categories: ["Skills"]))
+        let authoritative = CellFilter(categories: ["Skills"], sources: [.authoritative])
+        let single = try store.winners(of: .unitGroup("21211"), filter: authoritative)
+        let profile = try store.winners(of: .profile("21211.00"), filter: authoritative)
         #expect(single.count == 33)
         #expect(single.map(\.value) == profile.map(\.value))
         #expect(single.allSatisfy { $0.method == "single_profile" && $0.sourceIDs == ["21211.00"] })
 
-        let several = try store.winners(of: .unitGroup("10020"), filter: CellFilter(categories: ["Skills"]))
+        let several = try store.winners(of: .unitGroup("10020"), filter: authoritative)
         let members = try store.subjectHeader(.unitGroup("10020"))!.related
         #expect(members == ["10020.01", "10020.02", "10020.03", "10020.04"])
         for cell in several {

@@ -97,7 +97,7 @@ public final class FakeONetServer: Sendable {
         let handler = Handler(data: data, state: state, apiKey: apiKey)
         await server.appendRoute("GET *", to: handler)
         let task = Task { try await server.run() }
-        try await server.waitUntilListening(timeout: 10)
+        try await server.waitUntilListening(timeout: 120)
         guard case .ip4(_, let port)? = await server.listeningAddress else {
             task.cancel()
             throw NSError(domain: "FakeONetServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "no listening port"])

@@ -101,7 +101,7 @@ public actor FakeOpenAIServer {
         }
         let server = self.server
         serverTask = Task { try await server.run() }
-        try await server.waitUntilListening(timeout: 10)
+        try await server.waitUntilListening(timeout: 120)
         guard case .ip4(_, let boundPort) = await server.listeningAddress else {
             throw FakeServerError(message: "the fake OpenAI server is not listening on an IPv4 address")
         }
