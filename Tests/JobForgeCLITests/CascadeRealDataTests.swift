@@ -44,29 +44,34 @@ struct CascadeRealDataTests {
         let requests = try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: ["Skills"])
         let request = try #require(requests.first)
         #expect(requests.count == 1)
-        #expect(Set(request.missing.map(\.dimension)) == [.importance], "only the importance cells are empty")
-        #expect(request.missing.count == 33)
+        // Empty: the importance of every skill (O*NET has none for 21231), and the guide's skills
+        // that OaSIS does not rate or that only O*NET knows. Never a level OaSIS gave.
+        let rated = Set(before.map(\.descriptorCode))
+        let missingImportance = Set(request.missing.filter { $0.dimension == .importance }.map(\.descriptorCode))
+        #expect(rated.isSubset(of: missingImportance))
+        #expect(!request.missing.contains { $0.dimension == .level && rated.contains($0.descriptorCode) })
         #expect(request.context.unitGroupCode == "21231")
         #expect(request.context.knownValues.count > 200, "every value known for the title goes with the question")
 
         let runID = try store.beginRun(command: "impute")
         let (result, submitted) = try await LLMStep.run(store: store, configuration: configuration, runID: runID, requests: requests)
-        #expect(result.summary.answered == 33)
-        #expect(submitted.filled == 33)
+        #expect(result.summary.answered == request.missing.count)
+        #expect(submitted.filled == request.missing.count)
         #expect(await fake.violations.isEmpty)
 
         let after = try store.winners(of: subject, filter: CellFilter(categories: ["Skills"]))
         let llm = after.filter { $0.source == .llm }
-        #expect(llm.count == 33)
+        #expect(llm.count == request.missing.count)
+        let llmImportance = llm.filter { $0.dimension == "importance" && rated.contains($0.descriptorCode) }
+        #expect(llmImportance.count == 33, "each rated skill gets an LLM importance value")
+        for cell in llmImportance { #expect((1...5).contains(cell.value)) }
         for cell in llm {
-            #expect(cell.dimension == "importance")
-            #expect((1...5).contains(cell.value))
             #expect((0...1).contains(cell.confidence))
             #expect(!(cell.rationale ?? "").isEmpty)
             #expect(cell.metadata["model"] == "gpt-4o-2024-08-06")
         }
         // The authoritative level values are exactly as before.
-        let levels = after.filter { $0.dimension == "level" }
+        let levels = after.filter { $0.dimension == "level" && rated.contains($0.descriptorCode) }
         #expect(levels.map(\.value) == before.map(\.value))
         #expect(levels.allSatisfy { $0.source == .authoritative })
 
