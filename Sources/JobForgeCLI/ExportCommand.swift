@@ -67,66 +67,96 @@ public struct Exporter {
         "release", "run_id", "observed_at", "is_winner", "rationale", "metadata",
     ]
 
+    /// What a wide table keeps of a winning cell: the three columns it fills.
+    struct WideValue {
+        var value: String
+        var source: String
+        var confidence: String
+    }
+
+    /// One category's wide table, filled while the long table streams by.
+    struct WideTable {
+        var columns: [String] = []
+        var columnSeen = Set<String>()
+        var subjects: [Subject] = []
+        var rows: [Subject: [String: WideValue]] = [:]
+    }
+
+    static func add(_ value: WideValue, column: String, subject: Subject, to table: inout WideTable) {
+        if table.columnSeen.insert(column).inserted { table.columns.append(column) }
+        if table.rows[subject] == nil { table.subjects.append(subject) }
+        table.rows[subject, default: [:]][column] = value
+    }
+
     public func run() throws -> [Written] {
         let labels = try store.subjectLabels()
-        var cells: [CellValue] = []
-        try store.forEachWinner(filter: filter) { cells.append($0) }
         var written: [Written] = []
 
-        // The long table.
-        var longRows: [[String]] = []
-        if allCandidates {
-            try store.forEachCandidate(filter: filter) { cell, isWinner in longRows.append(Self.longRow(cell, labels, isWinner)) }
-        } else {
-            longRows = cells.map { Self.longRow($0, labels, true) }
+        // The long table streams straight from the store to the file; the wide tables keep only
+        // their three strings per cell.
+        var wide: [String: WideTable] = [:]
+        let long = try TableWriter(url: folder.appendingPathComponent("cells." + format.rawValue), format: format,
+                                   columns: Self.longColumns)
+        func addWide(_ cell: CellValue) {
+            let column = Self.columnName(cell)
+            let value = WideValue(value: cell.text ?? Formatting.number(cell.value), source: cell.source.rawValue,
+                                  confidence: Formatting.fixed3(cell.confidence))
+            // Mutated in place: copying a table out of the dictionary and back would copy it every time.
+            Self.add(value, column: column, subject: cell.subject, to: &wide[cell.category, default: WideTable()])
         }
-        written.append(try write(name: "cells", columns: Self.longColumns, rows: longRows))
+        if allCandidates {
+            try store.forEachCandidate(filter: filter) { cell, isWinner in
+                try long.write(Self.longRow(cell, labels, isWinner))
+                if isWinner { addWide(cell) }
+            }
+        } else {
+            try store.forEachWinner(filter: filter) { cell in
+                try long.write(Self.longRow(cell, labels, true))
+                addWide(cell)
+            }
+        }
+        written.append(try long.finish())
 
         // One wide table per category, columns in guide order.
-        let byCategory = Dictionary(grouping: cells, by: \.category)
-        let categoryOrder = Category.allCases.map(\.rawValue) + byCategory.keys.filter { Category(rawValue: $0) == nil }.sorted()
+        let categoryOrder = Category.allCases.map(\.rawValue) + wide.keys.filter { Category(rawValue: $0) == nil }.sorted()
         for category in categoryOrder {
-            guard let categoryCells = byCategory[category] else { continue }
-            var columnOrder: [String] = []
-            var columnSeen = Set<String>()
-            var rowsBySubject: [Subject: [String: CellValue]] = [:]
-            var subjectOrder: [Subject] = []
-            for cell in categoryCells {
-                let column = Self.columnName(cell)
-                if columnSeen.insert(column).inserted { columnOrder.append(column) }
-                if rowsBySubject[cell.subject] == nil { subjectOrder.append(cell.subject) }
-                rowsBySubject[cell.subject, default: [:]][column] = cell
-            }
+            guard let table = wide[category] else { continue }
             var header = ["subject_kind", "subject_code", "subject_label"]
-            for column in columnOrder { header += [column, column + "__source", column + "__confidence"] }
-            let rows = subjectOrder.map { subject -> [String] in
+            for column in table.columns { header += [column, column + "__source", column + "__confidence"] }
+            let slug = Category(rawValue: category)?.slug ?? category.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }
+                .replacingOccurrences(of: " ", with: "_")
+            let writer = try TableWriter(url: folder.appendingPathComponent(slug + "." + format.rawValue), format: format,
+                                         columns: header)
+            for subject in table.subjects {
                 var row = [subject.kind.rawValue, subject.code, labels[subject] ?? ""]
-                let values = rowsBySubject[subject]!
-                for column in columnOrder {
+                let values = table.rows[subject]!
+                for column in table.columns {
                     if let cell = values[column] {
-                        row += [cell.text ?? Formatting.number(cell.value), cell.source.rawValue, String(format: "%.3f", cell.confidence)]
+                        row += [cell.value, cell.source, cell.confidence]
                     } else {
                         row += ["", "", ""]
                     }
                 }
-                return row
+                try writer.write(row)
             }
-            let slug = Category(rawValue: category)?.slug ?? category.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }
-                .replacingOccurrences(of: " ", with: "_")
-            written.append(try write(name: slug, columns: header, rows: rows))
+            written.append(try writer.finish())
         }
 
         // The override log.
         let events = try store.allOverrides()
         let eventColumns = ["id", "subject_kind", "subject_code", "descriptor_code", "dimension", "old_candidate_id",
                             "new_candidate_id", "old_value", "new_value", "old_source", "new_source", "reason", "at", "run_id"]
-        let eventRows = events.map { e in
-            [String(e.id), e.key.subject.kind.rawValue, e.key.subject.code, e.key.descriptor, e.key.dimension.rawValue,
-             e.oldCandidateID.map { String($0) } ?? "", String(e.newCandidateID), e.oldValue.map(Formatting.number) ?? "",
-             Formatting.number(e.newValue), e.oldSource?.rawValue ?? "", e.newSource.rawValue, e.reason,
-             Timestamp.string(e.at), e.runID]
+        let overrides = try TableWriter(url: folder.appendingPathComponent("overrides." + format.rawValue), format: format,
+                                        columns: eventColumns)
+        for e in events {
+            try overrides.write([
+                String(e.id), e.key.subject.kind.rawValue, e.key.subject.code, e.key.descriptor, e.key.dimension.rawValue,
+                e.oldCandidateID.map { String($0) } ?? "", String(e.newCandidateID), e.oldValue.map(Formatting.number) ?? "",
+                Formatting.number(e.newValue), e.oldSource?.rawValue ?? "", e.newSource.rawValue, e.reason,
+                Timestamp.string(e.at), e.runID,
+            ])
         }
-        written.append(try write(name: "overrides", columns: eventColumns, rows: eventRows))
+        written.append(try overrides.finish())
         return written
     }
 
@@ -138,31 +168,68 @@ public struct Exporter {
     static func longRow(_ cell: CellValue, _ labels: [Subject: String], _ isWinner: Bool) -> [String] {
         [cell.subject.kind.rawValue, cell.subject.code, labels[cell.subject] ?? "", cell.descriptorCode, cell.descriptorName,
          cell.category, cell.dimension, Formatting.number(cell.value), cell.text ?? "", cell.scale ?? "", cell.source.rawValue,
-         String(cell.precedence), cell.method, cell.sourceLevel, String(format: "%.3f", cell.confidence),
+         String(cell.precedence), cell.method, cell.sourceLevel, Formatting.fixed3(cell.confidence),
          cell.sourceIDs.joined(separator: ";"), cell.release ?? "", cell.runID, Timestamp.string(cell.observedAt),
          isWinner ? "1" : "0", cell.rationale ?? "", cell.metadata.isEmpty ? "" : JSONText.object(cell.metadata)]
     }
+}
 
-    func write(name: String, columns: [String], rows: [[String]]) throws -> Written {
+/// Writes one table row by row, buffered, to a file written in place of any earlier one:
+/// CSV (RFC 4180, UTF-8 with a byte-order mark) or a JSON array of objects.
+final class TableWriter {
+    let url: URL
+    let format: ExportCommand.Format
+    let columns: [String]
+    private let temporary: URL
+    private let handle: FileHandle
+    private var buffer = ""
+    private var rows = 0
+
+    init(url: URL, format: ExportCommand.Format, columns: [String]) throws {
+        self.url = url
+        self.format = format
+        self.columns = columns
+        // Written beside the target and moved over it at the end: a failed export leaves no half file.
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
+        FileManager.default.createFile(atPath: temporary.path, contents: nil)
+        handle = try FileHandle(forWritingTo: temporary)
+        buffer.reserveCapacity(1 << 20)
+        switch format {
+        case .csv: buffer += CSVWriter.byteOrderMark + CSVWriter.line(columns)
+        case .json: buffer += "[\n"
+        }
+    }
+
+    func write(_ row: [String]) throws {
         switch format {
         case .csv:
-            let url = folder.appendingPathComponent(name + ".csv")
-            var text = CSVWriter.byteOrderMark + CSVWriter.line(columns)
-            text.reserveCapacity(rows.count * 200)
-            for row in rows { text += CSVWriter.line(row) }
-            try Data(text.utf8).write(to: url, options: .atomic)
-            return Written(path: url.path, rows: rows.count)
+            buffer += CSVWriter.line(row)
         case .json:
-            let url = folder.appendingPathComponent(name + ".json")
-            var text = "[\n"
-            for (index, row) in rows.enumerated() {
-                var object: [String] = []
-                for (column, value) in zip(columns, row) { object.append(JSONText.quote(column) + ":" + JSONText.quote(value)) }
-                text += "{" + object.joined(separator: ",") + "}" + (index + 1 < rows.count ? ",\n" : "\n")
+            if rows > 0 { buffer += ",\n" }
+            buffer += "{"
+            for (index, (column, value)) in zip(columns, row).enumerated() {
+                if index > 0 { buffer += "," }
+                buffer += JSONText.quote(column)
+                buffer += ":"
+                buffer += JSONText.quote(value)
             }
-            text += "]\n"
-            try Data(text.utf8).write(to: url, options: .atomic)
-            return Written(path: url.path, rows: rows.count)
+            buffer += "}"
         }
+        rows += 1
+        if buffer.utf8.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        try handle.write(contentsOf: Data(buffer.utf8))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws -> Exporter.Written {
+        if format == .json { buffer += rows > 0 ? "\n]\n" : "]\n" }
+        try flush()
+        try handle.close()
+        _ = try? FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: temporary, to: url)
+        return Exporter.Written(path: url.path, rows: rows)
     }
 }

@@ -127,10 +127,26 @@ public struct CSVReader: Sendable {
 /// RFC 4180 writer: fields quoted only when they need it, CRLF line ends.
 public enum CSVWriter {
     public static func escape(_ field: String) -> String {
-        if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Scans bytes, not Characters, and doubles quotes by hand: exports write millions of fields.
+        var needsQuotes = false
+        var hasQuote = false
+        for byte in field.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): hasQuote = true; needsQuotes = true
+            case UInt8(ascii: ","), 0x0A, 0x0D: needsQuotes = true
+            default: continue
+            }
         }
-        return field
+        guard needsQuotes else { return field }
+        guard hasQuote else { return "\"" + field + "\"" }
+        var bytes: [UInt8] = [UInt8(ascii: "\"")]
+        bytes.reserveCapacity(field.utf8.count + 8)
+        for byte in field.utf8 {
+            bytes.append(byte)
+            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func line(_ fields: [String]) -> String {

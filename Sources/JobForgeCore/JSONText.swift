@@ -50,8 +50,23 @@ public enum JSONText {
     public static func decodeArray(_ text: String?) -> [String] {
         guard let text else { return [] }
         // Fast path for what this module writes without escapes: ["a","b"].
-        if text.hasPrefix("[\""), text.hasSuffix("\"]"), !text.contains("\\") {
-            return text.dropFirst(2).dropLast(2).components(separatedBy: "\",\"")
+        if text.hasPrefix("[\""), text.hasSuffix("\"]"), !text.utf8.contains(UInt8(ascii: "\\")) {
+            // Split the inside on `","` without Foundation (no element holds a quote: it would be escaped).
+            let inner = Array(text.utf8.dropFirst(2).dropLast(2))
+            var items: [String] = []
+            var start = 0
+            var index = 0
+            while index + 2 < inner.count {
+                if inner[index] == 0x22, inner[index + 1] == 0x2C, inner[index + 2] == 0x22 {
+                    items.append(String(decoding: inner[start..<index], as: UTF8.self))
+                    index += 3
+                    start = index
+                } else {
+                    index += 1
+                }
+            }
+            items.append(String(decoding: inner[start...], as: UTF8.self))
+            return items
         }
         if text == "[]" { return [] }
         guard let data = text.data(using: .utf8) else { return [] }
@@ -59,7 +74,65 @@ public enum JSONText {
     }
 
     public static func decodeObject(_ text: String?) -> [String: String] {
-        guard let text, let data = text.data(using: .utf8) else { return [:] }
+        guard let text, !text.isEmpty else { return [:] }
+        if let parsed = parseFlatObject(text) { return parsed }
+        guard let data = text.data(using: .utf8) else { return [:] }
         return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+    }
+
+    /// A parser for exactly what `object(_:)` writes, a flat map of strings: reading hundreds of
+    /// thousands of them through JSONDecoder dominated exports. Anything else returns nil.
+    static func parseFlatObject(_ text: String) -> [String: String]? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        func skipSpaces() { while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A { index += 1 } }
+        func string() -> String? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            index += 1
+            var out: [UInt8] = []
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") { index += 1; return String(decoding: out, as: UTF8.self) }
+                if byte == UInt8(ascii: "\\") {
+                    guard index + 1 < bytes.count else { return nil }
+                    let escaped = bytes[index + 1]
+                    index += 2
+                    switch escaped {
+                    case UInt8(ascii: "\""): out.append(0x22)
+                    case UInt8(ascii: "\\"): out.append(0x5C)
+                    case UInt8(ascii: "/"): out.append(0x2F)
+                    case UInt8(ascii: "n"): out.append(0x0A)
+                    case UInt8(ascii: "r"): out.append(0x0D)
+                    case UInt8(ascii: "t"): out.append(0x09)
+                    default: return nil // \u and the rest: leave them to JSONDecoder
+                    }
+                    continue
+                }
+                out.append(byte)
+                index += 1
+            }
+            return nil
+        }
+        skipSpaces()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var result: [String: String] = [:]
+        skipSpaces()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return result }
+        while true {
+            skipSpaces()
+            guard let key = string() else { return nil }
+            skipSpaces()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            skipSpaces()
+            guard let value = string() else { return nil }
+            result[key] = value
+            skipSpaces()
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { return result }
+            return nil
+        }
     }
 }

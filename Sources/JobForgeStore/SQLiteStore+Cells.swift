@@ -287,11 +287,6 @@ extension SQLiteStore: CellStore {
         Descriptor(code: row["code"], name: row["name"], category: row["category"], structureType: row["structure_type"],
                    parent: row["parent"], definition: row["definition"], origin: row["origin"], sortKey: row["sort_key"])
     }
-
-    /// Whether a table exists (source modules add theirs by migration).
-    static func tableExists(_ db: Database, _ name: String) throws -> Bool {
-        try db.tableExists(name)
-    }
 }
 
 /// Timestamps are stored as ISO 8601 text in UTC with milliseconds, so that they sort as text.
@@ -344,9 +339,7 @@ extension SQLiteStore {
     /// Streams every candidate (winning or not) matching `filter`, for audits.
     public func forEachCandidate(filter: CellFilter, _ body: (CellValue, Bool) throws -> Void) throws {
         try dbQueue.read { db in
-            var all = filter
-            all.minimumConfidence = filter.minimumConfidence
-            try Self.forEachCell(db, winnersOnly: false, subject: nil, kind: nil, filter: all) { cell in
+            try Self.forEachCell(db, winnersOnly: false, subject: nil, kind: nil, filter: filter) { cell in
                 try body(cell, cell.isWinner)
             }
         }

@@ -105,6 +105,7 @@ struct CLIEndToEndTests {
         let text = String(decoding: cellsCSV.dropFirst(3), as: UTF8.self)
         #expect(text.hasPrefix("subject_kind,subject_code,subject_label,descriptor_code,descriptor_name,category,dimension,value"))
         #expect(text.contains("\r\n"))
+        #expect(text.contains(",single_profile,L6,1.000,21211.00,OaSIS 2023 v1.0,"))
         let skills = String(decoding: try Data(contentsOf: folder.path("out/skills.csv")).dropFirst(3), as: UTF8.self)
         let header = skills.components(separatedBy: "\r\n")[0]
         #expect(header.contains("Writing,Writing__source,Writing__confidence"))

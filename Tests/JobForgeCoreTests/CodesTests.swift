@@ -80,3 +80,19 @@ struct SHA256Tests {
         #expect(SHA256.hex(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }
+
+@Suite("JSON text columns")
+struct JSONTextTests {
+    @Test("maps and arrays round-trip, escapes included, with and without the fast paths")
+    func roundTrip() {
+        let map = ["model": "gpt-4o", "quote": "say \"hi\"", "path": "a\\b", "lines": "one\ntwo\tthree", "empty": "",
+                   "accent": "Génie logiciel", "control": "bell\u{07}"]
+        #expect(JSONText.decodeObject(JSONText.object(map)) == map)
+        #expect(JSONText.decodeObject("{}") == [:])
+        #expect(JSONText.decodeObject(nil) == [:])
+        let list = ["21211.00", "a \"b\"", "c,d", "e\\f"]
+        #expect(JSONText.decodeArray(JSONText.array(list)) == list)
+        #expect(JSONText.decodeArray(JSONText.array(["15-1252.00"])) == ["15-1252.00"])
+        #expect(JSONText.decodeArray("[]") == [])
+    }
+}
