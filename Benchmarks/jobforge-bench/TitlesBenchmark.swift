@@ -1,5 +1,3 @@
-// Compiled once jobforge-bench depends on JobForgeTitles in Package.swift (see TitlesCommands.swift):
-// the owner removes this `#if` and the `#endif` at the end when wiring the benchmark in.
 import Foundation
 import JobForgeCore
 import JobForgeStore

@@ -1,5 +1,3 @@
-// Compiled once JobForgeCLI depends on JobForgeLLM in Package.swift: the owner removes this
-// `#if` and the `#endif` at the end when wiring the LLM tier in.
 import ArgumentParser
 import Foundation
 import JobForgeCore

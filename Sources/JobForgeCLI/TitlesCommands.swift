@@ -1,6 +1,3 @@
-// Compiled once JobForgeCLI depends on JobForgeTitles in Package.swift: until then the flag keeps
-// this file out of the build (importing an undeclared module compiles but fails to link).
-// The owner removes this `#if` and the `#endif` at the end when wiring the commands in.
 import ArgumentParser
 import JobForgeCascade
 import Foundation
