@@ -87,7 +87,7 @@ public struct BuildPipeline: Sendable {
         try store.commitStep("authoritative", fingerprint: fingerprint, runID: runID) { writer in
             try writer.upsertNOCClasses(dataset.nocClasses)
             try writer.upsertDescriptors(dataset.descriptors,
-                                         scales: dataset.scales + LLMStep.importanceScales(for: dataset.descriptors))
+                                         scales: dataset.scales + Self.importanceScales(for: dataset.descriptors))
             try writer.upsertProfiles(dataset.profiles)
             try writer.replaceProfileTexts(dataset.texts)
             for release in dataset.releases { try writer.recordRelease(release, runID: runID) }
@@ -146,9 +146,10 @@ extension BuildPipeline {
         let authoritative = try store.completedStep("authoritative")?.fingerprint ?? ""
         // The titles already in the store are an input too: a user's import since the last build
         // needs its inherited cells (and the O*NET step, its O*NET cells).
-        let fingerprint = try Fingerprint.files([sampleArchitecture, sampleMapping,
-                                                 options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
-            + authoritative + (try Self.titlesKey(store))
+        let inputs = try Fingerprint.files([sampleArchitecture, sampleMapping,
+                                            options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
+            + authoritative
+        let fingerprint = inputs + (try Self.titlesKey(store))
         if let done = try store.completedStep("titles"), done.fingerprint == fingerprint {
             return StepReport(name: "titles", status: "unchanged", detail: "same sample and profiles as run \(done.runID)",
                               seconds: Date().timeIntervalSince(started))
@@ -164,10 +165,7 @@ extension BuildPipeline {
             + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
             + "inherited cells \(inherited.cells.inserted) new, \(inherited.cells.overridden) overridden, \(inherited.cells.unchanged) unchanged"
         // Recorded with the titles as they are now, so the next build sees no change.
-        let after = try Fingerprint.files([sampleArchitecture, sampleMapping,
-                                           options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
-            + authoritative + (try Self.titlesKey(store))
-        try store.commitStep("titles", fingerprint: after, runID: runID) { _ in detail }
+        try store.commitStep("titles", fingerprint: inputs + (try Self.titlesKey(store)), runID: runID) { _ in detail }
         return StepReport(name: "titles", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
     }
 }
@@ -194,6 +192,19 @@ extension BuildPipeline {
 }
 
 extension BuildPipeline {
+    /// Categories whose descriptors O*NET rates for importance as well as level: the cascade
+    /// expects an importance value for each of them, which OaSIS never gives.
+    static let importanceCategories: Set<String> = ["Skills", "Abilities", "Knowledge", "Work Activities"]
+
+    /// The importance scale of those descriptors (O*NET's IM 1-5), a second measure after the
+    /// OaSIS level: the one place it is declared, whichever tier later fills it.
+    static func importanceScales(for descriptors: [Descriptor]) -> [DescriptorScale] {
+        descriptors.filter { $0.structureType == "Descriptor" && importanceCategories.contains($0.category) }.map {
+            DescriptorScale(descriptorCode: $0.code, dimension: .importance, minimum: 1, maximum: 5,
+                            label: "importance (O*NET IM scale)", notApplicable: nil, position: 2)
+        }
+    }
+
     /// What the titles' cells depend on: each title's id, profile and resolution confidence.
     static func titlesKey(_ store: SQLiteStore) throws -> String {
         SHA256.hex(try store.jobTitles().map { "\($0.id)|\($0.unitGroup ?? "")|\($0.profileCode ?? "")|\($0.confidence)" }

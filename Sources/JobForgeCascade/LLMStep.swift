@@ -7,19 +7,6 @@ import JobForgeStore
 /// The LLM tier's input, built from the store: for each job title, every cell no higher source
 /// filled, with the title's full job-architecture context.
 public enum LLMStep {
-    /// Categories whose descriptors O*NET rates for importance as well as level: the cascade
-    /// expects an importance value for each of them, which OaSIS never gives.
-    public static let importanceCategories: Set<String> = ["Skills", "Abilities", "Knowledge", "Work Activities"]
-    public static let importanceScale = RatingScale(minimum: 1, maximum: 5, label: "importance (O*NET IM scale: 1 not important - 5 extremely important)")
-
-    /// The scales added for the importance dimension, so that readers print their scale.
-    public static func importanceScales(for descriptors: [Descriptor]) -> [DescriptorScale] {
-        descriptors.filter { $0.structureType == "Descriptor" && importanceCategories.contains($0.category) }.map {
-            DescriptorScale(descriptorCode: $0.code, dimension: .importance, minimum: 1, maximum: 5,
-                            label: "importance (O*NET IM scale)", notApplicable: nil, position: 2)
-        }
-    }
-
     /// One request per title with its missing cells. `titleFilter` keeps titles whose id or
     /// title is listed; `categories` keeps only those categories.
     public static func requests(store: SQLiteStore, titleFilter: Set<String>? = nil,

@@ -39,12 +39,11 @@ extension BuildPipeline {
         Timing.mark("O*NET tier")
 
         let mapping = try ONetDescriptorMapping.load(onetMappingFile)
-        var (descriptors, scales) = mapping.onetOnlyDescriptors(contentModel: try ONetContentModel.load(folder: onetFolder))
+        let (descriptors, allScales) = mapping.onetOnlyDescriptors(contentModel: try ONetContentModel.load(folder: onetFolder))
+        // The importance scale of OaSIS descriptors is declared once, with the guide's descriptors
+        // (`importanceScales`); only the O*NET-only descriptors bring scales of their own here.
         let onetOnly = Set(descriptors.map(\.code))
-        // Importance is a second measure of an OaSIS descriptor: its main one stays the OaSIS level.
-        for index in scales.indices where scales[index].dimension == .importance && !onetOnly.contains(scales[index].descriptorCode) {
-            scales[index].position = 2
-        }
+        let scales = allScales.filter { onetOnly.contains($0.descriptorCode) }
         var detail = ""
         try store.commitStep("onet", fingerprint: fingerprint, runID: runID) { writer in
             try writer.upsertDescriptors(descriptors, scales: scales)
