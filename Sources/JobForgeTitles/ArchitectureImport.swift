@@ -184,19 +184,26 @@ public struct ArchitectureParser: Sendable {
     /// whole (broken quoting, no title column, a mapped header that is not there); a bad row
     /// only lands in `badRows`.
     public func parse(_ data: Data, file: String) throws -> ParsedArchitecture {
-        var records = try CSVReader().records(data, file: file)
-        guard !records.isEmpty else {
+        let records = try CSVReader().records(data, file: file)
+        guard let header = records.first else {
             throw InputError(file: file, line: 1, message: "the file is empty: expected a header row and one row per job title")
         }
-        let header = records.removeFirst()
+        let rows = records.dropFirst()
         let headers = Self.effectiveHeaders(header.fields)
         let columns = try fieldColumns(headers: headers, file: file)
+        // Looked up once, not per row.
+        let idColumn = columns[.id], titleColumn = columns[.title], titleFRColumn = columns[.titleFR]
+        let functionColumn = columns[.function], familyColumn = columns[.family]
+        let managerialLevelColumn = columns[.managerialLevel], noc2021Column = columns[.noc2021], noc2016Column = columns[.noc2016]
         let fieldIndexes = Set(columns.values)
+        let extraColumns = headers.indices.filter { !fieldIndexes.contains($0) }
 
         var titles: [JobTitle] = []
+        titles.reserveCapacity(rows.count)
         var badRows: [BadRow] = []
         var firstLineOfKey: [String: Int] = [:]
-        for record in records {
+        firstLineOfKey.reserveCapacity(rows.count)
+        for record in rows {
             func bad(_ reason: BadRowReason, _ message: String) {
                 badRows.append(BadRow(file: file, line: record.line, reason: reason, message: message))
             }
@@ -204,18 +211,18 @@ public struct ArchitectureParser: Sendable {
                 bad(.wrongFieldCount, "\(record.fields.count) fields, the header has \(headers.count); quote fields that contain commas")
                 continue
             }
-            func value(_ field: ArchitectureField) -> String? {
-                guard let index = columns[field] else { return nil }
-                let text = record.fields[index].trimmingSpacesAndNBSP
+            func value(_ column: Int?) -> String? {
+                guard let column else { return nil }
+                let text = record.fields[column].trimmingSpacesAndNBSP
                 return text.isEmpty ? nil : text
             }
-            guard let title = value(.title) else {
-                bad(.noTitle, "no title (column \"\(headers[columns[.title]!])\" is empty)")
+            guard let title = value(titleColumn) else {
+                bad(.noTitle, "no title (column \"\(headers[titleColumn!])\" is empty)")
                 continue
             }
             var noc2021: String?
-            if let raw = value(.noc2021) {
-                guard let code = Codes.unitGroup(raw), unitGroups.contains(code) else {
+            if let raw = value(noc2021Column) {
+                guard let code = Codes.normalizedUnitGroup(raw), unitGroups.contains(code) else {
                     var message = "NOC 2021 code \"\(raw)\" is not a NOC 2021 unit group"
                     if let old = NOCConcordance.noc2016(raw), !concordance.unitGroups(forNOC2016: old).isEmpty {
                         message += "; it looks like a NOC 2016 code: put it in the NOC 2016 column"
@@ -226,32 +233,31 @@ public struct ArchitectureParser: Sendable {
                 noc2021 = code
             }
             var noc2016: String?
-            if let raw = value(.noc2016) {
+            if let raw = value(noc2016Column) {
                 guard let code = NOCConcordance.noc2016(raw), !concordance.unitGroups(forNOC2016: code).isEmpty else {
                     bad(.unknownNOC2016, "NOC 2016 code \"\(raw)\" is not a NOC 2016 unit group of the concordance")
                     continue
                 }
                 noc2016 = code
             }
-            let id = value(.id) ?? JobTitle.derivedID(title: title, noc2021: noc2021, noc2016: noc2016)
+            let id = value(idColumn) ?? JobTitle.derivedID(title: title, noc2021: noc2021, noc2016: noc2016)
             if let first = firstLineOfKey[id] {
-                let what = columns[.id] != nil && value(.id) != nil ? "id \"\(id)\"" : "title and code (key \(id))"
+                let what = value(idColumn) != nil ? "id \"\(id)\"" : "title and code (key \(id))"
                 bad(.duplicateKey, "same \(what) as line \(first); each row needs its own key")
                 continue
             }
             firstLineOfKey[id] = record.line
             var extra: [String: String] = [:]
-            for (index, name) in headers.enumerated() where !fieldIndexes.contains(index) {
-                extra[name] = record.fields[index]
-            }
-            titles.append(JobTitle(id: id, title: title, titleFR: value(.titleFR), function: value(.function),
-                                   family: value(.family), managerialLevel: value(.managerialLevel),
+            extra.reserveCapacity(extraColumns.count)
+            for index in extraColumns { extra[headers[index]] = record.fields[index] }
+            titles.append(JobTitle(id: id, title: title, titleFR: value(titleFRColumn), function: value(functionColumn),
+                                   family: value(familyColumn), managerialLevel: value(managerialLevelColumn),
                                    noc2021: noc2021, noc2016: noc2016, extra: extra,
                                    sourceFile: file, sourceLine: record.line))
         }
         return ParsedArchitecture(file: file, headers: headers,
                                   fieldColumns: columns.mapValues { headers[$0] },
-                                  titles: titles, badRows: badRows, rowsRead: records.count)
+                                  titles: titles, badRows: badRows, rowsRead: rows.count)
     }
 
     /// Empty headers become `column_N`; a repeated header gets ` (2)`, ` (3)`, ... so that every

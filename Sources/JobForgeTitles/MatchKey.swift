@@ -2,32 +2,35 @@ import Foundation
 
 /// The form titles are compared in: lowercase, punctuation and runs of spaces collapsed to one
 /// space, trimmed (`"Sr.  Data-Scientist"` -> `"sr data scientist"`). The same result as
-/// `String.normalizedForMatching`, with an ASCII fast path: the resolver normalizes ~20,000
-/// OaSIS titles when it is built.
+/// `String.normalizedForMatching`, with an ASCII fast path: the resolver normalizes each unit
+/// group's OaSIS titles (~20,000 in all) the first time it meets the group.
 enum MatchKey {
     static func make(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        var asciiOnly = true
-        for scalar in text.unicodeScalars where !scalar.isASCII { asciiOnly = false; break }
-        guard asciiOnly else { return text.normalizedForMatching }
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            let keep: UInt32?
-            switch v {
-            case 0x41...0x5A: keep = v + 32
-            case 0x61...0x7A, 0x30...0x39: keep = v
-            default: keep = nil
-            }
-            if let keep {
-                if pendingSpace && !out.isEmpty { out.append(" ") }
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return text.normalizedForMatching }
+        // Never longer than the input: a space is only written for dropped bytes before a kept one.
+        return String(unsafeUninitializedCapacity: utf8.count) { out in
+            var count = 0
+            var pendingSpace = false
+            for byte in utf8 {
+                let kept: UInt8
+                switch byte {
+                case 0x41...0x5A: kept = byte + 32
+                case 0x61...0x7A, 0x30...0x39: kept = byte
+                default:
+                    pendingSpace = true
+                    continue
+                }
+                if pendingSpace && count > 0 {
+                    out[count] = 0x20
+                    count += 1
+                }
                 pendingSpace = false
-                out.append(Unicode.Scalar(keep)!)
-            } else {
-                pendingSpace = true
+                out[count] = kept
+                count += 1
             }
+            return count
         }
-        return String(out)
     }
 }
 

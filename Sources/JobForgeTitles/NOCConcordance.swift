@@ -50,6 +50,10 @@ public struct NOCConcordance: Sendable {
 
     /// A NOC 2016 unit group: one to four digits, zero-padded to four. Nil for anything else.
     public static func noc2016(_ raw: String) -> String? {
+        // Bare digits need no Foundation trimming (slow on Linux, and every parsed row calls this).
+        if (1...4).contains(raw.utf8.count), raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            return String(repeating: "0", count: 4 - raw.utf8.count) + raw
+        }
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...4).contains(trimmed.count), trimmed.allSatisfy(\.isASCIIDigit) else { return nil }
         return String(repeating: "0", count: 4 - trimmed.count) + trimmed
@@ -58,5 +62,14 @@ public struct NOCConcordance: Sendable {
     /// The 2021 unit groups of a 2016 code (normalized), empty when the code is unknown.
     public func unitGroups(forNOC2016 code: String) -> [String] {
         targets[code] ?? []
+    }
+}
+
+extension Codes {
+    /// `unitGroup(_:)`, without its Foundation trimming (slow on Linux) for a code already written
+    /// as five digits: every code the parser passes on, and most typed ones.
+    static func normalizedUnitGroup(_ raw: String) -> String? {
+        if raw.utf8.count == 5, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return raw }
+        return unitGroup(raw)
     }
 }

@@ -170,15 +170,40 @@ extension ProfileReference {
     }
 }
 
-/// The resolution candidates as JSON for `job_title.candidates`, with Core's fast JSON writer
-/// (JSONEncoder costs more than the rest of an import).
+/// The resolution candidates as JSON for `job_title.candidates`, written by hand (JSONEncoder
+/// costs more than the rest of an import), escaped as Core's `JSONText.quote` escapes.
 enum ResolutionJSON {
     static func candidates(_ candidates: [ResolutionCandidate]) -> String {
-        "[" + candidates.map { c in
-            var fields = ["\"code\":" + JSONText.quote(c.code), "\"kind\":" + JSONText.quote(c.kind),
-                          "\"matched\":" + JSONText.quote(c.matched)]
-            if let score = c.score, score.isFinite { fields.append("\"score\":\(score)") }
-            return "{" + fields.joined(separator: ",") + "}"
-        }.joined(separator: ",") + "]"
+        // Bytes, decoded once at the end: cheaper than growing a String piece by piece.
+        var json: [UInt8] = []
+        json.reserveCapacity(candidates.count * 128)
+        json.append(UInt8(ascii: "["))
+        for (index, candidate) in candidates.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json += #"{"code":"#.utf8
+            appendQuoted(candidate.code, to: &json)
+            json += #","kind":"#.utf8
+            appendQuoted(candidate.kind, to: &json)
+            json += #","matched":"#.utf8
+            appendQuoted(candidate.matched, to: &json)
+            if let score = candidate.score, score.isFinite {
+                json += #","score":"#.utf8
+                json += score.description.utf8
+            }
+            json.append(UInt8(ascii: "}"))
+        }
+        json.append(UInt8(ascii: "]"))
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    /// `JSONText.quote`, without an intermediate string when nothing needs escaping.
+    private static func appendQuoted(_ text: String, to json: inout [UInt8]) {
+        guard !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            json += JSONText.quote(text).utf8
+            return
+        }
+        json.append(UInt8(ascii: "\""))
+        json += text.utf8
+        json.append(UInt8(ascii: "\""))
     }
 }

@@ -16,7 +16,9 @@ public enum TitleInheritance {
                                   observedAt: Date = Date()) -> [Candidate] {
         guard resolution.isResolved, let profile = resolution.profileCode else { return [] }
         let subject = Subject.title(title.id)
+        let profileSubject = Subject.profile(profile)
         // Shared by every inherited cell of the title: computed once (a profile has ~250 cells).
+        let sourceIDs = [profile]
         var base: [String: String] = [
             "profile_code": profile,
             "resolution_method": resolution.method.rawValue,
@@ -26,24 +28,33 @@ public enum TitleInheritance {
         if let score = resolution.fuzzyScore, resolution.method == .fuzzy { base["fuzzy_score"] = String(score) }
         let rationale = "inherited from OaSIS profile \(profile) (\(resolution.method.rawValue), confidence \(resolution.confidence))"
         var last: (method: String, confidence: Double, metadata: [String: String])?
-        return profileCandidates.compactMap { source in
-            guard source.source == .authoritative, source.key.subject == .profile(profile) else { return nil }
+        var inherited: [Candidate] = []
+        inherited.reserveCapacity(profileCandidates.count)
+        // The sources are read in place: copying each would retain every one of its fields.
+        for index in profileCandidates.indices {
+            guard profileCandidates[index].source == .authoritative, profileCandidates[index].key.subject == profileSubject else {
+                continue
+            }
+            let method = profileCandidates[index].method, confidence = profileCandidates[index].confidence
             let metadata: [String: String]
-            if source.metadata.isEmpty, let last, last.method == source.method, last.confidence == source.confidence {
+            if profileCandidates[index].metadata.isEmpty, let last, last.method == method, last.confidence == confidence {
                 metadata = last.metadata
             } else {
                 var built = base
-                built["source_confidence"] = String(source.confidence)
-                built["source_method"] = source.method
-                metadata = source.metadata.merging(built) { _, inherited in inherited }
-                if source.metadata.isEmpty { last = (source.method, source.confidence, metadata) }
+                built["source_confidence"] = String(confidence)
+                built["source_method"] = method
+                let own = profileCandidates[index].metadata
+                metadata = own.isEmpty ? built : own.merging(built) { _, inherited in inherited }
+                if own.isEmpty { last = (method, confidence, metadata) }
             }
-            return Candidate(
-                key: CellKey(subject: subject, descriptor: source.key.descriptor, dimension: source.key.dimension),
-                value: source.value, text: source.text, source: .authoritative, method: method,
-                sourceLevel: .l6, sourceIDs: [profile],
-                confidence: source.confidence * resolution.confidence,
-                rationale: rationale, release: source.release, observedAt: observedAt, metadata: metadata)
+            inherited.append(Candidate(
+                key: CellKey(subject: subject, descriptor: profileCandidates[index].key.descriptor,
+                             dimension: profileCandidates[index].key.dimension),
+                value: profileCandidates[index].value, text: profileCandidates[index].text, source: .authoritative,
+                method: Self.method, sourceLevel: .l6, sourceIDs: sourceIDs,
+                confidence: confidence * resolution.confidence,
+                rationale: rationale, release: profileCandidates[index].release, observedAt: observedAt, metadata: metadata))
         }
+        return inherited
     }
 }

@@ -13,22 +13,25 @@ import JobForgeCore
 /// | `unit_group_fallback` | 0.40 | otherwise: the unit group's main profile (lowest code)      |
 ///
 /// Exact matches are tried before the single-profile shortcut, so they always win it.
-/// Normalized strings and token sets are computed once per unit group when the resolver is
-/// built; resolving a title then costs a dictionary look-up, or one WRatio per choice of its group.
+/// Normalized strings are computed once per unit group, the first time a title of the group is
+/// resolved, and token sets the first time one needs fuzzy matching; resolving a title then costs
+/// a dictionary look-up, or one WRatio per choice of its group.
 public struct TitleResolver: Sendable {
     /// The WRatio score a fuzzy match needs.
     public static let fuzzyThreshold: Double = 70
     /// How many candidates a resolution keeps for the record.
     public static let keptCandidates = 5
 
+    /// A label or OaSIS title that fuzzy matching compares titles with.
     struct Choice: Sendable {
         var profile: Int
         var text: String
+        /// The normalized text: what is scored.
+        var key: String
         /// `label` or `example_title`.
         var kind: String
         /// The OaSIS title type (`Example`, `Index`, `Inclusion`) for titles.
         var type: String?
-        var prepared: FuzzyScorer.Prepared
     }
 
     struct Group: Sendable {
@@ -38,9 +41,59 @@ public struct TitleResolver: Sendable {
         /// Normalized OaSIS title -> profile indexes, best title type first.
         var titles: [String: [(profile: Int, type: String)]]
         var choices: [Choice]
+
+        /// Normalizes the labels and titles of a unit group's profiles (sorted by code).
+        init(profiles: [ProfileReference.Entry]) {
+            self.profiles = profiles
+            let titleCount = profiles.reduce(0) { $0 + $1.titles.count }
+            labels = Dictionary(minimumCapacity: profiles.count)
+            titles = Dictionary(minimumCapacity: titleCount)
+            choices = []
+            choices.reserveCapacity(profiles.count + titleCount)
+            for (index, profile) in profiles.enumerated() {
+                let label = profile.label.matchKey
+                if labels[label] == nil { labels[label] = index }
+                choices.append(Choice(profile: index, text: profile.label, key: label, kind: "label", type: nil))
+                for title in profile.titles {
+                    let key = title.text.matchKey
+                    // A title repeated within the profile was appended last to its key's list.
+                    guard !key.isEmpty, titles[key]?.last?.profile != index else { continue }
+                    titles[key, default: []].append((index, title.type))
+                    choices.append(Choice(profile: index, text: title.text, key: key, kind: "example_title", type: title.type))
+                }
+            }
+            for (key, matches) in titles where matches.count > 1 {
+                titles[key] = matches.sorted { lhs, rhs in
+                    let l = TitleResolver.typeRank(lhs.type), r = TitleResolver.typeRank(rhs.type)
+                    return l != r ? l < r : lhs.profile < rhs.profile
+                }
+            }
+        }
     }
 
-    let groups: [String: Group]
+    /// Values per unit group, built the first time they are needed and shared by the resolver's
+    /// copies: a job architecture touches a fraction of the 516 unit groups, and fuzzy matching
+    /// a fraction of those. The lock makes it safe to share across threads.
+    final class LazyTable<Value: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: Value] = [:]
+
+        func value(_ unitGroup: String, build: () -> Value) -> Value {
+            if let value = lock.withLock({ values[unitGroup] }) { return value }
+            let built = build()
+            return lock.withLock {
+                if let value = values[unitGroup] { return value }
+                values[unitGroup] = built
+                return built
+            }
+        }
+    }
+
+    /// The profiles of each unit group, sorted by code.
+    let profilesByUnitGroup: [String: [ProfileReference.Entry]]
+    let groups = LazyTable<Group>()
+    /// Each group's choices tokenized for WRatio, in `Group.choices` order.
+    let preparedChoices = LazyTable<FuzzyScorer.PreparedBatch>()
     public let unitGroups: Set<String>
     public let concordance: NOCConcordance
 
@@ -49,35 +102,13 @@ public struct TitleResolver: Sendable {
         unitGroups = reference.unitGroups
         var byGroup: [String: [ProfileReference.Entry]] = [:]
         for entry in reference.profiles { byGroup[entry.unitGroup, default: []].append(entry) }
-        var groups: [String: Group] = [:]
-        for (unitGroup, entries) in byGroup {
-            let profiles = entries.sorted { $0.code < $1.code }
-            var labels: [String: Int] = [:]
-            var titles: [String: [(profile: Int, type: String)]] = [:]
-            var choices: [Choice] = []
-            for (index, profile) in profiles.enumerated() {
-                let label = profile.label.matchKey
-                if labels[label] == nil { labels[label] = index }
-                choices.append(Choice(profile: index, text: profile.label, kind: "label", type: nil,
-                                      prepared: FuzzyScorer.Prepared(label)))
-                var seen: Set<String> = []
-                for title in profile.titles {
-                    let key = title.text.matchKey
-                    guard !key.isEmpty, seen.insert(key).inserted else { continue }
-                    titles[key, default: []].append((index, title.type))
-                    choices.append(Choice(profile: index, text: title.text, kind: "example_title", type: title.type,
-                                          prepared: FuzzyScorer.Prepared(key)))
-                }
-            }
-            for key in titles.keys {
-                titles[key]!.sort { lhs, rhs in
-                    let l = Self.typeRank(lhs.type), r = Self.typeRank(rhs.type)
-                    return l != r ? l < r : lhs.profile < rhs.profile
-                }
-            }
-            groups[unitGroup] = Group(profiles: profiles, labels: labels, titles: titles, choices: choices)
-        }
-        self.groups = groups
+        profilesByUnitGroup = byGroup.mapValues { $0.sorted { $0.code < $1.code } }
+    }
+
+    /// The match index of a unit group with profiles.
+    func group(_ unitGroup: String) -> Group? {
+        guard let profiles = profilesByUnitGroup[unitGroup] else { return nil }
+        return groups.value(unitGroup) { Group(profiles: profiles) }
     }
 
     /// `Example` titles are the ones OaSIS shows; they win a tie over index titles.
@@ -91,13 +122,13 @@ public struct TitleResolver: Sendable {
 
     /// The profiles of a unit group, sorted by code.
     public func profiles(ofUnitGroup unitGroup: String) -> [ProfileReference.Entry] {
-        groups[unitGroup]?.profiles ?? []
+        profilesByUnitGroup[unitGroup] ?? []
     }
 
     public func isUnitGroup(_ code: String) -> Bool { unitGroups.contains(code) }
 
     /// Whether any profile is known (false before OaSIS is loaded).
-    public var hasProfiles: Bool { !groups.isEmpty }
+    public var hasProfiles: Bool { !profilesByUnitGroup.isEmpty }
 
     /// Resolves an imported title. `explain` scores every choice of the unit group even when an
     /// exact match decides, so that `jobforge resolve` can show what else was close.
@@ -107,14 +138,14 @@ public struct TitleResolver: Sendable {
 
     /// Resolves a title given its codes (normalized or as typed).
     public func resolve(title: String, noc2021: String?, noc2016: String?, explain: Bool = false) -> TitleResolution {
-        if let raw = noc2021, !raw.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let code = Codes.unitGroup(raw), unitGroups.contains(code) else {
+        if let raw = noc2021, !Self.isBlank(raw) {
+            guard let code = Codes.normalizedUnitGroup(raw), unitGroups.contains(code) else {
                 return unresolved(.unknownCode, unitGroup: nil, source: nil, candidates: [],
                                   note: "\"\(raw)\" is not a NOC 2021 unit group; correct the code")
             }
             return resolve(title: title, unitGroup: code, source: .noc2021, explain: explain)
         }
-        if let raw = noc2016, !raw.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let raw = noc2016, !Self.isBlank(raw) {
             guard let old = NOCConcordance.noc2016(raw) else {
                 return unresolved(.unknownCode, unitGroup: nil, source: nil, candidates: [],
                                   note: "\"\(raw)\" is not a NOC 2016 code (one to four digits)")
@@ -128,7 +159,7 @@ public struct TitleResolver: Sendable {
                 return resolve(title: title, unitGroup: targets[0], source: .noc2016Concordance, explain: explain)
             default:
                 let candidates = targets.map {
-                    ResolutionCandidate(code: $0, matched: groups[$0]?.profiles.first?.label ?? $0, kind: "unit_group", score: nil)
+                    ResolutionCandidate(code: $0, matched: profilesByUnitGroup[$0]?.first?.label ?? $0, kind: "unit_group", score: nil)
                 }
                 return unresolved(.ambiguousNOC2016, unitGroup: nil, source: .noc2016Concordance, candidates: candidates,
                                   note: "NOC 2016 \(old) maps to \(targets.count) NOC 2021 unit groups (\(targets.joined(separator: ", "))); give the NOC 2021 code")
@@ -138,10 +169,17 @@ public struct TitleResolver: Sendable {
                           note: "no NOC code: add a NOC 2021 (or 2016) code to resolve this title")
     }
 
+    /// Whether `raw` is only spaces and tabs (Foundation's `.whitespaces`), without bridging to
+    /// Foundation when an ASCII character that is neither shows it is not.
+    static func isBlank(_ raw: String) -> Bool {
+        if raw.utf8.contains(where: { $0 < 0x80 && $0 != 0x20 && $0 != 0x09 }) { return false }
+        return raw.trimmingCharacters(in: .whitespaces).isEmpty
+    }
+
     /// Resolves a title within a known NOC 2021 unit group.
     public func resolve(title: String, unitGroup: String, source: UnitGroupSource = .noc2021,
                         explain: Bool = false) -> TitleResolution {
-        guard let group = groups[unitGroup], !group.profiles.isEmpty else {
+        guard let group = group(unitGroup), !group.profiles.isEmpty else {
             return unresolved(.noProfile, unitGroup: unitGroup, source: source, candidates: [],
                               note: "unit group \(unitGroup) has no OaSIS profile in the store; run `jobforge build` to load OaSIS")
         }
@@ -156,19 +194,11 @@ public struct TitleResolver: Sendable {
                                    fuzzyScore: score, candidates: candidates, note: note + via)
         }
 
-        var scored: [ResolutionCandidate]?
-        func scoredCandidates() -> [ResolutionCandidate] {
-            if let scored { return scored }
-            let result = score(key, in: group)
-            scored = result
-            return result
-        }
-
         if !key.isEmpty, let index = group.labels[key] {
             let exact = ResolutionCandidate(code: group.profiles[index].code, matched: group.profiles[index].label,
                                             kind: "label", score: 100)
-            let others = explain ? scoredCandidates().filter { $0.code != exact.code } : []
-            return finish(.exactLabel, profile: index, candidates: [exact] + others.prefix(Self.keptCandidates - 1),
+            let others = explain ? score(key, in: group, of: unitGroup, excluding: [index], limit: Self.keptCandidates - 1) : []
+            return finish(.exactLabel, profile: index, candidates: [exact] + others,
                           score: nil, note: "the title is the label of \(group.profiles[index].code)")
         }
         if !key.isEmpty, let matches = group.titles[key], let first = matches.first {
@@ -176,48 +206,59 @@ public struct TitleResolver: Sendable {
                 ResolutionCandidate(code: group.profiles[match.profile].code, matched: title,
                                     kind: "example_title:\(match.type)", score: 100)
             }
-            let others = explain ? scoredCandidates().filter { c in !exact.contains { $0.code == c.code } } : []
+            let others = explain ? score(key, in: group, of: unitGroup, excluding: matches.map(\.profile),
+                                         limit: Self.keptCandidates - exact.count) : []
             let shared = matches.count > 1 ? "; \(matches.count) profiles list it, the \(first.type) title of the lowest code wins" : ""
             return finish(.exactTitle, profile: first.profile, candidates: Array((exact + others).prefix(Self.keptCandidates)),
                           score: nil, note: "the title is an OaSIS \(first.type.lowercased()) title of \(group.profiles[first.profile].code)\(shared)")
         }
         if group.profiles.count == 1 {
-            let candidates = explain ? scoredCandidates() : [
+            let candidates = explain ? score(key, in: group, of: unitGroup, limit: Self.keptCandidates) : [
                 ResolutionCandidate(code: group.profiles[0].code, matched: group.profiles[0].label, kind: "label", score: nil),
             ]
-            return finish(.singleProfile, profile: 0, candidates: Array(candidates.prefix(Self.keptCandidates)),
+            return finish(.singleProfile, profile: 0, candidates: candidates,
                           score: nil, note: "unit group \(unitGroup) has a single profile")
         }
-        let candidates = scoredCandidates()
+        let candidates = score(key, in: group, of: unitGroup, limit: Self.keptCandidates)
         if let best = candidates.first, let score = best.score, score >= Self.fuzzyThreshold,
            let index = group.profiles.firstIndex(where: { $0.code == best.code }) {
-            return finish(.fuzzy, profile: index, candidates: Array(candidates.prefix(Self.keptCandidates)), score: score,
+            return finish(.fuzzy, profile: index, candidates: candidates, score: score,
                           note: "closest match \"\(best.matched)\" (\(best.kind)), WRatio \(Self.format(score)) >= \(Int(Self.fuzzyThreshold))")
         }
         let bestScore = candidates.first?.score
         let why = bestScore.map { "best WRatio \(Self.format($0)) < \(Int(Self.fuzzyThreshold))" } ?? "nothing to compare"
-        return finish(.unitGroupFallback, profile: 0, candidates: Array(candidates.prefix(Self.keptCandidates)),
+        return finish(.unitGroupFallback, profile: 0, candidates: candidates,
                       score: bestScore, note: "\(why): the unit group's main profile")
     }
 
-    /// The best-scoring choice of each profile, best first (ties: labels first, then code order).
-    func score(_ key: String, in group: Group) -> [ResolutionCandidate] {
+    /// The best-scoring choice of each profile, best first (ties: labels first, then code order),
+    /// leaving out the profiles in `excluded`: the first `limit`.
+    func score(_ key: String, in group: Group, of unitGroup: String, excluding excluded: [Int] = [],
+               limit: Int) -> [ResolutionCandidate] {
+        guard limit > 0 else { return [] }
         let query = FuzzyScorer.Prepared(key, query: true)
         var best: [(score: Double, choice: Int)?] = Array(repeating: nil, count: group.profiles.count)
         if !query.scalars.isEmpty {
-            group.choices.withUnsafeBufferPointer { choices in
-                for index in choices.indices {
-                    let score = FuzzyScorer.wRatio(query, choices[index].prepared)
-                    let profile = choices[index].profile
-                    if let current = best[profile], current.score >= score { continue }
-                    best[profile] = (score, index)
+            let choices = preparedChoices.value(unitGroup) { FuzzyScorer.PreparedBatch(group.choices.map(\.key)) }
+            var workspace = FuzzyScorer.Workspace()
+            query.withView { queryText in
+                choices.withViews { choiceTexts in
+                    for index in 0..<choiceTexts.count {
+                        // Only a score above the profile's best so far changes anything, and those are exact.
+                        let profile = group.choices[index].profile
+                        let current = best[profile]
+                        let score = FuzzyScorer.wRatio(queryText, query.masks, choiceTexts[index], above: current?.score ?? -1,
+                                                       workspace: &workspace)
+                        if let current, current.score >= score { continue }
+                        best[profile] = (score, index)
+                    }
                 }
             }
         } else {
             for (index, choice) in group.choices.enumerated() where best[choice.profile] == nil { best[choice.profile] = (0, index) }
         }
         var ranked: [(profile: Int, score: Double, choice: Choice)] = []
-        for (profile, entry) in best.enumerated() {
+        for (profile, entry) in best.enumerated() where !excluded.contains(profile) {
             guard let entry else { continue }
             ranked.append((profile, entry.score, group.choices[entry.choice]))
         }
@@ -226,7 +267,7 @@ public struct TitleResolver: Sendable {
             if (lhs.choice.kind == "label") != (rhs.choice.kind == "label") { return lhs.choice.kind == "label" }
             return lhs.profile < rhs.profile
         }
-        return ranked.map { item in
+        return ranked.prefix(limit).map { item in
             let kind = item.choice.type.map { "example_title:\($0)" } ?? item.choice.kind
             return ResolutionCandidate(code: group.profiles[item.profile].code, matched: item.choice.text,
                                        kind: kind, score: (item.score * 10_000).rounded() / 10_000)
@@ -239,5 +280,14 @@ public struct TitleResolver: Sendable {
                         method: method, confidence: 0, fuzzyScore: nil, candidates: candidates, note: note)
     }
 
-    static func format(_ score: Double) -> String { String(format: "%.1f", score) }
+    /// `%.1f` without Foundation's formatter (costly on Linux, and every fuzzy resolution writes
+    /// a score), except next to a rounding tie, where only the exact binary value decides the digit.
+    static func format(_ score: Double) -> String {
+        let tenths = score * 10
+        guard score >= 0, score <= 1_000, abs(tenths - tenths.rounded(.down) - 0.5) > 1e-6 else {
+            return String(format: "%.1f", score)
+        }
+        let rounded = Int(tenths.rounded())
+        return "\(rounded / 10).\(rounded % 10)"
+    }
 }
