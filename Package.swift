@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "JobForgeTestSupport", dependencies: [
             "JobForgeCore", "JobForgeStore",
             .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "FlyingSocks", package: "FlyingFox"),
         ], path: "Tests/JobForgeTestSupport"),
         .testTarget(name: "JobForgeCoreTests", dependencies: ["JobForgeCore", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeStoreTests", dependencies: [

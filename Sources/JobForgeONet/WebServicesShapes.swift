@@ -126,13 +126,18 @@ enum JSONScalar: Decodable, Sendable {
         else { self = .string(try container.decode(String.self)) }
     }
 
+    /// Numbers are tried first, then strings: nearly every value is one of the two, and on Linux
+    /// the failed bridging casts of the other order (an NSNumber as String, then as Bool) took
+    /// longer than parsing the page itself.
     init(any value: Any) {
-        switch value {
-        case is NSNull: self = .null
-        case let string as String: self = .string(string)
-        case let bool as Bool where type(of: value) == Bool.self: self = .bool(bool)
-        case let number as NSNumber: self = .number(number.doubleValue)
-        default: self = .string("\(value)")
+        if let number = value as? NSNumber {
+            self = type(of: value) == Bool.self ? .bool(number.boolValue) : .number(number.doubleValue)
+        } else if let string = value as? String {
+            self = .string(string)
+        } else if value is NSNull {
+            self = .null
+        } else {
+            self = .string("\(value)")
         }
     }
 

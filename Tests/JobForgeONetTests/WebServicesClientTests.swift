@@ -112,6 +112,22 @@ final class LogLines: @unchecked Sendable {
         }
     }
 
+    @Test func requestsOverlapUpToTheConcurrencyLimitAndNoFurther() async throws {
+        let latency = 0.3
+        let server = try await FakeONetServer.start(apiKey: Self.key, latency: latency)
+        defer { Task { await server.stop() } }
+        let codes = ["11-1011.00", "11-1021.00", "13-2011.00", "15-1211.00", "17-2051.00", "29-1141.00"]
+        let started = Date()
+        let report = try await client(server, log: LogLines(), concurrency: 3).fetchAll(socCodes: codes, tables: [.skills])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(report.networkRequests == 6 && report.failures.isEmpty)
+        let arrivals = await server.requests.map(\.at).sorted()
+        // The fourth request waits for one of the first three to be answered...
+        #expect(arrivals[3].timeIntervalSince(arrivals[0]) >= latency)
+        // ...and the fake serves them side by side: two waves, not six requests in a row.
+        #expect(elapsed < 4 * latency, "6 requests, 3 at a time, took \(elapsed) s")
+    }
+
     @Test func refusedKeyStopsWithAMessageNamingTheVariableNeverTheKey() async throws {
         let server = try await FakeONetServer.start(apiKey: "the-right-key-123456")
         defer { Task { await server.stop() } }

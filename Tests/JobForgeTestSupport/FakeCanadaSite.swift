@@ -83,7 +83,7 @@ public final class FakeCanadaSite: @unchecked Sendable {
     }
 
     public init(pages: [String: Data]) async throws {
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, pool: NoDelaySocketPool(base: HTTPServer.defaultPool()), logger: .disabled)
         self.server = server
         self.pages = pages
         let stamp = "Fri, 09 Jan 2026 12:00:00 GMT"

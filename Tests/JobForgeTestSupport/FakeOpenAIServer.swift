@@ -91,7 +91,7 @@ public actor FakeOpenAIServer {
         self.expectedModel = expectedModel
         self.latency = latency
         self.validator = validator
-        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 60, logger: .disabled)
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 60, pool: NoDelaySocketPool(base: HTTPServer.defaultPool()), logger: .disabled)
     }
 
     private func startServer() async throws {
