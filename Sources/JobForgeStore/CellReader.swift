@@ -35,21 +35,21 @@ struct CellState {
 enum RatingLayer {
     /// One line per rating: descriptor, dimension, value, text, confidence, tab-separated.
     static func encode(_ candidates: [Candidate]) -> String {
-        var payload = ""
-        payload.reserveCapacity(candidates.count * 24)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(candidates.count * 24)
         for candidate in candidates {
-            payload += candidate.key.descriptor
-            payload += "\t"
-            payload += candidate.key.dimension.rawValue
-            payload += "\t"
-            payload += number(candidate.value)
-            payload += "\t"
-            payload += candidate.text ?? ""
-            payload += "\t"
-            payload += number(candidate.confidence)
-            payload += "\n"
+            bytes += candidate.key.descriptor.utf8
+            bytes.append(0x09)
+            bytes += candidate.key.dimension.rawValue.utf8
+            bytes.append(0x09)
+            bytes += number(candidate.value).utf8
+            bytes.append(0x09)
+            if let text = candidate.text { bytes += text.utf8 }
+            bytes.append(0x09)
+            bytes += number(candidate.confidence).utf8
+            bytes.append(0x0A)
         }
-        return payload
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func decode(_ payload: String, profile: String, provenance: ProvenanceRecord) -> [Candidate] {
@@ -87,8 +87,13 @@ enum RatingLayer {
         return result
     }
 
+    /// OaSIS ratings are small whole numbers: those are spelled from a table.
+    private static let smallNumbers = (0...100).map { String($0) }
+
     static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        guard value == value.rounded(), abs(value) < 1e15 else { return String(value) }
+        if value >= 0, value <= 100 { return smallNumbers[Int(value)] }
+        return String(Int64(value))
     }
 }
 

@@ -218,11 +218,12 @@ enum CellWriter {
     /// logged, on the profile and on the unit groups and titles that hold stored values.
     static func storeProfileRatings(_ candidates: [Candidate], runID: String, db: Database) throws -> SubmitSummary {
         var summary = SubmitSummary()
+        // By profile, as indices: a load has ~223,000 ratings, spread over one file per category.
         var order: [String] = []
-        var byProfile: [String: [Candidate]] = [:]
-        for candidate in candidates where candidate.key.subject.kind == .profile {
+        var byProfile: [String: [Int]] = [:]
+        for (index, candidate) in candidates.enumerated() where candidate.key.subject.kind == .profile {
             if byProfile[candidate.key.subject.code] == nil { order.append(candidate.key.subject.code) }
-            byProfile[candidate.key.subject.code, default: []].append(candidate)
+            byProfile[candidate.key.subject.code, default: []].append(index)
         }
         let session = Session(db: db, runID: runID)
         let newest = try db.cachedStatement(sql: """
@@ -235,7 +236,7 @@ enum CellWriter {
         var changed: [String] = []
         var payloads: [String: String] = [:]
         for profile in order {
-            let ratings = byProfile[profile]!
+            let ratings = byProfile[profile]!.map { candidates[$0] }
             let payload = RatingLayer.encode(ratings)
             if let row = try Row.fetchOne(newest, arguments: [profile]),
                (row[0] as String) == payload, (row[1] as String?) == ratings[0].release {
@@ -251,10 +252,10 @@ enum CellWriter {
         let affected = try subjectsToReconcile(afterChangesTo: changed, db: db)
         let before = try winners(of: affected, db: db)
         for profile in changed {
-            let ratings = byProfile[profile]!
-            try insert.execute(arguments: [profile, try session.provenanceID(ProvenanceKey(ratings[0])), ratings.count,
-                                           payloads[profile]!])
-            summary.inserted += ratings.count
+            let first = candidates[byProfile[profile]![0]]
+            let count = byProfile[profile]!.count
+            try insert.execute(arguments: [profile, try session.provenanceID(ProvenanceKey(first)), count, payloads[profile]!])
+            summary.inserted += count
         }
         let reconciled = try reconcile(affected, before: before, session: session)
         summary.overridden += reconciled.overridden
@@ -394,11 +395,18 @@ struct SQLiteStepWriter: StepWriter {
     func replaceProfileTexts(_ texts: [ProfileText]) throws {
         let kinds = Set(texts.map(\.kind.rawValue))
         for kind in kinds { try db.execute(sql: "DELETE FROM profile_text WHERE kind = ?", arguments: [kind]) }
-        let statement = try db.cachedStatement(sql: """
+        // ~50,000 texts per load: bound straight to SQLite, without building arguments per row.
+        let statement = RawStatement(try db.cachedStatement(sql: """
             INSERT INTO profile_text (profile_code, kind, seq, text, qualifier, reference) VALUES (?, ?, ?, ?, ?, ?)
-            """)
+            """))
         for text in texts {
-            try statement.execute(arguments: [text.profileCode, text.kind.rawValue, text.seq, text.text, text.qualifier, text.reference])
+            statement.bind(1, text.profileCode)
+            statement.bind(2, text.kind.rawValue)
+            statement.bind(3, Int64(text.seq))
+            statement.bind(4, text.text)
+            statement.bind(5, text.qualifier)
+            statement.bind(6, text.reference)
+            try statement.step(db)
         }
     }
 
