@@ -52,33 +52,43 @@ public enum TitleInheritanceRule {
         if let unitGroupSource = resolution.unitGroupSource { base["unit_group_source"] = unitGroupSource }
         if let score = resolution.fuzzyScore, resolution.method == "fuzzy" { base["fuzzy_score"] = String(score) }
         let rationale = "inherited from OaSIS profile \(profile) (\(resolution.method), confidence \(resolution.confidence))"
+        let profileSubject = Subject.profile(profile)
+        let sourceIDs = [profile]
         var last: (method: String, confidence: Double, metadata: [String: String])?
-        return profileCandidates.compactMap { source in
-            guard source.key.subject == .profile(profile), source.source == .authoritative || source.source == .onet else {
-                return nil
-            }
+        var inherited: [Candidate] = []
+        inherited.reserveCapacity(profileCandidates.count)
+        // The sources are read in place: copying each would retain every one of its fields.
+        for index in profileCandidates.indices {
+            let kind = profileCandidates[index].source
+            guard kind == .authoritative || kind == .onet, profileCandidates[index].key.subject == profileSubject else { continue }
+            let method = profileCandidates[index].method, confidence = profileCandidates[index].confidence
+            let own = profileCandidates[index].metadata
             let metadata: [String: String]
-            if source.metadata.isEmpty, let last, last.method == source.method, last.confidence == source.confidence {
+            if own.isEmpty, let last, last.method == method, last.confidence == confidence {
                 metadata = last.metadata
             } else {
                 var built = base
-                built["source_confidence"] = String(source.confidence)
-                built["source_method"] = source.method
-                metadata = source.metadata.merging(built) { _, inherited in inherited }
-                if source.metadata.isEmpty { last = (source.method, source.confidence, metadata) }
+                built["source_confidence"] = String(confidence)
+                built["source_method"] = method
+                metadata = own.isEmpty ? built : own.merging(built) { _, inherited in inherited }
+                if own.isEmpty { last = (method, confidence, metadata) }
             }
-            let key = CellKey(subject: subject, descriptor: source.key.descriptor, dimension: source.key.dimension)
-            let confidence = source.confidence * resolution.confidence
-            if source.source == .onet {
-                return Candidate(key: key, value: source.value, text: source.text, source: .onet, method: source.method,
-                                 sourceLevel: source.sourceLevel, sourceIDs: source.sourceIDs, confidence: confidence,
-                                 rationale: source.rationale, release: source.release,
-                                 observedAt: observedAt ?? source.observedAt, metadata: metadata)
+            let key = CellKey(subject: subject, descriptor: profileCandidates[index].key.descriptor,
+                              dimension: profileCandidates[index].key.dimension)
+            let time = observedAt ?? profileCandidates[index].observedAt
+            if kind == .onet {
+                inherited.append(Candidate(key: key, value: profileCandidates[index].value, text: profileCandidates[index].text,
+                                           source: .onet, method: method, sourceLevel: profileCandidates[index].sourceLevel,
+                                           sourceIDs: profileCandidates[index].sourceIDs, confidence: confidence * resolution.confidence,
+                                           rationale: profileCandidates[index].rationale, release: profileCandidates[index].release,
+                                           observedAt: time, metadata: metadata))
+            } else {
+                inherited.append(Candidate(key: key, value: profileCandidates[index].value, text: profileCandidates[index].text,
+                                           source: .authoritative, method: Self.method, sourceLevel: .l6, sourceIDs: sourceIDs,
+                                           confidence: confidence * resolution.confidence, rationale: rationale,
+                                           release: profileCandidates[index].release, observedAt: time, metadata: metadata))
             }
-            return Candidate(key: key, value: source.value, text: source.text, source: .authoritative, method: method,
-                             sourceLevel: .l6, sourceIDs: [profile], confidence: confidence,
-                             rationale: rationale, release: source.release, observedAt: observedAt ?? source.observedAt,
-                             metadata: metadata)
         }
+        return inherited
     }
 }
