@@ -42,7 +42,7 @@ public struct BuildCommand: AsyncParsableCommand {
             print("  \(step.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(step.status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%6.2f s", step.seconds))  \(step.detail)")
         }
         let t = report.tables
-        print("loaded: \(t["unit_group"] ?? 0) unit groups, \(t["profile"] ?? 0) profiles, \(t["descriptor"] ?? 0) guide entries, \(t["candidate"] ?? 0) candidate values, \(t["override_event"] ?? 0) override events")
+        print("loaded: \(t["unit_group"] ?? 0) unit groups, \(t["profile"] ?? 0) profiles, \(t["descriptor"] ?? 0) guide entries, \(t["rating"] ?? 0) OaSIS ratings, \(t["candidate"] ?? 0) other candidate values, \(t["override_event"] ?? 0) override events")
         print("cells (winners) per subject, source and category:")
         for row in report.cells {
             print("  \(row.subjectKind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(row.source.padding(toLength: 14, withPad: " ", startingAt: 0)) \(row.category.padding(toLength: 20, withPad: " ", startingAt: 0)) \(row.cells)")

@@ -83,7 +83,7 @@ public struct ExplainCommand: AsyncParsableCommand {
             print("  candidates (\(story.candidates.count)):")
             for stored in story.candidates {
                 let c = stored.candidate
-                print("    \(stored.isWinner ? "*" : " ") #\(stored.id) \(c.source.rawValue) (precedence \(c.precedence)) value \(Formatting.number(c.value))\(c.text.map { " \($0)" } ?? "") confidence \(String(format: "%.2f", c.confidence))")
+                print("    \(stored.isWinner ? "*" : " ") \(stored.id == 0 ? "derived" : "#\(stored.id)") \(c.source.rawValue) (precedence \(c.precedence)) value \(Formatting.number(c.value))\(c.text.map { " \($0)" } ?? "") confidence \(String(format: "%.2f", c.confidence))")
                 print("        method \(c.method), level \(c.sourceLevel.rawValue), from \(c.sourceIDs.joined(separator: ", ")), release \(c.release ?? "-")")
                 print("        at \(Timestamp.string(c.observedAt)), run \(stored.runID)")
                 if let rationale = c.rationale { print("        rationale: \(rationale)") }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import JobForgeCascade
 import JobForgeCore
 import JobForgeLLM
 import JobForgeStore
+import JobForgeTitles
 
 /// `jobforge suggest-noc`: asks the model for a NOC 2021 unit group for titles that have no code.
 public struct SuggestNOCCommand: AsyncParsableCommand {
@@ -11,9 +13,18 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         abstract: "Propose a NOC 2021 unit group, with confidence and rationale, for job titles that have no NOC code.",
         discussion: """
             Only titles without any code the user gave are asked; a suggestion is stored as an LLM-sourced \
-            proposal (`jobforge llm outcomes` and this command list them) and never replaces a user's code.
+            proposal (`jobforge llm outcomes` and this command list them) and never replaces a user's code. \
+            With --apply, the titles are resolved within the suggested unit groups (those at least \
+            --min-confidence sure): their unit group source is `llm_suggestion` and their resolution \
+            confidence is the method's times the suggestion's.
             """
     )
+
+    @Flag(name: .long, help: "Resolve the titles within their suggested unit groups (the new suggestions and those already stored).")
+    public var apply = false
+
+    @Option(name: .long, help: "With --apply: the least confidence of a suggestion that is applied (0-1).")
+    public var minConfidence: Double = 0.7
 
     @OptionGroup public var llm: ImputeOptions
     @OptionGroup public var store: StoreOptions
@@ -32,17 +43,46 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         var detail: String?
     }
 
+    public func validate() throws {
+        guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+    }
+
     public func run() async throws {
         let db = try store.openExistingStore()
         let titles = try db.jobTitles().filter { $0.noc2021 == nil && $0.noc2016 == nil && $0.unitGroup == nil }
-        guard !titles.isEmpty else {
-            print("every job title has a NOC code: nothing to suggest")
+        var rows: [Row] = []
+        if titles.isEmpty {
+            if !apply { print("every job title has a NOC code: nothing to suggest") }
+        } else if case .ready(let configuration) = try llm.resolve() {
+            rows = try await suggest(titles, db: db, configuration: configuration)
+        } else if case .skipped(let reason) = try llm.resolve() {
+            print("suggest-noc skipped: \(reason)")
+        }
+        let applied = apply ? try applyStored(db: db) : nil
+        if output.json {
+            struct Output: Encodable { var suggestions: [Row]; var applied: TitleImporter.SuggestionReport? }
+            try Terminal.printJSON(Output(suggestions: rows, applied: applied))
             return
         }
-        guard case .ready(let configuration) = try llm.resolve() else {
-            if case .skipped(let reason) = try llm.resolve() { print("suggest-noc skipped: \(reason)") }
-            return
+        for row in rows {
+            let code = row.unitGroup.map { "\($0) \(row.unitGroupTitle ?? "")" } ?? "-"
+            print("\(row.id.padding(toLength: 9, withPad: " ", startingAt: 0)) \(Formatting.fit(row.title, 40)) \(row.status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(code) \(row.confidence.map { String(format: "%.2f", $0) } ?? "")")
+            if let rationale = row.rationale { print("          \(rationale)") }
+            if let detail = row.detail { print("          \(detail)") }
         }
+        if let applied {
+            print("applied: \(applied.applied.count) titles resolved within their suggested unit group"
+                  + (applied.applied.isEmpty ? "" : " (\(applied.applied.joined(separator: ", ")))"))
+            if !applied.belowConfidence.isEmpty {
+                print("not applied, below --min-confidence \(minConfidence): \(applied.belowConfidence.joined(separator: ", "))")
+            }
+            if !applied.keptUserCode.isEmpty {
+                print("not applied, the title has a code of yours: \(applied.keptUserCode.joined(separator: ", "))")
+            }
+        }
+    }
+
+    private func suggest(_ titles: [JobTitleRecord], db: SQLiteStore, configuration: LLMConfiguration) async throws -> [Row] {
         var catalogue: [String: String] = [:]
         for code in try db.nocUnitGroupCodes() {
             if let header = try db.subjectHeader(.unitGroup(code)) { catalogue[code] = header.label }
@@ -58,19 +98,24 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         try db.saveLLMNOCSuggestions(records)
         try db.finishRun(runID, status: "ok")
         let byID = Dictionary(uniqueKeysWithValues: titles.map { ($0.id, $0.title) })
-        let rows = records.map {
+        return records.map {
             Row(id: $0.titleID, title: byID[$0.titleID] ?? "", status: $0.status, unitGroup: $0.unitGroup,
                 unitGroupTitle: $0.unitGroupTitle, confidence: $0.confidence, rationale: $0.rationale, detail: $0.detail)
         }
-        if output.json {
-            try Terminal.printJSON(rows)
-            return
+    }
+
+    /// Resolves the titles still without a unit group within the latest suggestion for each; the
+    /// titles' cells follow at once, and what changes for titles with values of their own is logged.
+    private func applyStored(db: SQLiteStore) throws -> TitleImporter.SuggestionReport {
+        let open = Set(try db.jobTitles().filter { $0.unitGroup == nil }.map(\.id))
+        let suggestions = try db.latestLLMNOCSuggestions().compactMap(TitleImporter.SuggestedUnitGroup.init(record:))
+            .filter { open.contains($0.titleID) }
+        let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: nil)
+        let runID = try db.beginRun(command: "suggest-noc --apply")
+        let (report, _) = try TitleCells.resolving(store: db, runID: runID) {
+            try importer.applySuggestions(suggestions, minimumConfidence: minConfidence)
         }
-        for row in rows {
-            let code = row.unitGroup.map { "\($0) \(row.unitGroupTitle ?? "")" } ?? "-"
-            print("\(row.id.padding(toLength: 9, withPad: " ", startingAt: 0)) \(Formatting.fit(row.title, 40)) \(row.status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(code) \(row.confidence.map { String(format: "%.2f", $0) } ?? "")")
-            if let rationale = row.rationale { print("          \(rationale)") }
-            if let detail = row.detail { print("          \(detail)") }
-        }
+        try db.finishRun(runID, status: "ok")
+        return report
     }
 }

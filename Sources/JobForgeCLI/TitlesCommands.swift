@@ -167,23 +167,28 @@ public struct TitlesImportCommand: AsyncParsableCommand {
         let db = try store.openStore()
         let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: data)
         let summary: TitleImportSummary
+        // The imported titles inherit their profiles' cells at once (derived when read); titles with
+        // values of their own get their winners brought in line with the new resolutions.
+        let runID = try db.beginRun(command: "titles import")
+        let inherited: TitleCells.Report
         do {
-            summary = try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict)
+            (summary, inherited) = try TitleCells.resolving(store: db, runID: runID) {
+                try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict)
+            }
         } catch let error as StrictImportError {
+            try? db.finishRun(runID, status: "failed")
             throw ValidationError(error.description)
         } catch let error as InputError {
+            try? db.finishRun(runID, status: "failed")
             throw ValidationError(error.description)
         }
-        // The imported titles inherit their profiles' cells now, not at the next build.
-        let runID = try db.beginRun(command: "titles import")
-        let inherited = try TitleCells.inherit(store: db, runID: runID)
         try db.finishRun(runID, status: "ok")
         if output.json {
             try Terminal.printJSON(summary)
             return
         }
         TitlesCLI.printSummary(summary)
-        print("inherited cells: \(inherited.cells.inserted) new, \(inherited.cells.overridden) overridden, \(inherited.cells.unchanged) unchanged (\(inherited.resolved) resolved titles)")
+        print("inherited cells: \(inherited.inheritedCells) from the profiles of \(inherited.resolved) resolved titles; \(inherited.overridden) cells changed winner")
     }
 }
 

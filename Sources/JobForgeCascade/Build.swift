@@ -62,12 +62,13 @@ public struct BuildPipeline: Sendable {
             try? store.finishRun(runID, status: "failed: \(error)")
             throw error
         }
-        return Report(runID: runID, steps: steps, tables: try store.tableCounts(), cells: try store.cellCounts(),
+        return Report(runID: runID, steps: steps, tables: try store.tableCounts(),
+                      cells: try cellCounts(store: store, changed: steps.contains { $0.status == "done" }, runID: runID),
                       seconds: Date().timeIntervalSince(started))
     }
 
-    /// Step 1: NOC and OaSIS into the reference tables and the authoritative tier (profiles, then
-    /// unit groups by `UnitGroupRule`).
+    /// Step 1: NOC and OaSIS into the reference tables and the authoritative layer. Unit groups
+    /// (by `UnitGroupRule`) and titles derive their cells from it when read.
     func authoritativeStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         Timing.last = started
@@ -81,8 +82,6 @@ public struct BuildPipeline: Sendable {
         Timing.mark("fingerprint")
         let dataset = try OaSISDataset.load(files, observedAt: observedAt)
         Timing.mark("read and check OaSIS")
-        let unitGroupCells = UnitGroupRule.candidates(from: dataset.profileRatings, scales: dataset.scales, observedAt: observedAt)
-        Timing.mark("derive unit groups")
         var detail = ""
         try store.commitStep("authoritative", fingerprint: fingerprint, runID: runID) { writer in
             try writer.upsertNOCClasses(dataset.nocClasses)
@@ -95,18 +94,33 @@ public struct BuildPipeline: Sendable {
                 ($0.file, $0.header, $0.descriptorCode, $0.dimension.rawValue, $0.match)
             })
             Timing.mark("reference tables")
-            let profiles = try writer.submit(dataset.profileRatings, runID: runID)
-            let unitGroups = try writer.submit(unitGroupCells, runID: runID)
-            Timing.mark("candidates")
+            let profiles = try writer.storeProfileRatings(dataset.profileRatings, runID: runID)
+            Timing.mark("ratings")
             TestHooks.holdIfAsked(step: "authoritative")
             detail = "\(dataset.nocClasses.filter { $0.level == 5 }.count) unit groups, \(dataset.profiles.count) profiles, "
                 + "\(dataset.texts.filter { $0.kind == .exampleTitle }.count) example titles; "
-                + "profile cells \(profiles.inserted) new, \(profiles.overridden) overridden, \(profiles.unchanged) unchanged; "
-                + "unit group cells \(unitGroups.inserted) new, \(unitGroups.overridden) overridden"
+                + "profile ratings \(profiles.inserted) new, \(profiles.overridden) overridden, \(profiles.unchanged) unchanged "
+                + "(unit group and title cells derive from them)"
             return detail
         }
         Timing.mark("commit")
         return StepReport(name: "authoritative", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+extension BuildPipeline {
+    /// The cells per subject kind, source and category: counted after a build that changed
+    /// something (counting reads every cell) and kept with the steps, so that a build that
+    /// changed nothing reports them at once.
+    func cellCounts(store: SQLiteStore, changed: Bool, runID: String) throws -> [CellCount] {
+        if !changed, let kept = try store.completedStep("cell-counts")?.summary,
+           let counts = try? JSONDecoder().decode([CellCount].self, from: Data(kept.utf8)) {
+            return counts
+        }
+        let counts = try store.cellCounts()
+        let json = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
+        try store.commitStep("cell-counts", fingerprint: runID, runID: runID) { _ in json }
+        return counts
     }
 }
 
@@ -157,13 +171,15 @@ extension BuildPipeline {
         let resolver = try TitleImporter.resolver(store: store, dataDirectory: options.dataFolder)
         let importer = TitleImporter(store: store, resolver: resolver)
         let mapping = try ColumnMapping(contentsOf: sampleMapping)
-        let summary = try importer.importFile(sampleArchitecture, mapping: mapping)
-        // Profiles may have changed since titles were last resolved: resolve all of them again.
-        _ = try importer.resolveStoredTitles()
-        let inherited = try TitleCells.inherit(store: store, runID: runID)
+        let (summary, inherited) = try TitleCells.resolving(store: store, runID: runID) {
+            let summary = try importer.importFile(sampleArchitecture, mapping: mapping)
+            // Profiles may have changed since titles were last resolved: resolve all of them again.
+            _ = try importer.resolveStoredTitles()
+            return summary
+        }
         let detail = "sample: \(summary.imported) titles imported, \(summary.skipped) skipped; "
             + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
-            + "inherited cells \(inherited.cells.inserted) new, \(inherited.cells.overridden) overridden, \(inherited.cells.unchanged) unchanged"
+            + "\(inherited.inheritedCells) cells inherited from their profiles, \(inherited.overridden) overridden"
         // Recorded with the titles as they are now, so the next build sees no change.
         try store.commitStep("titles", fingerprint: inputs + (try Self.titlesKey(store)), runID: runID) { _ in detail }
         return StepReport(name: "titles", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))

@@ -10,17 +10,17 @@ extension BuildPipeline {
     var guideFile: URL { options.dataFolder.appendingPathComponent("oasis/guide_oasis_2023_v1.0.csv") }
 
     /// Step 3: the crosswalk and the shipped O*NET release, then the O*NET tier for every unit
-    /// group, profile and resolved title. Lower than authoritative: where OaSIS has a value the
-    /// O*NET value is kept as a lower candidate; it fills importance and O*NET-only cells.
+    /// group and profile (titles inherit their profile's O*NET values when read). Lower than
+    /// authoritative: where OaSIS has a value the O*NET value is kept as a lower candidate; it
+    /// fills importance and O*NET-only cells.
     func onetStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
-        let titles = try store.jobTitles()
         let onetFiles = try FileManager.default.contentsOfDirectory(at: onetFolder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
         let fingerprint = SHA256.hex(try Fingerprint.files(onetFiles + [crosswalkFile, onetMappingFile, guideFile])
-                                     + (try store.completedStep("authoritative")?.fingerprint ?? "") + (try Self.titlesKey(store)))
+                                     + (try store.completedStep("authoritative")?.fingerprint ?? ""))
         if let done = try store.completedStep("onet"), done.fingerprint == fingerprint {
-            return StepReport(name: "onet", status: "unchanged", detail: "same O*NET files, crosswalk and titles as run \(done.runID)",
+            return StepReport(name: "onet", status: "unchanged", detail: "same O*NET files and crosswalk as run \(done.runID)",
                               seconds: Date().timeIntervalSince(started))
         }
         let crosswalk = try Crosswalk.load(crosswalkFile)
@@ -31,10 +31,6 @@ extension BuildPipeline {
 
         var subjects: [ONetSubject] = try store.nocUnitGroupCodes().map { ONetSubject(subject: .unitGroup($0), unitGroup: $0) }
         subjects += try store.profileCodes().map { ONetSubject(subject: .profile($0), unitGroup: Codes.unitGroup(ofProfile: $0)) }
-        for title in titles {
-            guard let unitGroup = title.unitGroup, title.confidence > 0 else { continue }
-            subjects.append(ONetSubject(subject: .title(title.id), unitGroup: unitGroup, confidenceFactor: title.confidence))
-        }
         let result = tier.candidates(for: subjects)
         Timing.mark("O*NET tier")
 

@@ -3,33 +3,29 @@ import JobForgeCore
 import JobForgeStore
 import JobForgeTitles
 
-/// L7: a resolved job title inherits its own profile's authoritative cells (DESIGN step 3),
-/// stored as candidates of the title so that precedence, overrides and exports treat title
-/// cells like any other. Re-deriving is idempotent: an unchanged inheritance offers the same
-/// candidates, which the store recognises and skips.
+/// L7: a resolved job title inherits its own profile's cells (DESIGN step 3). The store derives
+/// them when a title is read (`TitleInheritanceRule`), so they always follow the title's current
+/// resolution; what changes with a new resolution is logged for the titles that also hold
+/// values of their own (LLM answers), whose winners can change.
 public enum TitleCells {
     public struct Report: Sendable, Codable {
         public var titles: Int
         public var resolved: Int
-        public var cells: SubmitSummary
+        /// Cells the resolved titles inherit.
+        public var inheritedCells: Int
+        /// Cells of titles with values of their own whose winner changed with the new resolutions.
+        public var overridden: Int
     }
 
-    /// Inherits cells for every resolved title (or only `ids`).
-    public static func inherit(store: SQLiteStore, runID: String, ids: Set<String>? = nil,
-                               observedAt: Date = Date()) throws -> Report {
-        var records = try store.jobTitles()
-        if let ids { records = records.filter { ids.contains($0.id) } }
-        let resolved = records.filter { TitleImporter.resolution($0).isResolved }
-        let profiles = Set(resolved.compactMap(\.profileCode))
-        let profileCells = try store.authoritativeProfileCandidates(Array(profiles))
-        var candidates: [Candidate] = []
-        for record in resolved {
-            guard let profile = record.profileCode, let cells = profileCells[profile] else { continue }
-            candidates += TitleInheritance.candidates(title: TitleImporter.jobTitle(record),
-                                                      resolution: TitleImporter.resolution(record),
-                                                      profileCandidates: cells, observedAt: observedAt)
-        }
-        let summary = try store.submit(candidates, runID: runID)
-        return Report(titles: records.count, resolved: resolved.count, cells: summary)
+    /// Runs `change` (an import, a re-resolution), then brings the titles' stored winners in line
+    /// with their new resolutions, logging each change of winner.
+    public static func resolving<T>(store: SQLiteStore, runID: String, _ change: () throws -> T) throws -> (T, Report) {
+        let before = try store.snapshotTitleCells()
+        let result = try change()
+        let reconciled = try store.reconcileTitleCells(since: before, runID: runID)
+        let records = try store.jobTitles()
+        let resolved = records.filter { TitleImporter.resolution($0).isResolved }.count
+        return (result, Report(titles: records.count, resolved: resolved, inheritedCells: try store.derivedTitleCellCount(),
+                               overridden: reconciled.overridden))
     }
 }

@@ -8,6 +8,7 @@ public enum Codes {
     /// A NOC 2021 unit group: five digits, zero-padded (`10` -> `00010`).
     /// Returns nil for anything that is not one to five digits.
     public static func unitGroup(_ raw: String) -> String? {
+        if isDigits(raw.utf8, count: 5) { return raw }
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...5).contains(trimmed.count), trimmed.allSatisfy(\.isASCIIDigit) else { return nil }
         return String(repeating: "0", count: 5 - trimmed.count) + trimmed
@@ -16,6 +17,12 @@ public enum Codes {
     /// An OaSIS profile code `UUUUU.NN`: `10010` -> `10010.00`, `31100.1` -> `31100.10`,
     /// `10.01` -> `00010.01`. Returns nil for anything else.
     public static func profile(_ raw: String) -> String? {
+        // Most codes are already written `UUUUU.NN`: check the bytes and skip the general path.
+        let bytes = raw.utf8
+        if bytes.count == 8, isDigits(bytes.prefix(5), count: 5), bytes[bytes.index(bytes.startIndex, offsetBy: 5)] == UInt8(ascii: "."),
+           isDigits(bytes.suffix(2), count: 2) {
+            return raw
+        }
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 1 || parts.count == 2, let unit = unitGroup(String(parts[0])) else { return nil }
@@ -26,6 +33,10 @@ public enum Codes {
         return unit + "." + suffix
     }
 
+    private static func isDigits<Bytes: Collection<UInt8>>(_ bytes: Bytes, count: Int) -> Bool {
+        bytes.count == count && bytes.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     /// The unit group a profile code belongs to (`21211.01` -> `21211`).
     public static func unitGroup(ofProfile profile: String) -> String {
         String(profile.prefix(5))
@@ -33,7 +44,9 @@ public enum Codes {
 
     /// An O*NET-SOC code `NN-NNNN.NN`; a bare SOC `NN-NNNN` gets `.00`.
     public static func onetSOC(_ raw: String) -> String? {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Trim only when needed: an O*NET import checks a quarter of a million codes.
+        let edges = raw.utf8.first.map { $0 <= 0x20 } == true || raw.utf8.last.map { $0 <= 0x20 } == true
+        let trimmed = edges ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
         let bytes = Array(trimmed.utf8)
         func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { bytes[$0] >= 48 && bytes[$0] <= 57 } }
         if bytes.count == 7, digits(0..<2), bytes[2] == UInt8(ascii: "-"), digits(3..<7) { return trimmed + ".00" }

@@ -289,23 +289,24 @@ public struct ONetTier: Sendable {
                          release: release, observedAt: observedAt, metadata: aggregate.metadata)
     }
 
+    /// What a reader needs to audit an O*NET value beside its SOC codes (`sourceIDs`): the element,
+    /// how it was matched, the native scale and values, and how it was converted. Facts that
+    /// another field already holds (the unit group, the number of codes) and counters at zero are
+    /// left out: the tier writes about 190,000 of these per build.
     static func metadata(_ aggregate: ONetAggregate, unitGroup: String) -> [String: String] {
-        let codes = aggregate.nativeValues.map(\.soc)
-        return [
+        var metadata = [
             "onet_element": aggregate.elementID,
-            "onet_element_name": aggregate.elementName,
             "match_kind": aggregate.matchKind.rawValue,
             "native_scale": aggregate.scaleID == "LV" ? "LV 0-7" : "IM 1-5",
             "native_value": String(aggregate.nativeMean),
             "native_values": aggregate.nativeValues.map { "\($0.soc)=\($0.value)" }.joined(separator: "; "),
-            "soc_count": String(codes.count),
-            "spread": String(aggregate.spread),
-            "suppressed_used": String(aggregate.suppressedUsed),
-            "suppressed_excluded": String(aggregate.suppressedExcluded),
-            "not_relevant": String(aggregate.notRelevant),
             "conversion": aggregate.conversion,
-            "unit_group": unitGroup,
         ]
+        if aggregate.nativeValues.count > 1 { metadata["spread"] = String(aggregate.spread) }
+        if aggregate.suppressedUsed > 0 { metadata["suppressed_used"] = String(aggregate.suppressedUsed) }
+        if aggregate.suppressedExcluded > 0 { metadata["suppressed_excluded"] = String(aggregate.suppressedExcluded) }
+        if aggregate.notRelevant > 0 { metadata["not_relevant"] = String(aggregate.notRelevant) }
+        return metadata
     }
 
     /// Coverage of the crosswalk: unit groups (of `allUnitGroups`, e.g. the NOC structure) with no

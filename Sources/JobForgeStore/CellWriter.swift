@@ -4,36 +4,144 @@ import JobForgeCore
 
 /// The cascade's write path: candidates in, winners and override events out. This is the only
 /// code that changes `candidate.is_winner` or appends to `override_event`, and it decides with
-/// `Precedence.replaces`, so the rule lives in exactly one place.
+/// `Precedence` (through `CellReader.winner`), so the rule lives in exactly one place.
+///
+/// A subject's incumbents are its stored candidates and the values the authoritative layer
+/// derives for it, so a stored O*NET or LLM value competes with an inherited one exactly as
+/// with a stored one.
 enum CellWriter {
-    /// What is known of a stored candidate while a batch is applied.
-    private struct Incumbent {
-        var id: Int64
-        var precedence: Int
-        var observedAt: Date
-        var value: Double
-        var source: Source
-    }
-
-    private struct CellID: Hashable {
-        var descriptor: String
-        var dimension: String
-    }
-
     /// Two offers are the same when all of this is equal.
     private struct Identity: Hashable {
-        var source: String
+        var source: Source
         var method: String
         var release: String?
         var value: Double
         var text: String?
-        var sourceIDs: String
+        var sourceIDs: [String]
         var confidence: Double
+
+        init(_ candidate: Candidate) {
+            source = candidate.source
+            method = candidate.method
+            release = candidate.release
+            value = candidate.value
+            text = candidate.text
+            sourceIDs = candidate.sourceIDs
+            confidence = candidate.confidence
+        }
+    }
+
+    /// A cell within one subject.
+    private struct CellID: Hashable {
+        var descriptor: String
+        var dimension: String
+        init(_ key: CellKey) {
+            descriptor = key.descriptor
+            dimension = key.dimension.rawValue
+        }
+    }
+
+    private struct Offer: Hashable {
+        var cell: CellID
+        var identity: Identity
+    }
+
+    /// A provenance as stored: shared by all candidates of one load with the same origin.
+    fileprivate struct ProvenanceKey: Hashable {
+        var source: Source
+        var method: String
+        var sourceLevel: SourceLevel
+        var sourceIDs: [String]
+        var release: String?
+        var observedAt: Date
+
+        init(_ candidate: Candidate) {
+            source = candidate.source
+            method = candidate.method
+            sourceLevel = candidate.sourceLevel
+            sourceIDs = candidate.sourceIDs
+            release = candidate.release
+            observedAt = candidate.observedAt
+        }
+    }
+
+    /// Statements and lookups shared by the writes of one transaction.
+    final class Session {
+        let db: Database
+        let runID: String
+        let now: String
+        private var provenanceIDs: [ProvenanceKey: Int64] = [:]
+        private var subjectIDs: [Subject: Int64] = [:]
+
+        init(db: Database, runID: String) {
+            self.db = db
+            self.runID = runID
+            now = Timestamp.string(Date())
+        }
+
+        fileprivate func provenanceID(_ key: ProvenanceKey) throws -> Int64 {
+            if let id = provenanceIDs[key] { return id }
+            let observedAt = Timestamp.string(key.observedAt)
+            let sourceIDs = JSONText.array(key.sourceIDs)
+            let find = try db.cachedStatement(sql: """
+                SELECT id FROM provenance WHERE run_id = ? AND source_ids = ? AND source = ? AND method = ?
+                  AND source_level = ? AND release IS ? AND observed_at = ?
+                """)
+            let id: Int64
+            if let stored = try Int64.fetchOne(find, arguments: [runID, sourceIDs, key.source.rawValue, key.method,
+                                                                 key.sourceLevel.rawValue, key.release, observedAt]) {
+                id = stored
+            } else {
+                try db.cachedStatement(sql: """
+                    INSERT INTO provenance (source, precedence, method, source_level, source_ids, release, observed_at, run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [key.source.rawValue, Int64(key.source.precedence), key.method,
+                                             key.sourceLevel.rawValue, sourceIDs, key.release, observedAt, runID])
+                id = db.lastInsertedRowID
+            }
+            provenanceIDs[key] = id
+            return id
+        }
+
+        func subjectID(_ subject: Subject) throws -> Int64 {
+            if let id = subjectIDs[subject] { return id }
+            let id: Int64
+            if let stored = try Int64.fetchOne(db, sql: "SELECT id FROM subject WHERE kind = ? AND code = ?",
+                                               arguments: [subject.kind.rawValue, subject.code]) {
+                id = stored
+            } else {
+                try db.execute(sql: "INSERT INTO subject (kind, code) VALUES (?, ?)", arguments: [subject.kind.rawValue, subject.code])
+                id = db.lastInsertedRowID
+            }
+            subjectIDs[subject] = id
+            return id
+        }
+
+        func logOverride(_ key: CellKey, old: CellEntry, new: CellEntry) throws {
+            try db.cachedStatement(sql: """
+                INSERT INTO override_event (subject_kind, subject_code, descriptor_code, dimension, old_candidate_id,
+                    new_candidate_id, old_value, new_value, old_source, new_source, reason, at, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    key.subject.kind.rawValue, key.subject.code, key.descriptor, key.dimension.rawValue,
+                    old.isDerived ? nil : old.id, new.isDerived ? nil : new.id, old.candidate.value, new.candidate.value,
+                    old.candidate.source.rawValue, new.candidate.source.rawValue,
+                    Precedence.reason(challenger: new.candidate.source, incumbent: old.candidate.source)
+                        + (new.isDerived ? " (\(new.candidate.method) from \(new.candidate.sourceIDs.joined(separator: ", ")))" : ""),
+                    now, runID,
+                ])
+        }
+
+        func setWinnerFlag(_ id: Int64, _ isWinner: Bool) throws {
+            try db.cachedStatement(sql: "UPDATE candidate SET is_winner = ? WHERE id = ?").execute(arguments: [isWinner ? 1 : 0, id])
+        }
     }
 
     static func submit(_ candidates: [Candidate], runID: String, db: Database) throws -> SubmitSummary {
         var summary = SubmitSummary()
         guard !candidates.isEmpty else { return summary }
+        let session = Session(db: db, runID: runID)
+        let reader = CellReader(db, withMetadata: false)
 
         // Group by subject, keeping arrival order: the stored state is read once per subject.
         var order: [Subject] = []
@@ -43,123 +151,207 @@ enum CellWriter {
             bySubject[candidate.key.subject, default: []].append(index)
         }
 
-        let existing = try db.cachedStatement(sql: """
-            SELECT id, descriptor_code, dimension, value, text_value, source, precedence, method, source_ids,
-                   release, observed_at, is_winner, confidence
-            FROM candidate WHERE subject_kind = ? AND subject_code = ?
-            """)
         let insert = RawStatement(try db.cachedStatement(sql: """
-            INSERT INTO candidate (subject_kind, subject_code, descriptor_code, dimension, value, text_value, source,
-                precedence, method, source_level, source_ids, confidence, rationale, release, observed_at, run_id,
-                metadata, is_winner)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO candidate (subject_id, descriptor_code, dimension, value, text_value, provenance_id, confidence,
+                rationale, metadata, is_winner)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """))
-        let demote = try db.cachedStatement(sql: "UPDATE candidate SET is_winner = 0 WHERE id = ?")
-        let logOverride = try db.cachedStatement(sql: """
-            INSERT INTO override_event (subject_kind, subject_code, descriptor_code, dimension, old_candidate_id,
-                new_candidate_id, old_value, new_value, old_source, new_source, reason, at, run_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let now = Timestamp.string(Date())
-        var lastObservedAt = Date.distantPast
-        var lastObservedText = ""
-        // Stored times repeat (one per load): parse each distinct one once.
-        var parsedTimes: [String: Date] = [:]
-        func parsedTime(_ text: String) -> Date {
-            if let known = parsedTimes[text] { return known }
-            let date = Timestamp.date(text) ?? .distantPast
-            parsedTimes[text] = date
-            return date
-        }
 
         for subject in order {
-            var winners: [CellID: Incumbent] = [:]
-            // The offers each cell already holds; empty on a first load, so nothing is compared then.
-            var held: [CellID: [Identity]] = [:]
-            let rows = try Row.fetchCursor(existing, arguments: [subject.kind.rawValue, subject.code])
-            while let row = try rows.next() {
-                let cell = CellID(descriptor: row[1], dimension: row[2])
-                let source = Source(rawValue: row[5]) ?? .llm
-                held[cell, default: []].append(Identity(source: source.rawValue, method: row[7], release: row[9],
-                                                         value: row[3], text: row[4], sourceIDs: row[8],
-                                                         confidence: row[12]))
-                if (row[11] as Int) == 1 {
-                    winners[cell] = Incumbent(id: row[0], precedence: row[6], observedAt: parsedTime(row[10]),
-                                              value: row[3], source: source)
-                }
-            }
+            // The cells as they are, derived values included; what this submit adds on top.
+            let states = try reader.cells(of: subject)
+            var stateIndex: [CellID: Int] = [:]
+            stateIndex.reserveCapacity(states.count)
+            for (position, state) in states.enumerated() { stateIndex[CellID(state.key)] = position }
+            var offered: Set<Offer> = []
+            var newWinners: [CellID: CellEntry] = [:]
+            let subjectID = try session.subjectID(subject)
 
             for index in bySubject[subject]! {
                 let candidate = candidates[index]
-                let cell = CellID(descriptor: candidate.key.descriptor, dimension: candidate.key.dimension.rawValue)
-                let sourceIDs = JSONText.array(candidate.sourceIDs)
-                let identity = Identity(source: candidate.source.rawValue, method: candidate.method, release: candidate.release,
-                                        value: candidate.value, text: candidate.text, sourceIDs: sourceIDs,
-                                        confidence: candidate.confidence)
-                if let offers = held[cell] {
-                    if offers.contains(identity) {
-                        summary.unchanged += 1
-                        continue
-                    }
-                    held[cell]!.append(identity)
-                } else {
-                    held[cell] = [identity]
+                let key = candidate.key
+                let cell = CellID(key)
+                let identity = Identity(candidate)
+                let state = stateIndex[cell].map { states[$0] }
+                if state?.entries.contains(where: { Identity($0.candidate) == identity }) == true
+                    || !offered.insert(Offer(cell: cell, identity: identity)).inserted {
+                    summary.unchanged += 1
+                    continue
                 }
-
-                let incumbent = winners[cell]
-                let wins = incumbent.map {
-                    Precedence.replaces(challengerPrecedence: candidate.precedence, challengerTime: candidate.observedAt,
-                                        incumbentPrecedence: $0.precedence, incumbentTime: $0.observedAt)
-                } ?? true
-                if candidate.observedAt != lastObservedAt {
-                    lastObservedAt = candidate.observedAt
-                    lastObservedText = Timestamp.string(candidate.observedAt)
-                }
-                insert.bind(1, subject.kind.rawValue)
-                insert.bind(2, subject.code)
-                insert.bind(3, cell.descriptor)
-                insert.bind(4, cell.dimension)
-                insert.bind(5, candidate.value)
-                insert.bind(6, candidate.text)
-                insert.bind(7, candidate.source.rawValue)
-                insert.bind(8, Int64(candidate.precedence))
-                insert.bind(9, candidate.method)
-                insert.bind(10, candidate.sourceLevel.rawValue)
-                insert.bind(11, sourceIDs)
-                insert.bind(12, candidate.confidence)
-                insert.bind(13, candidate.rationale)
-                insert.bind(14, candidate.release)
-                insert.bind(15, lastObservedText)
-                insert.bind(16, runID)
-                insert.bind(17, candidate.metadata.isEmpty ? nil : JSONText.object(candidate.metadata))
-                insert.bind(18, Int64(wins ? 1 : 0))
+                let incumbent = newWinners[cell] ?? state?.winningEntry
+                let wins = incumbent.map { Precedence.replaces(candidate, incumbent: $0.candidate) } ?? true
+                insert.bind(1, subjectID)
+                insert.bind(2, key.descriptor)
+                insert.bind(3, key.dimension.rawValue)
+                insert.bind(4, candidate.value)
+                insert.bind(5, candidate.text)
+                insert.bind(6, try session.provenanceID(ProvenanceKey(candidate)))
+                insert.bind(7, candidate.confidence)
+                insert.bind(8, candidate.rationale)
+                insert.bind(9, candidate.metadata.isEmpty ? nil : JSONText.object(candidate.metadata))
+                insert.bind(10, Int64(wins ? 1 : 0))
                 try insert.step(db)
                 summary.inserted += 1
                 guard wins else {
                     summary.keptBelow += 1
                     continue
                 }
-                let newID = db.lastInsertedRowID
+                let entry = CellEntry(id: db.lastInsertedRowID, candidate: candidate, runID: runID, isStoredWinner: true)
                 if let incumbent {
-                    try demote.execute(arguments: [incumbent.id])
-                    try logOverride.execute(arguments: [
-                        subject.kind.rawValue, subject.code, cell.descriptor, cell.dimension, incumbent.id, newID,
-                        incumbent.value, candidate.value, incumbent.source.rawValue, candidate.source.rawValue,
-                        Precedence.reason(challenger: candidate.source, incumbent: incumbent.source), now, runID,
-                    ])
+                    if !incumbent.isDerived { try session.setWinnerFlag(incumbent.id, false) }
+                    try session.logOverride(key, old: incumbent, new: entry)
                     summary.overridden += 1
                 } else {
                     summary.filled += 1
                 }
-                winners[cell] = Incumbent(id: newID, precedence: candidate.precedence, observedAt: candidate.observedAt,
-                                          value: candidate.value, source: candidate.source)
+                newWinners[cell] = entry
             }
+            // A title inherits its profile's O*NET values: what was read of the profile is stale now.
+            reader.forget(subject)
         }
         return summary
     }
+
+    /// Stores OaSIS ratings in the authoritative layer: one packed row per profile and load. A
+    /// profile whose ratings and release are as stored is left alone; otherwise the new load
+    /// wins its cells by the precedence rule (newer among equals) and each change of winner is
+    /// logged, on the profile and on the unit groups and titles that hold stored values.
+    static func storeProfileRatings(_ candidates: [Candidate], runID: String, db: Database) throws -> SubmitSummary {
+        var summary = SubmitSummary()
+        // By profile, as indices: a load has ~223,000 ratings, spread over one file per category.
+        var order: [String] = []
+        var byProfile: [String: [Int]] = [:]
+        for (index, candidate) in candidates.enumerated() where candidate.key.subject.kind == .profile {
+            if byProfile[candidate.key.subject.code] == nil { order.append(candidate.key.subject.code) }
+            byProfile[candidate.key.subject.code, default: []].append(index)
+        }
+        let session = Session(db: db, runID: runID)
+        let newest = try db.cachedStatement(sql: """
+            SELECT r.ratings, p.release FROM profile_rating r JOIN provenance p ON p.id = r.provenance_id
+            WHERE r.profile_code = ? ORDER BY r.provenance_id DESC LIMIT 1
+            """)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO profile_rating (profile_code, provenance_id, cells, ratings) VALUES (?, ?, ?, ?)
+            """)
+        var changed: [String] = []
+        var payloads: [String: String] = [:]
+        for profile in order {
+            let ratings = byProfile[profile]!.map { candidates[$0] }
+            let payload = RatingLayer.encode(ratings)
+            if let row = try Row.fetchOne(newest, arguments: [profile]),
+               (row[0] as String) == payload, (row[1] as String?) == ratings[0].release {
+                summary.unchanged += ratings.count
+                continue
+            }
+            changed.append(profile)
+            payloads[profile] = payload
+        }
+        guard !changed.isEmpty else { return summary }
+
+        // What changes for subjects that already have values: their winners before the write.
+        let affected = try subjectsToReconcile(afterChangesTo: changed, db: db)
+        let before = try winners(of: affected, db: db)
+        for profile in changed {
+            let first = candidates[byProfile[profile]![0]]
+            let count = byProfile[profile]!.count
+            try insert.execute(arguments: [profile, try session.provenanceID(ProvenanceKey(first)), count, payloads[profile]!])
+            summary.inserted += count
+        }
+        let reconciled = try reconcile(affected, before: before, session: session)
+        summary.overridden += reconciled.overridden
+        // Every cell of a changed profile that had no winner before got one.
+        let alreadyHeld = Set(affected.filter { $0.kind == .profile }.map(\.code))
+        for profile in changed where !alreadyHeld.contains(profile) { summary.filled += byProfile[profile]!.count }
+        summary.filled += reconciled.filled
+        return summary
+    }
+
+    /// The subjects whose cells a change to these profiles' ratings can change and that hold
+    /// something beyond derived values: the profiles themselves when they had ratings or stored
+    /// candidates, their unit groups and the titles resolved to them when those have stored
+    /// candidates. Derived-only subjects simply follow their profiles.
+    static func subjectsToReconcile(afterChangesTo profiles: [String], db: Database) throws -> [Subject] {
+        let changed = Set(profiles)
+        var result: [Subject] = []
+        let rated = Set(try String.fetchAll(db, sql: "SELECT DISTINCT profile_code FROM profile_rating"))
+        let storedRows = try Row.fetchAll(db, sql: """
+            SELECT DISTINCT s.kind, s.code FROM candidate c JOIN subject s ON s.id = c.subject_id
+            """).map { Subject(kind: Subject.Kind(rawValue: $0[0]) ?? .profile, code: $0[1]) }
+        let unitGroups = Set(profiles.map(Codes.unitGroup(ofProfile:)))
+        var titlesOfProfiles: Set<String> = []
+        if try db.tableExists("job_title") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, profile_code FROM job_title WHERE profile_code IS NOT NULL")
+            where changed.contains(row[1]) {
+                titlesOfProfiles.insert(row[0])
+            }
+        }
+        for profile in profiles where rated.contains(profile) { result.append(.profile(profile)) }
+        for subject in storedRows {
+            switch subject.kind {
+            case .profile: if changed.contains(subject.code), !rated.contains(subject.code) { result.append(subject) }
+            case .unitGroup: if unitGroups.contains(subject.code) { result.append(subject) }
+            case .title: if titlesOfProfiles.contains(subject.code) { result.append(subject) }
+            }
+        }
+        return result
+    }
+
+    /// The current winner of every cell of the subjects.
+    static func winners(of subjects: [Subject], db: Database) throws -> [Subject: [CellKey: CellEntry]] {
+        let reader = CellReader(db, withMetadata: false)
+        var result: [Subject: [CellKey: CellEntry]] = [:]
+        for subject in subjects {
+            var cells: [CellKey: CellEntry] = [:]
+            for state in try reader.cells(of: subject) { cells[state.key] = state.winningEntry }
+            result[subject] = cells
+        }
+        return result
+    }
+
+    /// Brings the subjects' stored winner flags in line with their cells as they are now, and logs
+    /// an override event for every cell whose winner differs from `before`.
+    static func reconcile(_ subjects: [Subject], before: [Subject: [CellKey: CellEntry]],
+                          session: Session) throws -> (filled: Int, overridden: Int) {
+        let reader = CellReader(session.db, withMetadata: false)
+        var filled = 0, overridden = 0
+        for subject in subjects {
+            let previous = before[subject] ?? [:]
+            for state in try reader.cells(of: subject) {
+                for (position, entry) in state.entries.enumerated() where !entry.isDerived {
+                    let shouldWin = position == state.winner
+                    if entry.isStoredWinner != shouldWin { try session.setWinnerFlag(entry.id, shouldWin) }
+                }
+                let winner = state.winningEntry
+                guard let old = previous[state.key] else {
+                    if subject.kind != .profile { filled += 1 }
+                    continue
+                }
+                if !sameEntry(old, winner) {
+                    try session.logOverride(state.key, old: old, new: winner)
+                    overridden += 1
+                }
+            }
+        }
+        return (filled, overridden)
+    }
+
+    /// The titles whose cells follow their resolutions and that hold stored values: what a
+    /// change of resolution can change beyond derived values.
+    static func titlesWithStoredCandidates(db: Database) throws -> [Subject] {
+        try String.fetchAll(db, sql: """
+            SELECT DISTINCT s.code FROM candidate c JOIN subject s ON s.id = c.subject_id WHERE s.kind = 'title'
+            """).map(Subject.title)
+    }
+
+    private static func sameEntry(_ lhs: CellEntry, _ rhs: CellEntry) -> Bool {
+        if !lhs.isDerived || !rhs.isDerived { return lhs.id == rhs.id }
+        return lhs.candidate.source == rhs.candidate.source && lhs.candidate.method == rhs.candidate.method
+            && lhs.candidate.value == rhs.candidate.value && lhs.candidate.text == rhs.candidate.text
+            && lhs.candidate.sourceIDs == rhs.candidate.sourceIDs && lhs.candidate.observedAt == rhs.candidate.observedAt
+            && lhs.candidate.confidence == rhs.candidate.confidence
+    }
 }
 
-/// Decoding a `candidate` row back into a `Candidate`.
 enum CandidateRow {
     static func candidate(from row: Row) throws -> Candidate {
         let subject = Subject(kind: Subject.Kind(rawValue: row["subject_kind"]) ?? .profile, code: row["subject_code"])
@@ -203,11 +395,18 @@ struct SQLiteStepWriter: StepWriter {
     func replaceProfileTexts(_ texts: [ProfileText]) throws {
         let kinds = Set(texts.map(\.kind.rawValue))
         for kind in kinds { try db.execute(sql: "DELETE FROM profile_text WHERE kind = ?", arguments: [kind]) }
-        let statement = try db.cachedStatement(sql: """
+        // ~50,000 texts per load: bound straight to SQLite, without building arguments per row.
+        let statement = RawStatement(try db.cachedStatement(sql: """
             INSERT INTO profile_text (profile_code, kind, seq, text, qualifier, reference) VALUES (?, ?, ?, ?, ?, ?)
-            """)
+            """))
         for text in texts {
-            try statement.execute(arguments: [text.profileCode, text.kind.rawValue, text.seq, text.text, text.qualifier, text.reference])
+            statement.bind(1, text.profileCode)
+            statement.bind(2, text.kind.rawValue)
+            statement.bind(3, Int64(text.seq))
+            statement.bind(4, text.text)
+            statement.bind(5, text.qualifier)
+            statement.bind(6, text.reference)
+            try statement.step(db)
         }
     }
 
@@ -262,5 +461,9 @@ struct SQLiteStepWriter: StepWriter {
 
     func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
         try CellWriter.submit(candidates, runID: runID, db: db)
+    }
+
+    func storeProfileRatings(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
+        try CellWriter.storeProfileRatings(candidates, runID: runID, db: db)
     }
 }

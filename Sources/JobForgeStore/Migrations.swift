@@ -6,6 +6,7 @@ extension SQLiteStore {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         registerCoreMigrations(&migrator)
+        registerCompactCellsMigration(&migrator)
         registerTitlesMigrations(&migrator)
         registerONetMigrations(&migrator)
         registerLLMMigrations(&migrator)
@@ -153,6 +154,118 @@ extension SQLiteStore {
                     BEGIN SELECT RAISE(ABORT, 'override_event is append-only'); END;
                 CREATE TRIGGER candidate_no_delete BEFORE DELETE ON candidate
                     BEGIN SELECT RAISE(ABORT, 'candidates are never deleted'); END;
+                """)
+        }
+    }
+
+    /// v2: candidates in compact rows. A build stores about 650,000 candidates, and v1 repeated
+    /// the subject, source, method, level, source ids, release, time and run as text in each one
+    /// (about 450 bytes a row). v2 keeps each subject once (`subject`) and each distinct
+    /// provenance once (`provenance`: one per profile and load, not per rating), so a candidate
+    /// row holds only its cell, value, confidence and what is its own. `candidate_detail` is
+    /// the v1 shape of the stored candidates, for readers of the SQL. OaSIS ratings move to a
+    /// packed layer (`profile_rating`), from which unit group and title cells are derived.
+    static func registerCompactCellsMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v2-compact-cells") { db in
+            try db.execute(sql: """
+                CREATE TABLE subject (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    UNIQUE(kind, code)
+                );
+                -- Who offered a value, how, from what and when: shared by every candidate of one load.
+                CREATE TABLE provenance (
+                    id INTEGER PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    precedence INTEGER NOT NULL,
+                    method TEXT NOT NULL,
+                    source_level TEXT NOT NULL,
+                    source_ids TEXT NOT NULL,
+                    release TEXT,
+                    observed_at TEXT NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES run(id)
+                );
+                CREATE INDEX provenance_lookup ON provenance(run_id, source_ids);
+                CREATE TABLE candidate_v2 (
+                    id INTEGER PRIMARY KEY,
+                    subject_id INTEGER NOT NULL REFERENCES subject(id),
+                    descriptor_code TEXT NOT NULL,
+                    dimension TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    text_value TEXT,
+                    provenance_id INTEGER NOT NULL REFERENCES provenance(id),
+                    confidence REAL NOT NULL,
+                    rationale TEXT,
+                    metadata TEXT,
+                    is_winner INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO subject (kind, code) SELECT DISTINCT subject_kind, subject_code FROM candidate;
+                INSERT INTO provenance (source, precedence, method, source_level, source_ids, release, observed_at, run_id)
+                    SELECT DISTINCT source, precedence, method, source_level, source_ids, release, observed_at, run_id
+                    FROM candidate;
+                INSERT INTO candidate_v2 (id, subject_id, descriptor_code, dimension, value, text_value, provenance_id,
+                                          confidence, rationale, metadata, is_winner)
+                    SELECT c.id, s.id, c.descriptor_code, c.dimension, c.value, c.text_value, p.id, c.confidence,
+                           c.rationale, c.metadata, c.is_winner
+                    FROM candidate c
+                    JOIN subject s ON s.kind = c.subject_kind AND s.code = c.subject_code
+                    JOIN provenance p ON p.source = c.source AND p.method = c.method AND p.source_level = c.source_level
+                        AND p.source_ids = c.source_ids AND p.release IS c.release AND p.observed_at = c.observed_at
+                        AND p.run_id = c.run_id;
+                DROP TRIGGER candidate_no_delete;
+                DROP TABLE candidate;
+                ALTER TABLE candidate_v2 RENAME TO candidate;
+                CREATE INDEX candidate_cell ON candidate(subject_id, descriptor_code, dimension);
+                CREATE TRIGGER candidate_no_delete BEFORE DELETE ON candidate
+                    BEGIN SELECT RAISE(ABORT, 'candidates are never deleted'); END;
+                -- The authoritative layer: a profile's ratings of one load in one packed row (see
+                -- RatingLayer); unit groups and titles derive from it when read.
+                CREATE TABLE profile_rating (
+                    profile_code TEXT NOT NULL,
+                    provenance_id INTEGER NOT NULL REFERENCES provenance(id),
+                    cells INTEGER NOT NULL,
+                    ratings TEXT NOT NULL,
+                    PRIMARY KEY (profile_code, provenance_id)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER profile_rating_no_delete BEFORE DELETE ON profile_rating
+                    BEGIN SELECT RAISE(ABORT, 'ratings are never deleted'); END;
+                -- A derived value has no candidate row: the ids of an override event become optional.
+                CREATE TABLE override_event_v2 (
+                    id INTEGER PRIMARY KEY,
+                    subject_kind TEXT NOT NULL,
+                    subject_code TEXT NOT NULL,
+                    descriptor_code TEXT NOT NULL,
+                    dimension TEXT NOT NULL,
+                    old_candidate_id INTEGER REFERENCES candidate(id),
+                    new_candidate_id INTEGER REFERENCES candidate(id),
+                    old_value REAL,
+                    new_value REAL NOT NULL,
+                    old_source TEXT,
+                    new_source TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES run(id)
+                );
+                INSERT INTO override_event_v2 SELECT * FROM override_event;
+                DROP TRIGGER override_event_no_update;
+                DROP TRIGGER override_event_no_delete;
+                DROP TABLE override_event;
+                ALTER TABLE override_event_v2 RENAME TO override_event;
+                CREATE INDEX override_event_cell ON override_event(subject_kind, subject_code, descriptor_code, dimension);
+                CREATE TRIGGER override_event_no_update BEFORE UPDATE ON override_event
+                    BEGIN SELECT RAISE(ABORT, 'override_event is append-only'); END;
+                CREATE TRIGGER override_event_no_delete BEFORE DELETE ON override_event
+                    BEGIN SELECT RAISE(ABORT, 'override_event is append-only'); END;
+                -- v1 stored unit group and title cells that v2 derives: the next build does every step again.
+                DELETE FROM step;
+                CREATE VIEW candidate_detail AS
+                    SELECT c.id, s.kind AS subject_kind, s.code AS subject_code, c.descriptor_code, c.dimension, c.value,
+                           c.text_value, p.source, p.precedence, p.method, p.source_level, p.source_ids, c.confidence,
+                           c.rationale, p.release, p.observed_at, p.run_id, c.metadata, c.is_winner
+                    FROM candidate c
+                    JOIN subject s ON s.id = c.subject_id
+                    JOIN provenance p ON p.id = c.provenance_id;
                 """)
         }
     }

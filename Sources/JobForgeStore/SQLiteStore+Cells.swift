@@ -96,7 +96,7 @@ extension SQLiteStore: CellStore {
     public func winners(of subject: Subject, filter: CellFilter) throws -> [CellValue] {
         try dbQueue.read { db in
             var values: [CellValue] = []
-            try Self.forEachWinner(db, subject: subject, filter: filter) { values.append($0) }
+            try Self.forEachCell(db, winnersOnly: true, subjects: [subject], filter: filter) { values.append($0) }
             return values
         }
     }
@@ -106,79 +106,80 @@ extension SQLiteStore: CellStore {
                               _ body: (CellValue) throws -> Void) throws {
         try dbQueue.read { db in
             for kind in subjectKinds {
-                try Self.forEachWinner(db, subject: nil, kind: kind, filter: filter, body)
+                try Self.forEachCell(db, winnersOnly: true, subjects: try Self.subjects(db, kind: kind), filter: filter, body)
             }
         }
     }
 
-    static func forEachWinner(_ db: Database, subject: Subject?, kind: Subject.Kind? = nil, filter: CellFilter,
-                              _ body: (CellValue) throws -> Void) throws {
-        try forEachCell(db, winnersOnly: true, subject: subject, kind: kind, filter: filter, body)
+    /// Every subject of a kind that has or derives cells, by code.
+    static func subjects(_ db: Database, kind: Subject.Kind) throws -> [Subject] {
+        var codes = Set(try String.fetchAll(db, sql: "SELECT code FROM subject WHERE kind = ?", arguments: [kind.rawValue]))
+        switch kind {
+        case .unitGroup:
+            codes.formUnion(try String.fetchAll(db, sql: "SELECT code FROM noc_class WHERE level = 5"))
+        case .profile:
+            codes.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT profile_code FROM profile_rating"))
+        case .title:
+            if try db.tableExists("job_title") {
+                codes.formUnion(try String.fetchAll(db, sql: "SELECT id FROM job_title WHERE profile_code IS NOT NULL AND confidence > 0"))
+            }
+        }
+        return codes.sorted().map { Subject(kind: kind, code: $0) }
     }
 
-    static func forEachCell(_ db: Database, winnersOnly: Bool, subject: Subject?, kind: Subject.Kind?, filter: CellFilter,
+    /// Streams the cells of `subjects` (the winner of each, or every candidate), each subject's
+    /// cells in guide order, every candidate of a cell from the highest precedence down.
+    static func forEachCell(_ db: Database, winnersOnly: Bool, subjects: [Subject], filter: CellFilter,
                             _ body: (CellValue) throws -> Void) throws {
-        var conditions = [winnersOnly ? "c.is_winner = 1" : "1 = 1"]
-        var arguments: [DatabaseValueConvertible] = []
-        if let subject {
-            conditions.append("c.subject_kind = ? AND c.subject_code = ?")
-            arguments += [subject.kind.rawValue, subject.code]
-        } else if let kind {
-            conditions.append("c.subject_kind = ?")
-            arguments.append(kind.rawValue)
-        }
-        if let categories = filter.categories, !categories.isEmpty {
-            conditions.append("d.category IN (\(categories.map { _ in "?" }.joined(separator: ",")))")
-            arguments += categories.sorted()
-        }
-        if let sources = filter.sources, !sources.isEmpty {
-            conditions.append("c.source IN (\(sources.map { _ in "?" }.joined(separator: ",")))")
-            arguments += sources.map(\.rawValue).sorted()
-        }
-        if let minimum = filter.minimumConfidence {
-            conditions.append("c.confidence >= ?")
-            arguments.append(minimum)
-        }
-        let sql = """
-            SELECT c.*, d.name AS d_name, d.category AS d_category, s.label AS s_label, s.minimum AS s_min,
-                   s.maximum AS s_max, s.not_applicable AS s_na, s.position AS s_position
-            FROM candidate c
-            JOIN descriptor d ON d.code = c.descriptor_code
-            LEFT JOIN descriptor_scale s ON s.descriptor_code = c.descriptor_code AND s.dimension = c.dimension
-            WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY c.subject_kind, c.subject_code, d.sort_key, COALESCE(s.position, 9), c.dimension, c.precedence DESC, c.id
-            """
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-        while let row = try cursor.next() {
-            let candidate = try CandidateRow.candidate(from: row)
-            var scale: String?
-            if let label: String = row["s_label"] {
-                scale = DescriptorScale(descriptorCode: candidate.key.descriptor, dimension: candidate.key.dimension,
-                                        minimum: row["s_min"], maximum: row["s_max"], label: label,
-                                        notApplicable: row["s_na"]).summary
+        let catalog = try DescriptorCatalog(db)
+        let reader = CellReader(db)
+        for subject in subjects {
+            var states: [(state: CellState, descriptor: DescriptorCatalog.Entry, position: Int?)] = []
+            for state in try reader.cells(of: subject) {
+                guard let descriptor = catalog.descriptors[state.key.descriptor] else { continue }
+                if let categories = filter.categories, !categories.isEmpty, !categories.contains(descriptor.category) { continue }
+                states.append((state, descriptor, catalog.scale(state.key.descriptor, state.key.dimension)?.position))
             }
-            try body(CellValue(subject: candidate.key.subject, descriptorCode: candidate.key.descriptor,
-                               descriptorName: row["d_name"], category: row["d_category"],
-                               dimension: candidate.key.dimension.rawValue, value: candidate.value, text: candidate.text,
-                               scale: scale, source: candidate.source, precedence: candidate.precedence,
-                               method: candidate.method, sourceLevel: candidate.sourceLevel.rawValue,
-                               sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
-                               rationale: candidate.rationale, release: candidate.release,
-                               observedAt: candidate.observedAt, runID: row["run_id"],
-                               metadata: candidate.metadata, candidateID: row["id"], isWinner: row["is_winner"],
-                               scalePosition: row["s_position"]))
+            states.sort {
+                ($0.descriptor.sortKey, $0.position ?? 9, $0.state.key.dimension.rawValue)
+                    < ($1.descriptor.sortKey, $1.position ?? 9, $1.state.key.dimension.rawValue)
+            }
+            for (state, descriptor, _) in states {
+                let winner = state.winningEntry
+                var entries = winnersOnly ? [winner] : state.entries
+                if !winnersOnly {
+                    entries.sort { ($0.candidate.precedence, -$0.id) > ($1.candidate.precedence, -$1.id) }
+                }
+                for entry in entries {
+                    let candidate = entry.candidate
+                    if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { continue }
+                    if let minimum = filter.minimumConfidence, candidate.confidence < minimum { continue }
+                    let scale = catalog.scale(candidate.key.descriptor, candidate.key.dimension)
+                    try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
+                                       descriptorName: descriptor.name, category: descriptor.category,
+                                       dimension: candidate.key.dimension.rawValue, value: candidate.value, text: candidate.text,
+                                       scale: scale?.summary, source: candidate.source, precedence: candidate.precedence,
+                                       method: candidate.method, sourceLevel: candidate.sourceLevel.rawValue,
+                                       sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
+                                       rationale: candidate.rationale, release: candidate.release,
+                                       observedAt: candidate.observedAt, runID: entry.runID,
+                                       metadata: candidate.metadata, candidateID: entry.id,
+                                       isWinner: entry.id == winner.id && entry.candidate == winner.candidate,
+                                       scalePosition: scale?.position))
+                }
+            }
         }
     }
 
     public func candidates(for key: CellKey) throws -> [StoredCandidate] {
         try dbQueue.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM candidate WHERE subject_kind = ? AND subject_code = ? AND descriptor_code = ? AND dimension = ?
-                ORDER BY precedence DESC, observed_at DESC, id DESC
-                """, arguments: [key.subject.kind.rawValue, key.subject.code, key.descriptor, key.dimension.rawValue]
-            ).map { row in
-                StoredCandidate(id: row["id"], candidate: try CandidateRow.candidate(from: row), runID: row["run_id"],
-                                isWinner: row["is_winner"])
+            guard let state = try CellReader(db).cells(of: key.subject).first(where: { $0.key == key }) else { return [] }
+            let winner = state.winningEntry
+            return state.entries.map { entry in
+                StoredCandidate(id: entry.id, candidate: entry.candidate, runID: entry.runID,
+                                isWinner: entry.id == winner.id && entry.candidate == winner.candidate)
+            }.sorted {
+                ($0.candidate.precedence, $0.candidate.observedAt, $0.id) > ($1.candidate.precedence, $1.candidate.observedAt, $1.id)
             }
         }
     }
@@ -247,13 +248,83 @@ extension SQLiteStore: CellStore {
         }
     }
 
+    /// Winning cells per subject kind, source and category. Counting every cell through the
+    /// read path would build ~700,000 candidates; this reads only which cells exist and the best
+    /// source of each (the winner's, since sources rank strictly), by the same derivation rules.
     public func cellCounts() throws -> [CellCount] {
         try dbQueue.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.subject_kind, c.source, d.category, COUNT(*) AS n
-                FROM candidate c JOIN descriptor d ON d.code = c.descriptor_code
-                WHERE c.is_winner = 1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                """).map { CellCount(subjectKind: $0["subject_kind"], source: $0["source"], category: $0["category"], cells: $0["n"]) }
+            let catalog = try DescriptorCatalog(db)
+            struct Cell: Hashable { var descriptor: String; var dimension: String }
+            // The best source stored for each cell of each subject.
+            var stored: [Subject: [Cell: Source]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT s.kind, s.code, c.descriptor_code, c.dimension, p.source
+                FROM candidate c JOIN subject s ON s.id = c.subject_id JOIN provenance p ON p.id = c.provenance_id
+                """)
+            while let row = try rows.next() {
+                let subject = Subject(kind: Subject.Kind(rawValue: row[0]) ?? .profile, code: row[1])
+                let cell = Cell(descriptor: row[2], dimension: row[3])
+                let source = Source(rawValue: row[4]) ?? .llm
+                if let current = stored[subject]?[cell], current.precedence >= source.precedence { continue }
+                stored[subject, default: [:]][cell] = source
+            }
+            // Each profile's cells: its ratings, then what is stored for it.
+            var profiles: [String: [Cell: Source]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT profile_code, ratings FROM profile_rating") {
+                let profile: String = row[0]
+                var cells = profiles[profile] ?? [:]
+                for line in (row[1] as String).split(separator: "\n") {
+                    let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+                    guard fields.count >= 2 else { continue }
+                    cells[Cell(descriptor: String(fields[0]), dimension: String(fields[1]))] = .authoritative
+                }
+                profiles[profile] = cells
+            }
+            func merged(_ derived: [Cell: Source], _ subject: Subject) -> [Cell: Source] {
+                derived.merging(stored[subject] ?? [:]) { $0.precedence >= $1.precedence ? $0 : $1 }
+            }
+            var counts: [String: [Cell: Source]] = [:]
+            struct Group: Hashable { var kind: String; var source: String; var category: String }
+            var totals: [Group: Int] = [:]
+            func count(_ kind: Subject.Kind, _ cells: [Cell: Source]) {
+                for (cell, source) in cells {
+                    guard let category = catalog.descriptors[cell.descriptor]?.category else { continue }
+                    totals[Group(kind: kind.rawValue, source: source.rawValue, category: category), default: 0] += 1
+                }
+            }
+            for subject in try Self.subjects(db, kind: .profile) {
+                let cells = merged(profiles[subject.code] ?? [:], subject)
+                counts[subject.code] = cells
+                count(.profile, cells)
+            }
+            var profilesOfUnitGroup: [String: [String: Set<Cell>]] = [:]
+            for (profile, cells) in counts {
+                profilesOfUnitGroup[Codes.unitGroup(ofProfile: profile), default: [:]][profile] =
+                    Set(cells.filter { $0.value == .authoritative && profiles[profile] != nil }.keys)
+            }
+            for subject in try Self.subjects(db, kind: .unitGroup) {
+                let keys = UnitGroupRule.cellKeys(profileCells: profilesOfUnitGroup[subject.code] ?? [:]) {
+                    $0.dimension == CellDimension.interestRank.rawValue
+                }
+                count(.unitGroup, merged(Dictionary(uniqueKeysWithValues: keys.map { ($0, Source.authoritative) }), subject))
+            }
+            let reader = CellReader(db, withMetadata: false)
+            for subject in try Self.subjects(db, kind: .title) {
+                var derived: [Cell: Source] = [:]
+                if let resolution = try reader.titleResolution(subject.code) {
+                    // TitleInheritanceRule: the profile's authoritative winners and its O*NET values.
+                    for (cell, source) in counts[resolution.profileCode] ?? [:] where source == .authoritative {
+                        derived[cell] = .authoritative
+                    }
+                    for (cell, source) in stored[.profile(resolution.profileCode)] ?? [:]
+                    where source == .onet && derived[cell] == nil {
+                        derived[cell] = .onet
+                    }
+                }
+                count(.title, merged(derived, subject))
+            }
+            return totals.map { CellCount(subjectKind: $0.key.kind, source: $0.key.source, category: $0.key.category, cells: $0.value) }
+                .sorted { ($0.subjectKind, $0.source, $0.category) < ($1.subjectKind, $1.source, $1.category) }
         }
     }
 
@@ -262,9 +333,10 @@ extension SQLiteStore: CellStore {
         try dbQueue.read { db in
             var counts: [String: Int] = [:]
             for table in ["noc_class", "profile", "profile_text", "descriptor", "descriptor_scale", "candidate",
-                          "override_event", "release", "source_file", "run", "step"] {
+                          "override_event", "release", "source_file", "run", "step", "profile_rating"] {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
+            counts["rating"] = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(cells), 0) FROM profile_rating") ?? 0
             counts["unit_group"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM noc_class WHERE level = 5") ?? 0
             return counts
         }
@@ -312,10 +384,8 @@ extension SQLiteStore {
     /// The dimensions a descriptor has values in for a subject (O*NET adds importance, for one).
     public func dimensionsWithValues(subject: Subject, descriptor: String) throws -> [CellDimension] {
         try dbQueue.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT DISTINCT dimension FROM candidate WHERE subject_kind = ? AND subject_code = ? AND descriptor_code = ?
-                ORDER BY dimension
-                """, arguments: [subject.kind.rawValue, subject.code, descriptor]).map { CellDimension(rawValue: $0) }
+            Set(try CellReader(db, withMetadata: false).cells(of: subject).filter { $0.key.descriptor == descriptor }
+                .map(\.key.dimension)).sorted()
         }
     }
 
@@ -339,31 +409,11 @@ extension SQLiteStore {
     /// Streams every candidate (winning or not) matching `filter`, for audits.
     public func forEachCandidate(filter: CellFilter, _ body: (CellValue, Bool) throws -> Void) throws {
         try dbQueue.read { db in
-            try Self.forEachCell(db, winnersOnly: false, subject: nil, kind: nil, filter: filter) { cell in
-                try body(cell, cell.isWinner)
+            for kind in Subject.Kind.allCases {
+                try Self.forEachCell(db, winnersOnly: false, subjects: try Self.subjects(db, kind: kind), filter: filter) { cell in
+                    try body(cell, cell.isWinner)
+                }
             }
-        }
-    }
-}
-
-extension SQLiteStore {
-    /// The winning authoritative candidates of the given profiles, by profile code: what their
-    /// job titles inherit.
-    public func authoritativeProfileCandidates(_ profiles: [String]) throws -> [String: [Candidate]] {
-        try dbQueue.read { db in
-            var result: [String: [Candidate]] = [:]
-            let statement = try db.cachedStatement(sql: """
-                SELECT * FROM candidate WHERE subject_kind = 'profile' AND subject_code = ? AND is_winner = 1
-                  AND source = 'authoritative'
-                ORDER BY id
-                """)
-            for profile in profiles {
-                let rows = try Row.fetchCursor(statement, arguments: [profile])
-                var cells: [Candidate] = []
-                while let row = try rows.next() { cells.append(try CandidateRow.candidate(from: row)) }
-                result[profile] = cells
-            }
-            return result
         }
     }
 }
@@ -372,5 +422,65 @@ extension SQLiteStore {
     /// Every OaSIS profile code, in order.
     public func profileCodes() throws -> [String] {
         try dbQueue.read { try String.fetchAll($0, sql: "SELECT code FROM profile ORDER BY code") }
+    }
+}
+
+/// The descriptors and their scales, read once for a pass over many cells.
+struct DescriptorCatalog {
+    struct Entry {
+        var name: String
+        var category: String
+        var sortKey: Int
+    }
+
+    var descriptors: [String: Entry] = [:]
+    private var scales: [String: [DescriptorScale]]
+
+    init(_ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT code, name, category, sort_key FROM descriptor") {
+            descriptors[row[0]] = Entry(name: row[1], category: row[2], sortKey: row[3])
+        }
+        scales = try SQLiteStore.allScales(db)
+    }
+
+    func scale(_ descriptor: String, _ dimension: CellDimension) -> DescriptorScale? {
+        scales[descriptor]?.first { $0.dimension == dimension }
+    }
+}
+
+/// The winners of the titles that hold stored candidates (LLM answers, say), taken before their
+/// resolutions change so that the change of each winner can be logged afterwards.
+public struct TitleCellsSnapshot: Sendable {
+    let winners: [Subject: [CellKey: CellEntry]]
+}
+
+extension SQLiteStore {
+    public func snapshotTitleCells() throws -> TitleCellsSnapshot {
+        try dbQueue.read { db in
+            TitleCellsSnapshot(winners: try CellWriter.winners(of: try CellWriter.titlesWithStoredCandidates(db: db), db: db))
+        }
+    }
+
+    /// After titles were (re-)resolved: their derived cells follow the new resolutions; for titles
+    /// with stored candidates, winner flags are brought in line and each change of winner is logged.
+    public func reconcileTitleCells(since snapshot: TitleCellsSnapshot, runID: String) throws -> SubmitSummary {
+        try dbQueue.write { db in
+            let subjects = Set(snapshot.winners.keys).union(try CellWriter.titlesWithStoredCandidates(db: db))
+            let result = try CellWriter.reconcile(subjects.sorted { $0.code < $1.code }, before: snapshot.winners,
+                                                  session: CellWriter.Session(db: db, runID: runID))
+            var summary = SubmitSummary()
+            summary.overridden = result.overridden
+            return summary
+        }
+    }
+
+    /// How many cells the resolved titles derive from their profiles.
+    public func derivedTitleCellCount() throws -> Int {
+        try dbQueue.read { db in
+            let reader = CellReader(db, withMetadata: false)
+            var count = 0
+            for subject in try Self.subjects(db, kind: .title) { count += try reader.derived(subject).count }
+            return count
+        }
     }
 }

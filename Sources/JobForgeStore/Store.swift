@@ -120,8 +120,10 @@ public struct CellValue: Sendable, Codable {
     public var isMainDimension: Bool { scalePosition == 1 }
 }
 
-/// A stored candidate, winning or not.
+/// A candidate of a cell, winning or not: a stored row, or a value the store derives from the
+/// authoritative layer (a unit group's or a title's, id 0).
 public struct StoredCandidate: Sendable, Codable {
+    /// The `candidate` row id; 0 for a derived value.
     public var id: Int64
     public var candidate: Candidate
     public var runID: String
@@ -133,7 +135,8 @@ public struct OverrideEvent: Sendable, Codable {
     public var id: Int64
     public var key: CellKey
     public var oldCandidateID: Int64?
-    public var newCandidateID: Int64
+    /// nil when the new winner is derived (a unit group or title value from the authoritative layer).
+    public var newCandidateID: Int64?
     public var oldValue: Double?
     public var newValue: Double
     public var oldSource: Source?
@@ -168,4 +171,7 @@ public protocol StepWriter {
     /// How each rating column was tied to a descriptor: (file, header, descriptor, dimension, match).
     func recordRatingColumns(_ columns: [(file: String, header: String, descriptor: String, dimension: String, match: String)]) throws
     func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
+    /// Stores OaSIS profile ratings in the authoritative layer (unit group and title cells are
+    /// derived from it when read).
+    func storeProfileRatings(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
 }

@@ -51,6 +51,9 @@ public enum UnitGroupSource: String, Sendable, Codable, Equatable {
     case noc2021 = "noc2021"
     /// The NOC 2016 column through the shipped concordance, one-to-one.
     case noc2016Concordance = "noc2016_concordance"
+    /// No code was given; an LLM proposed the unit group (`jobforge suggest-noc --apply`). Never
+    /// used for a title with a code of the user's.
+    case llmSuggestion = "llm_suggestion"
 }
 
 /// How a title was resolved to an OaSIS profile, strongest first.

@@ -78,8 +78,9 @@ public struct TitleImporter: Sendable {
         records.reserveCapacity(parsed.titles.count)
         var byMethod: [String: Int] = [:]
         var fromNOC2016 = 0
+        let applied = try appliedSuggestions()
         for title in parsed.titles {
-            let resolution = resolver.resolve(title)
+            let resolution = resolve(title, applied: applied)
             byMethod[resolution.method.rawValue, default: 0] += 1
             if resolution.unitGroupSource == .noc2016Concordance && resolution.unitGroup != nil { fromNOC2016 += 1 }
             records.append(Self.record(title, resolution))
@@ -108,13 +109,104 @@ public struct TitleImporter: Sendable {
     /// Resolves every stored title again (after OaSIS was loaded or reloaded). Returns what changed.
     @discardableResult
     public func resolveStoredTitles() throws -> TitleUpsertCounts {
+        let applied = try appliedSuggestions()
         let records = try store.jobTitles().map { record -> JobTitleRecord in
             let title = Self.jobTitle(record)
-            var updated = Self.record(title, resolver.resolve(title))
+            var updated = Self.record(title, resolve(title, applied: applied))
             updated.importRunID = record.importRunID
             return updated
         }
         return try store.upsertJobTitles(records)
+    }
+
+    /// A title's resolution. A title still without a code keeps the unit group an applied LLM
+    /// suggestion gave it, through re-imports and rebuilds.
+    private func resolve(_ title: JobTitle, applied: [String: SuggestedUnitGroup]) -> TitleResolution {
+        if !title.hasCode, let suggestion = applied[title.id] { return resolve(title, suggestion: suggestion) }
+        return resolver.resolve(title)
+    }
+
+    /// The suggestions applied to stored titles (unit group source `llm_suggestion`), by title id.
+    private func appliedSuggestions() throws -> [String: SuggestedUnitGroup] {
+        let applied = try store.jobTitles().filter { $0.unitGroupMethod == UnitGroupSource.llmSuggestion.rawValue }
+        guard !applied.isEmpty else { return [:] }
+        let unitGroups = Dictionary(applied.map { ($0.id, $0.unitGroup) }) { first, _ in first }
+        var result: [String: SuggestedUnitGroup] = [:]
+        for record in try store.latestLLMNOCSuggestions() {
+            guard let suggestion = SuggestedUnitGroup(record: record), unitGroups[record.titleID] == suggestion.unitGroup else { continue }
+            result[record.titleID] = suggestion
+        }
+        return result
+    }
+
+    /// A unit group an LLM proposed for a title without a code.
+    public struct SuggestedUnitGroup: Sendable, Equatable {
+        public var titleID: String
+        public var unitGroup: String
+        public var confidence: Double
+        public var model: String
+
+        public init(titleID: String, unitGroup: String, confidence: Double, model: String) {
+            self.titleID = titleID
+            self.unitGroup = unitGroup
+            self.confidence = confidence
+            self.model = model
+        }
+
+        /// A stored suggestion that proposed a unit group.
+        public init?(record: LLMNOCSuggestionRecord) {
+            guard record.status == "suggested", let unitGroup = record.unitGroup, let confidence = record.confidence else {
+                return nil
+            }
+            self.init(titleID: record.titleID, unitGroup: unitGroup, confidence: confidence, model: record.model)
+        }
+    }
+
+    /// What applying suggestions did.
+    public struct SuggestionReport: Sendable, Codable, Equatable {
+        public var applied: [String] = []
+        /// Titles that have a code of the user's: a suggestion never replaces it.
+        public var keptUserCode: [String] = []
+        public var belowConfidence: [String] = []
+        public var unknownTitle: [String] = []
+    }
+
+    /// Resolves titles that have no NOC code within the unit group an LLM suggested, when the
+    /// suggestion is at least `minimumConfidence` sure. The title's resolution confidence is the
+    /// method's times the suggestion's, and its unit group source says where it came from.
+    public func applySuggestions(_ suggestions: [SuggestedUnitGroup], minimumConfidence: Double) throws -> SuggestionReport {
+        var report = SuggestionReport()
+        let records = Dictionary(try store.jobTitles().map { ($0.id, $0) }) { first, _ in first }
+        var updates: [JobTitleRecord] = []
+        for suggestion in suggestions {
+            guard let record = records[suggestion.titleID] else {
+                report.unknownTitle.append(suggestion.titleID)
+                continue
+            }
+            let title = Self.jobTitle(record)
+            guard !title.hasCode else {
+                report.keptUserCode.append(record.id)
+                continue
+            }
+            guard suggestion.confidence >= minimumConfidence else {
+                report.belowConfidence.append(record.id)
+                continue
+            }
+            var updated = Self.record(title, resolve(title, suggestion: suggestion))
+            updated.importRunID = record.importRunID
+            updates.append(updated)
+            report.applied.append(record.id)
+        }
+        _ = try store.upsertJobTitles(updates)
+        return report
+    }
+
+    private func resolve(_ title: JobTitle, suggestion: SuggestedUnitGroup) -> TitleResolution {
+        var resolution = resolver.resolve(title: title.title, unitGroup: suggestion.unitGroup, source: .llmSuggestion)
+        resolution.confidence *= suggestion.confidence
+        resolution.note = "unit group \(suggestion.unitGroup) suggested by \(suggestion.model) with confidence "
+            + "\(String(format: "%.2f", suggestion.confidence))" + (resolution.note.isEmpty ? "" : "; \(resolution.note)")
+        return resolution
     }
 
     // MARK: Records

@@ -61,7 +61,7 @@ import Testing
         let raw = Shipped.database.ratings.filter { codes.contains($0.soc) && $0.elementID == "2.A.1.a" }
         let level = try #require(result.candidates.first { $0.key.descriptor == "F01b01" && $0.key.dimension == .level })
         #expect(Set(level.sourceIDs) == Set(codes))
-        #expect(level.metadata["soc_count"] == "3")
+        #expect(level.metadata["native_values"]?.components(separatedBy: "; ").count == 3, "each code's native value is kept")
         #expect(level.source == .onet && level.method == "onet_mean" && level.release == "O*NET 29.3")
         let lv = raw.filter { $0.scaleID == "LV" }
         let relevant = lv.filter { $0.notRelevant != true }

@@ -30,7 +30,7 @@ struct MalformedInputTests {
         } catch let error as InputError {
             try check(error, store)
             let counts = try store.tableCounts()
-            for table in ["noc_class", "profile", "profile_text", "descriptor", "candidate", "release", "step"] {
+            for table in ["noc_class", "profile", "profile_text", "descriptor", "candidate", "profile_rating", "release", "step"] {
                 #expect(counts[table] == 0, "\(table) was written although the load failed")
             }
         }

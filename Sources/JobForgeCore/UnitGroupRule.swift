@@ -1,5 +1,4 @@
 import Foundation
-import JobForgeCore
 
 /// How a NOC unit group (L5) gets its cells from its OaSIS profiles (L6).
 ///
@@ -13,18 +12,51 @@ import JobForgeCore
 ///
 /// Every derived cell names the profiles it comes from in `sourceIDs`.
 public enum UnitGroupRule {
-    public static func candidates(from profileRatings: [Candidate], scales: [DescriptorScale],
-                                  observedAt: Date) -> [Candidate] {
-        var scaleMaximum: [String: Double] = [:]
-        for scale in scales { scaleMaximum["\(scale.descriptorCode)/\(scale.dimension.rawValue)"] = scale.maximum }
+    /// The scale maximum of each descriptor and dimension, looked up once per cell.
+    public struct ScaleMaxima: Sendable {
+        struct Key: Hashable { var descriptor: String; var dimension: CellDimension }
+        private var maxima: [Key: Double] = [:]
 
+        public init(_ scales: [DescriptorScale]) {
+            for scale in scales { maxima[Key(descriptor: scale.descriptorCode, dimension: scale.dimension)] = scale.maximum }
+        }
+
+        public func maximum(_ descriptor: String, _ dimension: CellDimension) -> Double? {
+            maxima[Key(descriptor: descriptor, dimension: dimension)]
+        }
+    }
+
+    /// The cells `candidates` gives a unit group, without computing their values (to count
+    /// them): every cell of its profiles, except that interest ranks come from the main profile.
+    /// `profileCells` holds each profile's authoritative cells (descriptor, dimension).
+    public static func cellKeys<Cell: Hashable>(profileCells: [String: Set<Cell>], isInterestRank: (Cell) -> Bool) -> Set<Cell> {
+        guard let main = profileCells.keys.min() else { return [] }
+        var keys: Set<Cell> = []
+        for (profile, cells) in profileCells {
+            for cell in cells where profile == main || !isInterestRank(cell) { keys.insert(cell) }
+        }
+        return keys
+    }
+
+    /// `observedAt` nil: each cell takes the time of its newest profile value.
+    public static func candidates(from profileRatings: [Candidate], scales: [DescriptorScale],
+                                  observedAt: Date?) -> [Candidate] {
+        candidates(from: profileRatings, maxima: ScaleMaxima(scales), observedAt: observedAt)
+    }
+
+    public static func candidates(from profileRatings: [Candidate], maxima: ScaleMaxima, observedAt: Date?) -> [Candidate] {
         struct Key: Hashable { var unitGroup: String; var descriptor: String; var dimension: CellDimension }
         var groups: [Key: [Candidate]] = [:]
         var order: [Key] = []
         var profilesByUnitGroup: [String: Set<String>] = [:]
+        var lastProfile = "", unitGroup = ""
         for candidate in profileRatings where candidate.key.subject.kind == .profile {
-            let unitGroup = Codes.unitGroup(ofProfile: candidate.key.subject.code)
-            profilesByUnitGroup[unitGroup, default: []].insert(candidate.key.subject.code)
+            // Ratings come profile by profile: work out the unit group once per profile.
+            if candidate.key.subject.code != lastProfile {
+                lastProfile = candidate.key.subject.code
+                unitGroup = Codes.unitGroup(ofProfile: lastProfile)
+                profilesByUnitGroup[unitGroup, default: []].insert(lastProfile)
+            }
             let key = Key(unitGroup: unitGroup, descriptor: candidate.key.descriptor, dimension: candidate.key.dimension)
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(candidate)
@@ -38,6 +70,7 @@ public enum UnitGroupRule {
             let cell = CellKey(subject: .unitGroup(key.unitGroup), descriptor: key.descriptor, dimension: key.dimension)
             let profileCount = profilesByUnitGroup[key.unitGroup]!.count
             let first = members[0]
+            let observedAt = observedAt ?? members.map(\.observedAt).max()!
             if key.dimension == .interestRank {
                 guard let main = members.first(where: { $0.key.subject.code == mainProfile[key.unitGroup] }) else { continue }
                 result.append(Candidate(key: cell, value: main.value, text: main.text, source: .authoritative,
@@ -56,7 +89,7 @@ public enum UnitGroupRule {
             let values = members.map(\.value)
             let mean = values.reduce(0, +) / Double(values.count)
             let low = values.min()!, high = values.max()!
-            let maximum = scaleMaximum["\(key.descriptor)/\(key.dimension.rawValue)"] ?? 5
+            let maximum = maxima.maximum(key.descriptor, key.dimension) ?? 5
             let confidence = max(0, 1 - 0.5 * (high - low) / maximum)
             result.append(Candidate(key: cell, value: (mean * 1000).rounded() / 1000, source: .authoritative,
                                     method: "profile_mean", sourceLevel: .l6, sourceIDs: members.map(\.key.subject.code),

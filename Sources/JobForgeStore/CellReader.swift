@@ -1,0 +1,344 @@
+import Foundation
+import GRDB
+import JobForgeCore
+
+/// A candidate as the read side sees it: a row of `candidate` (with its id), or one derived
+/// from the authoritative layer when the subject is read (id 0).
+struct CellEntry: Sendable {
+    var id: Int64
+    var candidate: Candidate
+    var runID: String
+    /// The stored `is_winner` flag (false for a derived value).
+    var isStoredWinner: Bool
+    var isDerived: Bool { id == 0 }
+}
+
+/// One cell of a subject as read: every candidate, and the winner by `Precedence`.
+struct CellState {
+    var key: CellKey
+    /// In arrival order (time, then row id).
+    var entries: [CellEntry]
+    var winner: Int
+
+    var winningEntry: CellEntry { entries[winner] }
+}
+
+/// The authoritative layer: each profile's OaSIS ratings kept as one packed row per load
+/// (`profile_rating`), not one row per rating. A build loads about 223,000 ratings; as rows
+/// with an index they cost more than the rest of the step together.
+///
+/// Unit groups (L5) and job titles (L7) are derived from the layer when read, by
+/// `UnitGroupRule` and `TitleInheritanceRule`, so they always follow the current profiles
+/// and resolutions without storing a copy. What a source stores for a subject itself (O*NET,
+/// LLM, any submitted candidate) sits in `candidate` and competes with the derived values by
+/// the same precedence rule.
+enum RatingLayer {
+    /// One line per rating: descriptor, dimension, value, text, confidence, tab-separated.
+    static func encode(_ candidates: [Candidate]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(candidates.count * 24)
+        for candidate in candidates {
+            bytes += candidate.key.descriptor.utf8
+            bytes.append(0x09)
+            bytes += candidate.key.dimension.rawValue.utf8
+            bytes.append(0x09)
+            bytes += number(candidate.value).utf8
+            bytes.append(0x09)
+            if let text = candidate.text { bytes += text.utf8 }
+            bytes.append(0x09)
+            bytes += number(candidate.confidence).utf8
+            bytes.append(0x0A)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func decode(_ payload: String, profile: String, provenance: ProvenanceRecord) -> [Candidate] {
+        var result: [Candidate] = []
+        result.reserveCapacity(256)
+        let subject = Subject.profile(profile)
+        // A build reads every profile's layer several times: scan the bytes once, no splitting.
+        var payload = payload
+        payload.withUTF8 { bytes in
+            var fields: [Range<Int>] = []
+            fields.reserveCapacity(5)
+            var start = 0
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            func number(_ range: Range<Int>) -> Double? { Double(text(range)) }
+            for index in 0...bytes.count {
+                let byte: UInt8 = index < bytes.count ? bytes[index] : 0x0A
+                if byte == 0x09 {
+                    fields.append(start..<index)
+                    start = index + 1
+                } else if byte == 0x0A {
+                    fields.append(start..<index)
+                    start = index + 1
+                    defer { fields.removeAll(keepingCapacity: true) }
+                    guard fields.count == 5, let value = number(fields[2]), let confidence = number(fields[4]) else { continue }
+                    result.append(Candidate(key: CellKey(subject: subject, descriptor: text(fields[0]),
+                                                         dimension: CellDimension(text(fields[1]))),
+                                            value: value, text: fields[3].isEmpty ? nil : text(fields[3]),
+                                            source: provenance.source, method: provenance.method,
+                                            sourceLevel: provenance.sourceLevel, sourceIDs: provenance.sourceIDs,
+                                            confidence: confidence, release: provenance.release,
+                                            observedAt: provenance.observedAt))
+                }
+            }
+        }
+        return result
+    }
+
+    /// OaSIS ratings are small whole numbers: those are spelled from a table.
+    private static let smallNumbers = (0...100).map { String($0) }
+
+    static func number(_ value: Double) -> String {
+        guard value == value.rounded(), abs(value) < 1e15 else { return String(value) }
+        if value >= 0, value <= 100 { return smallNumbers[Int(value)] }
+        return String(Int64(value))
+    }
+}
+
+/// A row of `provenance`.
+struct ProvenanceRecord {
+    var id: Int64
+    var source: Source
+    var method: String
+    var sourceLevel: SourceLevel
+    var sourceIDs: [String]
+    var release: String?
+    var observedAt: Date
+    var runID: String
+}
+
+/// Reads subjects' cells within one database access, caching what several subjects share
+/// (a unit group's profiles, the scales).
+final class CellReader {
+    let db: Database
+    /// Whether stored candidates' metadata is decoded (counting winners does not need it).
+    let withMetadata: Bool
+    /// A profile's cells, read once for its unit group and its titles.
+    private var profileStates: [String: [CellState]] = [:]
+    private var layers: [String: [Candidate]] = [:]
+    private var provenance: [Int64: ProvenanceRecord] = [:]
+    private var maxima: UnitGroupRule.ScaleMaxima?
+    private var profilesOfUnitGroup: [String: [String]]?
+    private var times: [String: Date] = [:]
+    /// Subject ids, read once: most reads go over many subjects.
+    private var subjectIDs: [Subject: Int64]?
+    private var hasTitles: Bool?
+    /// The run of each load of the layer, by its time: a derived value carries its source's time.
+    private var layerRuns: [Date: String] = [:]
+
+    init(_ db: Database, withMetadata: Bool = true) {
+        self.db = db
+        self.withMetadata = withMetadata
+    }
+
+    // MARK: Cells of a subject
+
+    /// Every cell of `subject`, derived and stored candidates together, in no particular order.
+    func cells(of subject: Subject) throws -> [CellState] {
+        if subject.kind == .profile { return try profileStates(subject.code) }
+        return Self.states(try entries(of: subject))
+    }
+
+    /// Groups candidates into cells and picks each cell's winner.
+    static func states(_ entries: [CellEntry]) -> [CellState] {
+        // Entries come one subject at a time: the descriptor and dimension tell cells apart.
+        struct Cell: Hashable { var descriptor: String; var dimension: String }
+        var index: [Cell: Int] = [:]
+        index.reserveCapacity(entries.count)
+        var states: [CellState] = []
+        states.reserveCapacity(entries.count)
+        for entry in entries {
+            let cell = Cell(descriptor: entry.candidate.key.descriptor, dimension: entry.candidate.key.dimension.rawValue)
+            if let at = index[cell] {
+                states[at].entries.append(entry)
+            } else {
+                index[cell] = states.count
+                states.append(CellState(key: entry.candidate.key, entries: [entry], winner: 0))
+            }
+        }
+        for position in states.indices {
+            states[position].entries.sort { ($0.candidate.observedAt, $0.id) < ($1.candidate.observedAt, $1.id) }
+            states[position].winner = winner(states[position].entries)
+        }
+        return states
+    }
+
+    /// The winner among a cell's candidates in arrival order, by the precedence rule.
+    static func winner(_ entries: [CellEntry]) -> Int {
+        var best = 0
+        for position in entries.indices.dropFirst()
+        where Precedence.replaces(entries[position].candidate, incumbent: entries[best].candidate) {
+            best = position
+        }
+        return best
+    }
+
+    /// Derived and stored candidates of a subject.
+    func entries(of subject: Subject) throws -> [CellEntry] {
+        try derived(subject).map {
+            CellEntry(id: 0, candidate: $0, runID: layerRuns[$0.observedAt] ?? "", isStoredWinner: false)
+        } + stored(subject)
+    }
+
+    /// The candidates the authoritative layer gives a subject: a profile's ratings, a unit
+    /// group's by `UnitGroupRule`, a title's by `TitleInheritanceRule`.
+    func derived(_ subject: Subject) throws -> [Candidate] {
+        switch subject.kind {
+        case .profile:
+            if let known = layers[subject.code] { return known }
+            let decoded = try layer(profile: subject.code)
+            layers[subject.code] = decoded
+            return decoded
+        case .unitGroup:
+            var ratings: [Candidate] = []
+            for profile in try profiles(ofUnitGroup: subject.code) {
+                ratings += try winners(ofProfile: profile).filter { $0.source == .authoritative }
+            }
+            return UnitGroupRule.candidates(from: ratings, maxima: try scaleMaxima(), observedAt: nil)
+        case .title:
+            guard let resolution = try titleResolution(subject.code) else { return [] }
+            return TitleInheritanceRule.candidates(resolution, profileCandidates: try inheritable(profile: resolution.profileCode))
+        }
+    }
+
+    /// What a title inherits from a profile: its authoritative winners and its best O*NET value per cell.
+    private func inheritable(profile: String) throws -> [Candidate] {
+        var result: [Candidate] = []
+        var bestONet: [CellKey: Candidate] = [:]
+        var order: [CellKey] = []
+        for state in try profileStates(profile) {
+            let winner = state.winningEntry.candidate
+            if winner.source == .authoritative { result.append(winner) }
+            for entry in state.entries where entry.candidate.source == .onet {
+                if let current = bestONet[state.key] {
+                    if Precedence.replaces(entry.candidate, incumbent: current) { bestONet[state.key] = entry.candidate }
+                } else {
+                    bestONet[state.key] = entry.candidate
+                    order.append(state.key)
+                }
+            }
+        }
+        return result + order.map { bestONet[$0]! }
+    }
+
+    private func winners(ofProfile profile: String) throws -> [Candidate] {
+        try profileStates(profile).map(\.winningEntry.candidate)
+    }
+
+    private func profileStates(_ profile: String) throws -> [CellState] {
+        if let known = profileStates[profile] { return known }
+        let states = Self.states(try entries(of: .profile(profile)))
+        profileStates[profile] = states
+        return states
+    }
+
+    /// Drops what was read of a subject that has just been written to.
+    func forget(_ subject: Subject) {
+        if subject.kind == .profile { profileStates[subject.code] = nil }
+    }
+
+    // MARK: Sources of the derivation
+
+    /// A profile's packed ratings, every load of them (older loads are kept as lower candidates).
+    func layer(profile: String) throws -> [Candidate] {
+        var result: [Candidate] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT provenance_id, ratings FROM profile_rating WHERE profile_code = ? ORDER BY provenance_id
+            """, arguments: [profile])
+        while let row = try rows.next() {
+            let provenance = try self.provenance(row[0])
+            layerRuns[provenance.observedAt] = provenance.runID
+            result += RatingLayer.decode(row[1], profile: profile, provenance: provenance)
+        }
+        return result
+    }
+
+    func provenance(_ id: Int64) throws -> ProvenanceRecord {
+        if let known = provenance[id] { return known }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM provenance WHERE id = ?", arguments: [id]) else {
+            throw DatabaseError(message: "provenance \(id) is missing: the store is damaged; rebuild it with `jobforge build`")
+        }
+        let record = ProvenanceRecord(id: id, source: Source(rawValue: row["source"]) ?? .llm, method: row["method"],
+                                      sourceLevel: SourceLevel(rawValue: row["source_level"]) ?? .l6,
+                                      sourceIDs: JSONText.decodeArray(row["source_ids"]), release: row["release"],
+                                      observedAt: time(row["observed_at"]), runID: row["run_id"])
+        provenance[id] = record
+        return record
+    }
+
+    private func time(_ text: String) -> Date {
+        if let known = times[text] { return known }
+        let date = Timestamp.date(text) ?? .distantPast
+        times[text] = date
+        return date
+    }
+
+    /// The candidates stored for the subject itself.
+    func stored(_ subject: Subject) throws -> [CellEntry] {
+        if subjectIDs == nil {
+            var ids: [Subject: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, kind, code FROM subject") {
+                ids[Subject(kind: Subject.Kind(rawValue: row[1]) ?? .profile, code: row[2])] = row[0]
+            }
+            subjectIDs = ids
+        }
+        var subjectID = subjectIDs?[subject]
+        if subjectID == nil {
+            // Added since the map was read (a writer's new subject), or not stored at all.
+            subjectID = try Int64.fetchOne(db, sql: "SELECT id FROM subject WHERE kind = ? AND code = ?",
+                                           arguments: [subject.kind.rawValue, subject.code])
+            if let subjectID { subjectIDs?[subject] = subjectID }
+        }
+        guard let subjectID else { return [] }
+        let statement = try db.cachedStatement(sql: """
+            SELECT id, descriptor_code, dimension, value, text_value, provenance_id, confidence, rationale, metadata, is_winner
+            FROM candidate WHERE subject_id = ? ORDER BY id
+            """)
+        var result: [CellEntry] = []
+        let rows = try Row.fetchCursor(statement, arguments: [subjectID])
+        while let row = try rows.next() {
+            let provenance = try self.provenance(row[5])
+            let candidate = Candidate(key: CellKey(subject: subject, descriptor: row[1], dimension: CellDimension(row[2] as String)),
+                                      value: row[3], text: row[4], source: provenance.source, method: provenance.method,
+                                      sourceLevel: provenance.sourceLevel, sourceIDs: provenance.sourceIDs,
+                                      confidence: row[6], rationale: row[7], release: provenance.release,
+                                      observedAt: provenance.observedAt,
+                                      metadata: withMetadata ? JSONText.decodeObject(row[8]) : [:])
+            result.append(CellEntry(id: row[0], candidate: candidate, runID: provenance.runID, isStoredWinner: row[9]))
+        }
+        return result
+    }
+
+    func profiles(ofUnitGroup unitGroup: String) throws -> [String] {
+        if profilesOfUnitGroup == nil {
+            var map: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT DISTINCT profile_code FROM profile_rating ORDER BY profile_code") {
+                let code: String = row[0]
+                map[Codes.unitGroup(ofProfile: code), default: []].append(code)
+            }
+            profilesOfUnitGroup = map
+        }
+        return profilesOfUnitGroup![unitGroup] ?? []
+    }
+
+    func titleResolution(_ id: String) throws -> TitleInheritanceRule.Resolution? {
+        if hasTitles == nil { hasTitles = try db.tableExists("job_title") }
+        guard hasTitles == true,
+              let row = try Row.fetchOne(db, sql: """
+                SELECT profile_code, method, confidence, unit_group_method, fuzzy_score FROM job_title WHERE id = ?
+                """, arguments: [id]),
+              let profile: String = row["profile_code"], (row["confidence"] as Double) > 0 else { return nil }
+        return TitleInheritanceRule.Resolution(titleID: id, profileCode: profile, method: row["method"],
+                                               confidence: row["confidence"], unitGroupSource: row["unit_group_method"],
+                                               fuzzyScore: row["fuzzy_score"])
+    }
+
+    func scaleMaxima() throws -> UnitGroupRule.ScaleMaxima {
+        if let maxima { return maxima }
+        let loaded = UnitGroupRule.ScaleMaxima(try SQLiteStore.allScales(db).values.flatMap { $0 })
+        maxima = loaded
+        return loaded
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import JobForgeCore
+import JobForgeStore
+import JobForgeTestSupport
+import Testing
+
+/// Unit group and title cells are derived from the authoritative layer when read: they must
+/// take part in precedence and the override log like stored candidates.
+@Suite("Derived cells")
+struct DerivedCellsTests {
+    static let profile = "21211.00"
+    static let at = Date(timeIntervalSince1970: 1_700_000_000)
+
+    static func rating(_ value: Double, release: String, at seconds: TimeInterval = 0) -> Candidate {
+        Candidate(key: CellKey(subject: .profile(profile), descriptor: "F01b02", dimension: .level), value: value,
+                  source: .authoritative, method: "oasis_rating", sourceLevel: .l6, sourceIDs: [profile], confidence: 1,
+                  release: release, observedAt: at.addingTimeInterval(seconds))
+    }
+
+    static func title(resolvedTo profile: String?) -> JobTitleRecord {
+        JobTitleRecord(id: "T-1", title: "Data scientist", titleFR: nil, function: nil, family: nil, managerialLevel: nil,
+                       noc2021: "21211", noc2016: nil, extraJSON: "{}", sourceFile: "test.csv", sourceLine: 2,
+                       unitGroup: "21211", unitGroupMethod: "noc2021", profileCode: profile,
+                       method: profile == nil ? "no_profile" : "exact_title", confidence: profile == nil ? 0 : 0.95,
+                       fuzzyScore: nil, candidatesJSON: "[]", note: "")
+    }
+
+    func withStore(_ body: (SQLiteStore, String) throws -> Void) throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try SQLiteStore(path: folder.path("t.sqlite").path)
+        let run = try store.beginRun(command: "test")
+        try store.commitStep("reference", fingerprint: "test", runID: run) { writer in
+            try writer.upsertDescriptors([Descriptor(code: "F01b02", name: "Programming", category: "Skills",
+                                                     structureType: "Descriptor", parent: nil, definition: "Writing programs")],
+                                         scales: [DescriptorScale(descriptorCode: "F01b02", dimension: .level, minimum: 1,
+                                                                  maximum: 5, label: "proficiency", notApplicable: 0)])
+            return ""
+        }
+        try body(store, run)
+    }
+
+    func storeRatings(_ store: SQLiteStore, _ ratings: [Candidate], run: String) throws -> SubmitSummary {
+        var summary = SubmitSummary()
+        try store.commitStep("authoritative", fingerprint: UUID().uuidString, runID: run) { writer in
+            summary = try writer.storeProfileRatings(ratings, runID: run)
+            return ""
+        }
+        return summary
+    }
+
+    @Test("a unit group derives its cell from its profile, and an O*NET value for it is kept below")
+    func unitGroupCellsAreDerived() throws {
+        try withStore { store, run in
+            _ = try storeRatings(store, [Self.rating(3, release: "r1")], run: run)
+            let unitGroup = try store.winners(of: .unitGroup("21211"), filter: CellFilter())
+            #expect(unitGroup.map(\.value) == [3])
+            #expect(unitGroup.first?.method == "single_profile")
+            #expect(unitGroup.first?.sourceIDs == [Self.profile])
+
+            let onet = Candidate(key: CellKey(subject: .unitGroup("21211"), descriptor: "F01b02", dimension: .level),
+                                 value: 2.5, source: .onet, method: "onet_mean", sourceLevel: .l5, sourceIDs: ["15-1252.00"],
+                                 confidence: 0.8, release: "O*NET 29.3", observedAt: Self.at.addingTimeInterval(60))
+            let summary = try store.submit([onet], runID: run)
+            #expect(summary.keptBelow == 1 && summary.filled == 0)
+            let candidates = try store.candidates(for: onet.key)
+            #expect(candidates.count == 2)
+            #expect(candidates.first(where: \.isWinner)?.candidate.source == .authoritative)
+            #expect(try store.overrides(for: onet.key).isEmpty)
+        }
+    }
+
+    @Test("a new release of a profile's ratings wins its cells, logged; the old load stays a candidate; the unit group follows")
+    func newReleaseOverrides() throws {
+        try withStore { store, run in
+            let first = try storeRatings(store, [Self.rating(3, release: "r1")], run: run)
+            #expect(first.inserted == 1 && first.filled == 1)
+            let again = try storeRatings(store, [Self.rating(3, release: "r1", at: 30)], run: run)
+            #expect(again.unchanged == 1 && again.inserted == 0, "the same ratings again change nothing")
+
+            let second = try storeRatings(store, [Self.rating(4, release: "r2", at: 60)], run: run)
+            #expect(second.inserted == 1 && second.overridden == 1)
+            let key = CellKey(subject: .profile(Self.profile), descriptor: "F01b02", dimension: .level)
+            let candidates = try store.candidates(for: key)
+            #expect(candidates.map(\.candidate.value).sorted() == [3, 4])
+            #expect(candidates.first(where: \.isWinner)?.candidate.release == "r2")
+            let events = try store.overrides(for: key)
+            #expect(events.count == 1)
+            #expect(events.first?.oldValue == 3 && events.first?.newValue == 4)
+            #expect(events.first?.reason.contains("newer value") == true)
+            #expect(try store.winners(of: .unitGroup("21211"), filter: CellFilter()).map(\.value) == [4])
+        }
+    }
+
+    @Test("a title inherits once resolved: the LLM value it held loses to the inherited one, and the change is logged")
+    func titleResolutionOverridesItsLLMValue() throws {
+        try withStore { store, run in
+            _ = try storeRatings(store, [Self.rating(3, release: "r1")], run: run)
+            _ = try store.upsertJobTitles([Self.title(resolvedTo: nil)])
+            let key = CellKey(subject: .title("T-1"), descriptor: "F01b02", dimension: .level)
+            let llm = Candidate(key: key, value: 4, source: .llm, method: "llm_imputation", sourceLevel: .l7,
+                                sourceIDs: ["req_1"], confidence: 0.6, rationale: "a guess", release: "gpt-4o-2024-08-06",
+                                observedAt: Self.at.addingTimeInterval(60))
+            #expect(try store.submit([llm], runID: run).filled == 1)
+            #expect(try store.winners(of: .title("T-1"), filter: CellFilter()).map(\.source) == [.llm])
+
+            let before = try store.snapshotTitleCells()
+            _ = try store.upsertJobTitles([Self.title(resolvedTo: Self.profile)])
+            let reconciled = try store.reconcileTitleCells(since: before, runID: run)
+            #expect(reconciled.overridden == 1)
+
+            let winners = try store.winners(of: .title("T-1"), filter: CellFilter())
+            #expect(winners.count == 1)
+            #expect(winners.first?.source == .authoritative && winners.first?.method == "inherited")
+            #expect(winners.first?.value == 3 && abs((winners.first?.confidence ?? 0) - 0.95) < 1e-9)
+            #expect(winners.first?.metadata["profile_code"] == Self.profile)
+            let events = try store.overrides(for: key)
+            #expect(events.count == 1)
+            #expect(events.first?.oldSource == .llm && events.first?.newSource == .authoritative)
+            #expect(events.first?.newCandidateID == nil, "the inherited value is derived, not a stored row")
+            let flags = try store.dbQueue.read { db in
+                try Int.fetchAll(db, sql: "SELECT is_winner FROM candidate_detail WHERE subject_code = 'T-1'")
+            }
+            #expect(flags == [0], "the stored LLM row is no longer flagged as the winner")
+            #expect(try store.candidates(for: key).count == 2, "the LLM answer is kept below")
+        }
+    }
+}
