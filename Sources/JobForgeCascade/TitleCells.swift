@@ -24,7 +24,9 @@ public enum TitleCells {
         let result = try change()
         let reconciled = try store.reconcileTitleCells(since: before, runID: runID)
         let records = try store.jobTitles()
-        let resolved = records.filter { TitleImporter.resolution($0).isResolved }.count
+        // Resolved: a profile at a confidence above 0 (what `TitleResolution.isResolved` says), read
+        // from the columns without decoding each title's candidates.
+        let resolved = records.filter { $0.profileCode != nil && $0.confidence > 0 }.count
         return (result, Report(titles: records.count, resolved: resolved, inheritedCells: try store.derivedTitleCellCount(),
                                overridden: reconciled.overridden))
     }

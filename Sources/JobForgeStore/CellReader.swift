@@ -117,6 +117,7 @@ final class CellReader {
     let withMetadata: Bool
     /// A profile's cells, read once for its unit group and its titles.
     private var profileStates: [String: [CellState]] = [:]
+    private var inheritableCache: [String: [Candidate]] = [:]
     private var layers: [String: [Candidate]] = [:]
     private var provenance: [Int64: ProvenanceRecord] = [:]
     private var maxima: UnitGroupRule.ScaleMaxima?
@@ -205,6 +206,13 @@ final class CellReader {
 
     /// What a title inherits from a profile: its authoritative winners and its best O*NET value per cell.
     private func inheritable(profile: String) throws -> [Candidate] {
+        if let known = inheritableCache[profile] { return known }
+        let computed = try computeInheritable(profile: profile)
+        inheritableCache[profile] = computed
+        return computed
+    }
+
+    private func computeInheritable(profile: String) throws -> [Candidate] {
         var result: [Candidate] = []
         var bestONet: [CellKey: Candidate] = [:]
         var order: [CellKey] = []
@@ -234,9 +242,19 @@ final class CellReader {
         return states
     }
 
+    /// Drops the profiles' cells read so far (what titles inherit stays): a pass over every subject
+    /// calls it after each one, so that it holds one subject's cells at a time, not the store's.
+    func releaseProfileCells() {
+        profileStates.removeAll(keepingCapacity: true)
+        layers.removeAll(keepingCapacity: true)
+    }
+
     /// Drops what was read of a subject that has just been written to.
     func forget(_ subject: Subject) {
-        if subject.kind == .profile { profileStates[subject.code] = nil }
+        if subject.kind == .profile {
+            profileStates[subject.code] = nil
+            inheritableCache[subject.code] = nil
+        }
     }
 
     // MARK: Sources of the derivation

@@ -134,6 +134,7 @@ extension SQLiteStore: CellStore {
         let catalog = try DescriptorCatalog(db)
         let reader = CellReader(db)
         for subject in subjects {
+            defer { reader.releaseProfileCells() }
             var states: [(state: CellState, descriptor: DescriptorCatalog.Entry, position: Int?)] = []
             for state in try reader.cells(of: subject) {
                 guard let descriptor = catalog.descriptors[state.key.descriptor] else { continue }
@@ -474,12 +475,30 @@ extension SQLiteStore {
         }
     }
 
-    /// How many cells the resolved titles derive from their profiles.
+    /// How many cells the resolved titles derive from their profiles: each title inherits its
+    /// profile's rated cells and its O*NET cells (`TitleInheritanceRule`). Counted per profile
+    /// from the layer and the stored O*NET rows, without deriving every title's cells.
     public func derivedTitleCellCount() throws -> Int {
         try dbQueue.read { db in
-            let reader = CellReader(db, withMetadata: false)
+            guard try db.tableExists("job_title") else { return 0 }
+            var perProfile: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.profile_code, r.cells FROM profile_rating r
+                WHERE r.provenance_id = (SELECT MAX(provenance_id) FROM profile_rating n WHERE n.profile_code = r.profile_code)
+                """) {
+                perProfile[row[0], default: 0] += row[1] as Int
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT s.code, COUNT(DISTINCT c.descriptor_code || '/' || c.dimension)
+                FROM candidate c JOIN subject s ON s.id = c.subject_id JOIN provenance p ON p.id = c.provenance_id
+                WHERE s.kind = 'profile' AND p.source = 'onet' GROUP BY s.code
+                """) {
+                perProfile[row[0], default: 0] += row[1] as Int
+            }
             var count = 0
-            for subject in try Self.subjects(db, kind: .title) { count += try reader.derived(subject).count }
+            for profile in try String.fetchAll(db, sql: "SELECT profile_code FROM job_title WHERE profile_code IS NOT NULL AND confidence > 0") {
+                count += perProfile[profile] ?? 0
+            }
             return count
         }
     }

@@ -235,13 +235,16 @@ extension SQLiteStore {
         return counts
     }
 
-    /// Stored titles in id order; `unresolvedOnly` keeps those without a profile, `method` one method.
-    public func jobTitles(unresolvedOnly: Bool = false, method: String? = nil) throws -> [JobTitleRecord] {
+    /// Stored titles in id order; `unresolvedOnly` keeps those without a profile, `method` one
+    /// method, `unitGroupMethod` one source of the unit group.
+    public func jobTitles(unresolvedOnly: Bool = false, method: String? = nil,
+                          unitGroupMethod: String? = nil) throws -> [JobTitleRecord] {
         try dbQueue.read { db in
             var conditions: [String] = []
             var arguments: [(any DatabaseValueConvertible)?] = []
             if unresolvedOnly { conditions.append("profile_code IS NULL") }
             if let method { conditions.append("method = ?"); arguments.append(method) }
+            if let unitGroupMethod { conditions.append("unit_group_method = ?"); arguments.append(unitGroupMethod) }
             let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             return try Row.fetchAll(db, sql: "SELECT * FROM job_title\(filter) ORDER BY id",
                                     arguments: StatementArguments(arguments)).map(JobTitleRecord.init(row:))

@@ -128,7 +128,7 @@ public struct TitleImporter: Sendable {
 
     /// The suggestions applied to stored titles (unit group source `llm_suggestion`), by title id.
     private func appliedSuggestions() throws -> [String: SuggestedUnitGroup] {
-        let applied = try store.jobTitles().filter { $0.unitGroupMethod == UnitGroupSource.llmSuggestion.rawValue }
+        let applied = try store.jobTitles(unitGroupMethod: UnitGroupSource.llmSuggestion.rawValue)
         guard !applied.isEmpty else { return [:] }
         let unitGroups = Dictionary(applied.map { ($0.id, $0.unitGroup) }) { first, _ in first }
         var result: [String: SuggestedUnitGroup] = [:]
