@@ -52,7 +52,7 @@ enum RatingLayer {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func decode(_ payload: String, profile: String, provenance: ProvenanceRecord) -> [Candidate] {
+    static func decode(_ payload: String, profile: String, provenance: Provenance) -> [Candidate] {
         var result: [Candidate] = []
         result.reserveCapacity(256)
         let subject = Subject.profile(profile)
@@ -97,15 +97,27 @@ enum RatingLayer {
     }
 }
 
-/// A row of `provenance`.
-struct ProvenanceRecord {
-    var id: Int64
+/// Who offered values, how, from what and when: what the candidates of one load share.
+struct Provenance: Hashable {
     var source: Source
     var method: String
     var sourceLevel: SourceLevel
     var sourceIDs: [String]
     var release: String?
     var observedAt: Date
+}
+
+extension Provenance {
+    init(_ candidate: Candidate) {
+        self.init(source: candidate.source, method: candidate.method, sourceLevel: candidate.sourceLevel,
+                  sourceIDs: candidate.sourceIDs, release: candidate.release, observedAt: candidate.observedAt)
+    }
+}
+
+/// A row of `provenance`.
+struct ProvenanceRecord {
+    var id: Int64
+    var provenance: Provenance
     var runID: String
 }
 
@@ -266,9 +278,9 @@ final class CellReader {
             SELECT provenance_id, ratings FROM profile_rating WHERE profile_code = ? ORDER BY provenance_id
             """, arguments: [profile])
         while let row = try rows.next() {
-            let provenance = try self.provenance(row[0])
-            layerRuns[provenance.observedAt] = provenance.runID
-            result += RatingLayer.decode(row[1], profile: profile, provenance: provenance)
+            let record = try self.provenance(row[0])
+            layerRuns[record.provenance.observedAt] = record.runID
+            result += RatingLayer.decode(row[1], profile: profile, provenance: record.provenance)
         }
         return result
     }
@@ -278,10 +290,12 @@ final class CellReader {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM provenance WHERE id = ?", arguments: [id]) else {
             throw DatabaseError(message: "provenance \(id) is missing: the store is damaged; rebuild it with `jobforge build`")
         }
-        let record = ProvenanceRecord(id: id, source: Source(rawValue: row["source"]) ?? .llm, method: row["method"],
-                                      sourceLevel: SourceLevel(rawValue: row["source_level"]) ?? .l6,
-                                      sourceIDs: JSONText.decodeArray(row["source_ids"]), release: row["release"],
-                                      observedAt: time(row["observed_at"]), runID: row["run_id"])
+        let record = ProvenanceRecord(id: id, provenance: Provenance(
+                                          source: Source(rawValue: row["source"]) ?? .llm, method: row["method"],
+                                          sourceLevel: SourceLevel(rawValue: row["source_level"]) ?? .l6,
+                                          sourceIDs: JSONText.decodeArray(row["source_ids"]), release: row["release"],
+                                          observedAt: time(row["observed_at"])),
+                                      runID: row["run_id"])
         provenance[id] = record
         return record
     }
@@ -317,14 +331,15 @@ final class CellReader {
         var result: [CellEntry] = []
         let rows = try Row.fetchCursor(statement, arguments: [subjectID])
         while let row = try rows.next() {
-            let provenance = try self.provenance(row[5])
+            let record = try self.provenance(row[5])
+            let provenance = record.provenance
             let candidate = Candidate(key: CellKey(subject: subject, descriptor: row[1], dimension: CellDimension(row[2] as String)),
                                       value: row[3], text: row[4], source: provenance.source, method: provenance.method,
                                       sourceLevel: provenance.sourceLevel, sourceIDs: provenance.sourceIDs,
                                       confidence: row[6], rationale: row[7], release: provenance.release,
                                       observedAt: provenance.observedAt,
                                       metadata: withMetadata ? JSONText.decodeObject(row[8]) : [:])
-            result.append(CellEntry(id: row[0], candidate: candidate, runID: provenance.runID, isStoredWinner: row[9]))
+            result.append(CellEntry(id: row[0], candidate: candidate, runID: record.runID, isStoredWinner: row[9]))
         }
         return result
     }

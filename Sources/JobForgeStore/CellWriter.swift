@@ -46,31 +46,12 @@ enum CellWriter {
         var identity: Identity
     }
 
-    /// A provenance as stored: shared by all candidates of one load with the same origin.
-    fileprivate struct ProvenanceKey: Hashable {
-        var source: Source
-        var method: String
-        var sourceLevel: SourceLevel
-        var sourceIDs: [String]
-        var release: String?
-        var observedAt: Date
-
-        init(_ candidate: Candidate) {
-            source = candidate.source
-            method = candidate.method
-            sourceLevel = candidate.sourceLevel
-            sourceIDs = candidate.sourceIDs
-            release = candidate.release
-            observedAt = candidate.observedAt
-        }
-    }
-
     /// Statements and lookups shared by the writes of one transaction.
     final class Session {
         let db: Database
         let runID: String
         let now: String
-        private var provenanceIDs: [ProvenanceKey: Int64] = [:]
+        private var provenanceIDs: [Provenance: Int64] = [:]
         private var subjectIDs: [Subject: Int64] = [:]
 
         init(db: Database, runID: String) {
@@ -79,7 +60,7 @@ enum CellWriter {
             now = Timestamp.string(Date())
         }
 
-        fileprivate func provenanceID(_ key: ProvenanceKey) throws -> Int64 {
+        func provenanceID(_ key: Provenance) throws -> Int64 {
             if let id = provenanceIDs[key] { return id }
             let observedAt = Timestamp.string(key.observedAt)
             let sourceIDs = JSONText.array(key.sourceIDs)
@@ -185,7 +166,7 @@ enum CellWriter {
                 insert.bind(3, key.dimension.rawValue)
                 insert.bind(4, candidate.value)
                 insert.bind(5, candidate.text)
-                insert.bind(6, try session.provenanceID(ProvenanceKey(candidate)))
+                insert.bind(6, try session.provenanceID(Provenance(candidate)))
                 insert.bind(7, candidate.confidence)
                 insert.bind(8, candidate.rationale)
                 insert.bind(9, candidate.metadata.isEmpty ? nil : JSONText.object(candidate.metadata))
@@ -254,7 +235,7 @@ enum CellWriter {
         for profile in changed {
             let first = candidates[byProfile[profile]![0]]
             let count = byProfile[profile]!.count
-            try insert.execute(arguments: [profile, try session.provenanceID(ProvenanceKey(first)), count, payloads[profile]!])
+            try insert.execute(arguments: [profile, try session.provenanceID(Provenance(first)), count, payloads[profile]!])
             summary.inserted += count
         }
         let reconciled = try reconcile(affected, before: before, session: session)
