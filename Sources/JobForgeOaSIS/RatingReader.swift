@@ -79,7 +79,8 @@ struct RatingReader {
         guard csv.header[0].trimmingSpacesAndNBSP.lowercased().hasPrefix("oasis code") else {
             throw InputError(file: csv.name, line: 1, column: csv.header[0], message: "the first column must be the OaSIS code")
         }
-        var targets: [(column: Int, target: Target, header: String)] = []
+        // Each column's scale is looked up once here, not once per rating.
+        var targets: [(column: Int, target: Target, header: String, scale: DescriptorScale?)] = []
         var seen = Set<String>()
         for column in 2..<csv.header.count {
             let header = csv.header[column].trimmingSpacesAndNBSP
@@ -94,7 +95,7 @@ struct RatingReader {
                                      message: "no \(target.dimension.rawValue) scale is known for \(target.descriptorCode); add one to data/mappings/oasis_scale_overrides.csv")
                 }
             }
-            targets.append((column, target, header))
+            targets.append((column, target, header, scale(target.descriptorCode, target.dimension)))
         }
         let matches = targets.map {
             OaSISDataset.ColumnMatch(file: csv.name, header: $0.header, descriptorCode: $0.target.descriptorCode,
@@ -113,7 +114,8 @@ struct RatingReader {
                 throw csv.error(record, column: codeColumn, "profile \(profile) appears twice")
             }
             let subject = Subject.profile(profile)
-            for (column, target, header) in targets {
+            let sourceIDs = [profile]  // shared by the row's ~250 ratings
+            for (column, target, header, scale) in targets {
                 let raw = record.fields[column].trimmingSpacesAndNBSP
                 if category == .interests {
                     // A profile may have fewer than three interests: an empty rank is no value.
@@ -124,21 +126,21 @@ struct RatingReader {
                     }
                     candidates.append(Candidate(
                         key: CellKey(subject: subject, descriptor: code, dimension: .interestRank), value: rank, text: raw,
-                        source: .authoritative, method: "oasis_rating", sourceLevel: .l6, sourceIDs: [profile],
+                        source: .authoritative, method: "oasis_rating", sourceLevel: .l6, sourceIDs: sourceIDs,
                         confidence: 1, release: OaSISFiles.release, observedAt: observedAt))
                     continue
                 }
                 guard let value = Int(raw) else {
                     throw csv.error(record, column: column, "\"\(raw)\" is not a rating: a whole number was expected")
                 }
-                let scale = scale(target.descriptorCode, target.dimension)!
+                let scale = scale!
                 guard scale.accepts(Double(value)) else {
                     throw csv.error(record, column: column, "\(value) is off the scale \(scale.summary)")
                 }
                 candidates.append(Candidate(
                     key: CellKey(subject: subject, descriptor: target.descriptorCode, dimension: target.dimension),
                     value: Double(value), source: .authoritative, method: "oasis_rating", sourceLevel: .l6,
-                    sourceIDs: [profile], confidence: 1, release: OaSISFiles.release, observedAt: observedAt))
+                    sourceIDs: sourceIDs, confidence: 1, release: OaSISFiles.release, observedAt: observedAt))
             }
         }
         return Result(candidates: candidates, matches: matches)
