@@ -188,7 +188,7 @@ public struct TitlesImportCommand: AsyncParsableCommand {
             return
         }
         TitlesCLI.printSummary(summary)
-        print("inherited cells: \(inherited.inheritedCells) from the profiles of \(inherited.resolved) resolved titles; \(inherited.overridden) cells changed winner")
+        print("inherited: \(inherited.inheritedCells) rated cells (and their O*NET values) from the profiles of \(inherited.resolved) resolved titles; \(inherited.overridden) cells changed winner")
     }
 }
 

@@ -179,7 +179,7 @@ extension BuildPipeline {
         }
         let detail = "sample: \(summary.imported) titles imported, \(summary.skipped) skipped; "
             + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
-            + "\(inherited.inheritedCells) cells inherited from their profiles, \(inherited.overridden) overridden"
+            + "\(inherited.inheritedCells) rated cells inherited from their profiles (with their O*NET values), \(inherited.overridden) overridden"
         // Recorded with the titles as they are now, so the next build sees no change.
         try store.commitStep("titles", fingerprint: inputs + (try Self.titlesKey(store)), runID: runID) { _ in detail }
         return StepReport(name: "titles", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))

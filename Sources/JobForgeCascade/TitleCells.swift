@@ -11,7 +11,7 @@ public enum TitleCells {
     public struct Report: Sendable, Codable {
         public var titles: Int
         public var resolved: Int
-        /// Cells the resolved titles inherit.
+        /// Authoritative cells the resolved titles inherit (their profiles' O*NET values come too).
         public var inheritedCells: Int
         /// Cells of titles with values of their own whose winner changed with the new resolutions.
         public var overridden: Int

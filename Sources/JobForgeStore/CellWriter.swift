@@ -256,7 +256,7 @@ enum CellWriter {
         var result: [Subject] = []
         let rated = Set(try String.fetchAll(db, sql: "SELECT DISTINCT profile_code FROM profile_rating"))
         let storedRows = try Row.fetchAll(db, sql: """
-            SELECT DISTINCT s.kind, s.code FROM candidate c JOIN subject s ON s.id = c.subject_id
+            SELECT s.kind, s.code FROM subject s WHERE EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
             """).map { Subject(kind: Subject.Kind(rawValue: $0[0]) ?? .profile, code: $0[1]) }
         let unitGroups = Set(profiles.map(Codes.unitGroup(ofProfile:)))
         var titlesOfProfiles: Set<String> = []
@@ -320,7 +320,8 @@ enum CellWriter {
     /// change of resolution can change beyond derived values.
     static func titlesWithStoredCandidates(db: Database) throws -> [Subject] {
         try String.fetchAll(db, sql: """
-            SELECT DISTINCT s.code FROM candidate c JOIN subject s ON s.id = c.subject_id WHERE s.kind = 'title'
+            SELECT s.code FROM subject s
+            WHERE s.kind = 'title' AND EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
             """).map(Subject.title)
     }
 

@@ -475,9 +475,9 @@ extension SQLiteStore {
         }
     }
 
-    /// How many cells the resolved titles derive from their profiles: each title inherits its
-    /// profile's rated cells and its O*NET cells (`TitleInheritanceRule`). Counted per profile
-    /// from the layer and the stored O*NET rows, without deriving every title's cells.
+    /// How many authoritative cells the resolved titles inherit from their profiles' ratings
+    /// (`TitleInheritanceRule`; they inherit the profiles' O*NET values too). Counted per profile
+    /// from the layer, without deriving every title's cells.
     public func derivedTitleCellCount() throws -> Int {
         try dbQueue.read { db in
             guard try db.tableExists("job_title") else { return 0 }
@@ -485,13 +485,6 @@ extension SQLiteStore {
             for row in try Row.fetchAll(db, sql: """
                 SELECT r.profile_code, r.cells FROM profile_rating r
                 WHERE r.provenance_id = (SELECT MAX(provenance_id) FROM profile_rating n WHERE n.profile_code = r.profile_code)
-                """) {
-                perProfile[row[0], default: 0] += row[1] as Int
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT s.code, COUNT(DISTINCT c.descriptor_code || '/' || c.dimension)
-                FROM candidate c JOIN subject s ON s.id = c.subject_id JOIN provenance p ON p.id = c.provenance_id
-                WHERE s.kind = 'profile' AND p.source = 'onet' GROUP BY s.code
                 """) {
                 perProfile[row[0], default: 0] += row[1] as Int
             }
