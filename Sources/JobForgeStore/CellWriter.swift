@@ -334,20 +334,6 @@ enum CellWriter {
     }
 }
 
-enum CandidateRow {
-    static func candidate(from row: Row) throws -> Candidate {
-        let subject = Subject(kind: Subject.Kind(rawValue: row["subject_kind"]) ?? .profile, code: row["subject_code"])
-        let key = CellKey(subject: subject, descriptor: row["descriptor_code"], dimension: CellDimension(row["dimension"]))
-        return Candidate(key: key, value: row["value"], text: row["text_value"],
-                         source: Source(rawValue: row["source"]) ?? .llm, method: row["method"],
-                         sourceLevel: SourceLevel(rawValue: row["source_level"]) ?? .l6,
-                         sourceIDs: JSONText.decodeArray(row["source_ids"]), confidence: row["confidence"],
-                         rationale: row["rationale"], release: row["release"],
-                         observedAt: Timestamp.date(row["observed_at"]) ?? .distantPast,
-                         metadata: JSONText.decodeObject(row["metadata"]))
-    }
-}
-
 /// The typed write side of a step, over the step's transaction.
 struct SQLiteStepWriter: StepWriter {
     let db: Database
