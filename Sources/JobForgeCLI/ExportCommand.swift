@@ -191,7 +191,9 @@ final class TableWriter {
         self.columns = columns
         // Written beside the target and moved over it at the end: a failed export leaves no half file.
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        FileManager.default.createFile(atPath: temporary.path, contents: nil)
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw ValidationError("cannot write to \(url.deletingLastPathComponent().path): check that the folder exists and is writable")
+        }
         handle = try FileHandle(forWritingTo: temporary)
         buffer.reserveCapacity(1 << 20)
         switch format {
