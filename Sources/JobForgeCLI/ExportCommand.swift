@@ -11,7 +11,8 @@ public struct ExportCommand: AsyncParsableCommand {
         discussion: """
             Files: cells.csv (one row per cell, its winning value and full provenance), \
             <category>.csv (one row per subject, a column per descriptor plus <descriptor>__source \
-            and <descriptor>__confidence), overrides.csv (the override log). CSV is RFC 4180, UTF-8 \
+            and <descriptor>__confidence), titles.csv (every job title with its resolution, the \
+            unresolved ones included), overrides.csv (the override log). CSV is RFC 4180, UTF-8 \
             with a byte-order mark so that Excel reads it right.
             """
     )
@@ -141,6 +142,22 @@ public struct Exporter {
             }
             written.append(try writer.finish())
         }
+
+        // Every job title and its resolution: unresolved titles have no cells but belong in the export.
+        let titleColumns = ["id", "title", "title_fr", "function", "family", "managerial_level", "noc_2021", "noc_2016",
+                            "unit_group", "unit_group_source", "profile_code", "method", "confidence", "fuzzy_score", "note",
+                            "source_file", "source_line"]
+        let titles = try TableWriter(url: folder.appendingPathComponent("titles." + format.rawValue), format: format,
+                                     columns: titleColumns)
+        for t in try store.jobTitles() {
+            try titles.write([
+                t.id, t.title, t.titleFR ?? "", t.function ?? "", t.family ?? "", t.managerialLevel ?? "", t.noc2021 ?? "",
+                t.noc2016 ?? "", t.unitGroup ?? "", t.unitGroupMethod ?? "", t.profileCode ?? "", t.method,
+                Formatting.fixed3(t.confidence), t.fuzzyScore.map(Formatting.number) ?? "", t.note, t.sourceFile,
+                String(t.sourceLine),
+            ])
+        }
+        written.append(try titles.finish())
 
         // The override log.
         let events = try store.allOverrides()

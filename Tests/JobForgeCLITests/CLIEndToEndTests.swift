@@ -1,4 +1,5 @@
 import Foundation
+import JobForgeCore
 import JobForgeTestSupport
 import Testing
 
@@ -110,6 +111,13 @@ struct CLIEndToEndTests {
         let header = skills.components(separatedBy: "\r\n")[0]
         #expect(header.contains("Writing,Writing__source,Writing__confidence"))
         #expect(skills.contains("profile,21211.00,Data scientists,"))
+        // Every title is exported with its resolution, the unresolved ones (no cells) included.
+        let titlesCSV = try CSVReader().records(try Data(contentsOf: folder.path("out/titles.csv")), file: "titles.csv")
+        let titleColumns = titlesCSV[0].fields
+        let method = try #require(titleColumns.firstIndex(of: "method")), id = try #require(titleColumns.firstIndex(of: "id"))
+        #expect(titlesCSV.count - 1 == 285, "one row per imported sample title")
+        #expect(titlesCSV.contains { $0.fields[id] == "JA-0002" && $0.fields[method] == "exact_title" })
+        #expect(titlesCSV.contains { $0.fields[method] == "no_code" }, "unresolved titles appear in the export")
         let workContext = String(decoding: try Data(contentsOf: folder.path("out/work_context.csv")).dropFirst(3), as: UTF8.self)
         #expect(workContext.contains("Time Pressure (importance)"))
 
