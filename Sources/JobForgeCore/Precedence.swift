@@ -26,13 +26,15 @@ public enum Precedence {
 
     /// The winner among candidates for one cell, by the rule above (order of arrival as the tiebreak).
     public static func winner(of candidates: [Candidate]) -> Candidate? {
-        var best: Candidate?
-        for candidate in candidates {
-            if let current = best {
-                if replaces(candidate, incumbent: current) { best = candidate }
-            } else {
-                best = candidate
-            }
+        winnerIndex(candidates).map { candidates[$0] }
+    }
+
+    /// Where the winner stands among candidates in order of arrival; nil when there are none.
+    public static func winnerIndex<Candidates: Collection<Candidate>>(_ candidates: Candidates) -> Candidates.Index? {
+        var best = candidates.startIndex
+        guard best != candidates.endIndex else { return nil }
+        for index in candidates.indices.dropFirst() where replaces(candidates[index], incumbent: candidates[best]) {
+            best = index
         }
         return best
     }

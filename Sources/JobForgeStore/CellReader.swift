@@ -106,12 +106,7 @@ final class CellReader {
 
     /// The winner among a cell's candidates in arrival order, by the precedence rule.
     static func winner(_ entries: [CellEntry]) -> Int {
-        var best = 0
-        for position in entries.indices.dropFirst()
-        where Precedence.replaces(entries[position].candidate, incumbent: entries[best].candidate) {
-            best = position
-        }
-        return best
+        Precedence.winnerIndex(entries.lazy.map(\.candidate)) ?? 0
     }
 
     /// Derived and stored candidates of a subject.

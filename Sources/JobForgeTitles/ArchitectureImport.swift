@@ -222,7 +222,7 @@ public struct ArchitectureParser: Sendable {
             }
             var noc2021: String?
             if let raw = value(noc2021Column) {
-                guard let code = Codes.normalizedUnitGroup(raw), unitGroups.contains(code) else {
+                guard let code = Codes.unitGroup(raw), unitGroups.contains(code) else {
                     var message = "NOC 2021 code \"\(raw)\" is not a NOC 2021 unit group"
                     if let old = NOCConcordance.noc2016(raw), !concordance.unitGroups(forNOC2016: old).isEmpty {
                         message += "; it looks like a NOC 2016 code: put it in the NOC 2016 column"

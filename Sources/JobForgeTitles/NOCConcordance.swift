@@ -64,12 +64,3 @@ public struct NOCConcordance: Sendable {
         targets[code] ?? []
     }
 }
-
-extension Codes {
-    /// `unitGroup(_:)`, without its Foundation trimming (slow on Linux) for a code already written
-    /// as five digits: every code the parser passes on, and most typed ones.
-    static func normalizedUnitGroup(_ raw: String) -> String? {
-        if raw.utf8.count == 5, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return raw }
-        return unitGroup(raw)
-    }
-}

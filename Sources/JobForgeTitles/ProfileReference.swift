@@ -47,14 +47,6 @@ public struct ProfileReference: Sendable {
         let labelsURL = oasis.appendingPathComponent("labels_oasis_2023_v1.0.csv")
         let titlesURL = oasis.appendingPathComponent("example-titles_oasis_2023_v1.0.csv")
         let reader = CSVReader()
-        // `Codes.profile` trims through Foundation (slow on Linux); 18,666 titles share 900 codes.
-        var profileCodes: [String: String?] = [:]
-        func profileCode(_ raw: String) -> String? {
-            if let known = profileCodes[raw] { return known }
-            let code = Codes.profile(raw)
-            profileCodes[raw] = code
-            return code
-        }
 
         var entries: [String: Entry] = [:]
         let labels = try reader.records(try Data(contentsOf: labelsURL), file: labelsURL.lastPathComponent)
@@ -64,7 +56,7 @@ public struct ProfileReference: Sendable {
             guard record.fields.count > labelColumns.max()! else {
                 throw InputError(file: file, line: record.line, message: "\(record.fields.count) fields, expected 2")
             }
-            guard let code = profileCode(record.fields[labelColumns[0]]) else {
+            guard let code = Codes.profile(record.fields[labelColumns[0]]) else {
                 throw InputError(file: file, line: record.line, column: "OaSIS profile code",
                                  message: "\"\(record.fields[labelColumns[0]])\" is not an OaSIS profile code")
             }
@@ -80,7 +72,7 @@ public struct ProfileReference: Sendable {
             guard record.fields.count > titleColumns.max()! else {
                 throw InputError(file: file, line: record.line, message: "\(record.fields.count) fields, expected 4")
             }
-            guard let code = profileCode(record.fields[titleColumns[0]]) else {
+            guard let code = Codes.profile(record.fields[titleColumns[0]]) else {
                 throw InputError(file: file, line: record.line, column: "OaSIS profile code",
                                  message: "\"\(record.fields[titleColumns[0]])\" is not an OaSIS profile code")
             }

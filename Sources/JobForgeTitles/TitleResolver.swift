@@ -139,7 +139,7 @@ public struct TitleResolver: Sendable {
     /// Resolves a title given its codes (normalized or as typed).
     public func resolve(title: String, noc2021: String?, noc2016: String?, explain: Bool = false) -> TitleResolution {
         if let raw = noc2021, !Self.isBlank(raw) {
-            guard let code = Codes.normalizedUnitGroup(raw), unitGroups.contains(code) else {
+            guard let code = Codes.unitGroup(raw), unitGroups.contains(code) else {
                 return unresolved(.unknownCode, unitGroup: nil, source: nil, candidates: [],
                                   note: "\"\(raw)\" is not a NOC 2021 unit group; correct the code")
             }
