@@ -18,6 +18,11 @@ public struct BuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The data folder (default: the shipped data/).", valueName: "folder"))
     public var data: String?
 
+    @Option(name: .customLong("step"), parsing: .singleValue,
+            help: ArgumentHelp("Run only this step (repeatable): authoritative, titles, onet or llm. The others stay as the last build left them.",
+                               valueName: "step"))
+    public var steps: [BuildPipeline.Step] = []
+
     @OptionGroup(title: "LLM step (runs when OPENAI_API_KEY or OPENAI_BASE_URL is set)")
     public var llm: ImputeOptions
 
@@ -27,7 +32,8 @@ public struct BuildCommand: AsyncParsableCommand {
         let dataFolder = try DataLocator.folder(explicit: data)
         let db = try store.openStore()
         let progress = ProgressLine("build")
-        let pipeline = BuildPipeline(options: .init(dataFolder: dataFolder, llm: try llm.resolve()))
+        let pipeline = BuildPipeline(options: .init(dataFolder: dataFolder, llm: try llm.resolve(),
+                                                    steps: steps.isEmpty ? nil : Set(steps)))
         let quiet = output.json
         let report = try await pipeline.run(store: db) { step in
             if !quiet && Terminal.stderrIsTerminal { Terminal.printError("… \(step)") }
@@ -53,6 +59,8 @@ public struct BuildCommand: AsyncParsableCommand {
         print(String(format: "done in %.2f s", report.seconds))
     }
 }
+
+extension BuildPipeline.Step: ExpressibleByArgument {}
 
 /// Finds the shipped `data/` folder: the flag, `JOBFORGE_DATA`, `./data`, or next to the executable's package.
 enum DataLocator {

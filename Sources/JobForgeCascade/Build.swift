@@ -14,10 +14,19 @@ public struct BuildPipeline: Sendable {
         public var dataFolder: URL
         /// The LLM step's configuration, or why it is skipped (no key and no base URL).
         public var llm: LLMConfiguration.Resolution
-        public init(dataFolder: URL, llm: LLMConfiguration.Resolution = .skipped(reason: "no OPENAI_API_KEY and no OPENAI_BASE_URL")) {
+        /// The steps to run (all when nil); the others are left as the last build left them.
+        public var steps: Set<Step>?
+        public init(dataFolder: URL, llm: LLMConfiguration.Resolution = .skipped(reason: "no OPENAI_API_KEY and no OPENAI_BASE_URL"),
+                    steps: Set<Step>? = nil) {
             self.dataFolder = dataFolder
             self.llm = llm
+            self.steps = steps
         }
+    }
+
+    /// The steps, in the order they run.
+    public enum Step: String, Sendable, CaseIterable, Codable {
+        case authoritative, titles, onet, llm
     }
 
     /// What one step did.
@@ -46,25 +55,37 @@ public struct BuildPipeline: Sendable {
     /// Runs every step. `progress` is told the name of each step as it starts.
     public func run(store: SQLiteStore, progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
         let started = Date()
+        Timing.mark("open the store")
         let runID = try store.beginRun(command: "build")
         var steps: [StepReport] = []
+        func selected(_ step: Step) -> Bool { options.steps?.contains(step) ?? true }
         do {
-            progress("authoritative: NOC 2021 and OaSIS 2023")
-            steps.append(try authoritativeStep(store: store, runID: runID))
-            progress("job titles: the sample architecture and inherited cells")
-            steps.append(try titlesStep(store: store, runID: runID))
-            progress("onet: crosswalk, O*NET 29.3 and the O*NET tier")
-            steps.append(try onetStep(store: store, runID: runID))
-            progress("llm: cells no higher source filled")
-            steps.append(try await llmStep(store: store, runID: runID))
+            if selected(.authoritative) {
+                progress("authoritative: NOC 2021 and OaSIS 2023")
+                steps.append(try authoritativeStep(store: store, runID: runID))
+            }
+            if selected(.titles) {
+                progress("job titles: the sample architecture and inherited cells")
+                steps.append(try titlesStep(store: store, runID: runID))
+            }
+            if selected(.onet) {
+                progress("onet: crosswalk, O*NET 29.3 and the O*NET tier")
+                steps.append(try onetStep(store: store, runID: runID))
+            }
+            if selected(.llm) {
+                progress("llm: cells no higher source filled")
+                steps.append(try await llmStep(store: store, runID: runID))
+            }
             try store.finishRun(runID, status: "ok")
         } catch {
             try? store.finishRun(runID, status: "failed: \(error)")
             throw error
         }
-        return Report(runID: runID, steps: steps, tables: try store.tableCounts(),
-                      cells: try cellCounts(store: store, changed: steps.contains { $0.status == "done" }, runID: runID),
-                      seconds: Date().timeIntervalSince(started))
+        let tables = try store.tableCounts()
+        Timing.mark("table counts")
+        let cells = try cellCounts(store: store, changed: steps.contains { $0.status == "done" }, runID: runID)
+        Timing.mark("cell counts")
+        return Report(runID: runID, steps: steps, tables: tables, cells: cells, seconds: Date().timeIntervalSince(started))
     }
 
     /// Step 1: NOC and OaSIS into the reference tables and the authoritative layer. Unit groups
