@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeCLITests", dependencies: [
-            "JobForgeCLI", "JobForgeCascade", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeTestSupport",
+            "JobForgeCLI", "JobForgeCascade", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -105,7 +105,8 @@ public struct ExplainCommand: AsyncParsableCommand {
 
     static func why(winner: StoredCandidate?, candidates: [StoredCandidate]) -> String {
         guard let winner else { return "no candidate" }
-        let others = candidates.filter { $0.id != winner.id }
+        // Derived values all have id 0: tell them apart by their content.
+        let others = candidates.filter { !($0.id == winner.id && $0.candidate == winner.candidate) }
         if others.isEmpty { return "the only candidate" }
         let lower = others.filter { $0.candidate.precedence < winner.candidate.precedence }
         let same = others.filter { $0.candidate.precedence == winner.candidate.precedence }

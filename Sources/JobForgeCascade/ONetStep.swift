@@ -10,28 +10,33 @@ extension BuildPipeline {
     var guideFile: URL { options.dataFolder.appendingPathComponent("oasis/guide_oasis_2023_v1.0.csv") }
 
     /// Step 3: the crosswalk and the shipped O*NET release, then the O*NET tier for every unit
-    /// group and profile (titles inherit their profile's O*NET values when read). Lower than
-    /// authoritative: where OaSIS has a value the O*NET value is kept as a lower candidate; it
-    /// fills importance and O*NET-only cells.
+    /// group, stored as the O*NET layer: the unit groups and their profiles get these values
+    /// when read, titles inherit them from their profile. Lower than authoritative: where OaSIS
+    /// has a value the O*NET value is kept as a lower candidate; it fills importance and
+    /// O*NET-only cells.
+    ///
+    /// The step runs again when the shipped files change, when the authoritative data changes,
+    /// or when the store's O*NET ratings do (`onet import` of another release, `onet fetch`).
     func onetStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         let onetFiles = try FileManager.default.contentsOfDirectory(at: onetFolder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
-        let fingerprint = SHA256.hex(try Fingerprint.files(onetFiles + [crosswalkFile, onetMappingFile, guideFile])
-                                     + (try store.completedStep("authoritative")?.fingerprint ?? ""))
-        if let done = try store.completedStep("onet"), done.fingerprint == fingerprint {
-            return StepReport(name: "onet", status: "unchanged", detail: "same O*NET files and crosswalk as run \(done.runID)",
+        let inputs = try Fingerprint.files(onetFiles + [crosswalkFile, onetMappingFile, guideFile])
+            + (try store.completedStep("authoritative")?.fingerprint ?? "")
+        func fingerprint() throws -> String { SHA256.hex(inputs + (try Self.onetRatingsKey(store))) }
+        if let done = try store.completedStep("onet"), done.fingerprint == (try fingerprint()) {
+            return StepReport(name: "onet", status: "unchanged", detail: "same O*NET files, ratings and crosswalk as run \(done.runID)",
                               seconds: Date().timeIntervalSince(started))
         }
         let crosswalk = try Crosswalk.load(crosswalkFile)
         try store.replaceONetCrosswalk(crosswalk.pairs)
-        let imported = try ONetImport.importDatabase(onetFolder, into: store)
+        let (imported, database) = try ONetImport.load(onetFolder, into: store)
         Timing.mark("O*NET import")
-        let tier = try ONetImport.tier(from: store, mapping: onetMappingFile, guide: guideFile)
-
-        var subjects: [ONetSubject] = try store.nocUnitGroupCodes().map { ONetSubject(subject: .unitGroup($0), unitGroup: $0) }
-        subjects += try store.profileCodes().map { ONetSubject(subject: .profile($0), unitGroup: Codes.unitGroup(ofProfile: $0)) }
-        let result = tier.candidates(for: subjects)
+        // Just loaded with every table the tier reads: the store holds exactly these ratings.
+        let tiered: Set<ONetRatingTable> = [.skills, .knowledge, .abilities, .workActivities]
+        let inHand = !imported.alreadyLoaded && tiered.isDisjoint(with: database.missingTables) ? database.ratings : nil
+        let tier = try ONetImport.tier(from: store, mapping: onetMappingFile, guide: guideFile, ratings: inHand)
+        let result = tier.candidates(for: try store.nocUnitGroupCodes().map { ONetSubject(subject: .unitGroup($0), unitGroup: $0) })
         Timing.mark("O*NET tier")
 
         let mapping = try ONetDescriptorMapping.load(onetMappingFile)
@@ -41,17 +46,24 @@ extension BuildPipeline {
         let onetOnly = Set(descriptors.map(\.code))
         let scales = allScales.filter { onetOnly.contains($0.descriptorCode) }
         var detail = ""
-        try store.commitStep("onet", fingerprint: fingerprint, runID: runID) { writer in
+        try store.commitStep("onet", fingerprint: try fingerprint(), runID: runID) { writer in
             try writer.upsertDescriptors(descriptors, scales: scales)
-            let summary = try writer.submit(result.candidates, runID: runID)
-            Timing.mark("O*NET candidates")
+            let summary = try writer.storeONetOffers(result.candidates, runID: runID)
+            Timing.mark("O*NET layer")
             let gaps = result.gaps.map(\.unitGroup).sorted()
             detail = "\(imported.release): \(imported.ratings) ratings\(imported.alreadyLoaded ? " (already loaded)" : ""); "
-                + "\(crosswalk.pairs.count) crosswalk pairs; cells \(summary.inserted) new (\(summary.filled) filled, "
-                + "\(summary.keptBelow) kept below authoritative), \(summary.overridden) overridden, \(summary.unchanged) unchanged; "
+                + "\(crosswalk.pairs.count) crosswalk pairs; \(result.candidates.count) values offered to unit groups and their profiles; "
+                + "cells \(summary.inserted) new (\(summary.filled) filled, \(summary.keptBelow) kept below authoritative), "
+                + "\(summary.overridden) overridden, \(summary.unchanged) unchanged; "
                 + "no O*NET data for \(gaps.count) unit groups: \(gaps.joined(separator: ", "))"
             return detail
         }
         return StepReport(name: "onet", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// What the store's O*NET ratings are: every release or fetch loaded, and when.
+    static func onetRatingsKey(_ store: SQLiteStore) throws -> String {
+        try store.onetReleases().map { "\($0.origin) \($0.fingerprint) \($0.loadedAt.timeIntervalSince1970) \($0.ratings)" }
+            .joined(separator: "\n")
     }
 }

@@ -19,6 +19,12 @@ public enum ONetImport {
     /// Loads a release (folder or zip) into the store; optionally (re)loads the crosswalk.
     /// The same release twice changes nothing; a newer one replaces the ratings of its tables.
     public static func importDatabase(_ url: URL, into store: SQLiteStore, crosswalk: URL? = nil) throws -> Summary {
+        try load(url, into: store, crosswalk: crosswalk).summary
+    }
+
+    /// `importDatabase`, also returning what was read (the build tiers it without reading the
+    /// ratings back from the store).
+    public static func load(_ url: URL, into store: SQLiteStore, crosswalk: URL? = nil) throws -> (summary: Summary, database: ONetDatabase) {
         let database = try ONetDatabaseReader.read(url)
         let tables = ONetRatingTable.allCases.filter { !database.missingTables.contains($0) }
         let release = ONetReleaseInfo(name: database.releaseName, origin: "database", fingerprint: database.fingerprint,
@@ -30,15 +36,17 @@ public enum ONetImport {
             try store.replaceONetCrosswalk(parsed.pairs)
             pairs = parsed.pairs.count
         }
-        return Summary(release: database.releaseName, location: url.path, occupations: database.occupations.count,
-                       ratings: database.ratings.count, tables: tables.map(\.rawValue),
-                       missingTables: database.missingTables.map(\.rawValue), alreadyLoaded: !loaded, crosswalkPairs: pairs)
+        let summary = Summary(release: database.releaseName, location: url.path, occupations: database.occupations.count,
+                              ratings: database.ratings.count, tables: tables.map(\.rawValue),
+                              missingTables: database.missingTables.map(\.rawValue), alreadyLoaded: !loaded, crosswalkPairs: pairs)
+        return (summary, database)
     }
 
     /// The tier over what the store holds (crosswalk, ratings from the database and Web Services).
-    public static func tier(from store: SQLiteStore, mapping: URL, guide: URL) throws -> ONetTier {
+    /// `ratings`: what the store holds, when the caller has it in hand already.
+    public static func tier(from store: SQLiteStore, mapping: URL, guide: URL, ratings: [ONetRating]? = nil) throws -> ONetTier {
         let crosswalk = Crosswalk(pairs: try store.onetCrosswalk())
-        let ratings = try store.onetRatings()
+        let ratings = try ratings ?? store.onetRatings()
         return ONetTier(crosswalk: crosswalk, ratings: ONetRatingIndex(ratings), mapping: try ONetDescriptorMapping.load(mapping),
                         oasisScales: try OaSISLevelScales.load(guide: guide),
                         release: try store.latestONetReleaseName() ?? "O*NET")

@@ -68,18 +68,40 @@ public struct ONetNativeValue: Sendable, Equatable {
 /// Ratings grouped by O*NET-SOC code, for fast lookups during the tier.
 public struct ONetRatingIndex: Sendable {
     private let bySOC: [String: [ONetRating]]
+    /// Every (element, scale) rated, numbered: the tier groups a unit group's ratings by these
+    /// numbers instead of hashing two strings per rating.
+    let keys: [(element: String, scale: String)]
+    /// For each code, the number of each of its ratings' (element, scale), in the same order.
+    private let keyNumbers: [String: [Int]]
 
     /// Keeps IM and LV ratings of the tables the tier uses (work context is stored, not tiered:
     /// OaSIS rates work context on per-descriptor scales no rule converts to).
     public init(_ ratings: [ONetRating]) {
+        struct Key: Hashable { var element: String; var scale: String }
         var bySOC: [String: [ONetRating]] = [:]
+        var keyNumbers: [String: [Int]] = [:]
+        var numbers: [Key: Int] = [:]
+        var keys: [(element: String, scale: String)] = []
         for rating in ratings where rating.table != .workContext && (rating.scaleID == "IM" || rating.scaleID == "LV") {
+            let key = Key(element: rating.elementID, scale: rating.scaleID)
+            let number: Int
+            if let known = numbers[key] {
+                number = known
+            } else {
+                number = keys.count
+                numbers[key] = number
+                keys.append((rating.elementID, rating.scaleID))
+            }
             bySOC[rating.soc, default: []].append(rating)
+            keyNumbers[rating.soc, default: []].append(number)
         }
         self.bySOC = bySOC
+        self.keys = keys
+        self.keyNumbers = keyNumbers
     }
 
     public func ratings(for soc: String) -> [ONetRating] { bySOC[soc] ?? [] }
+    func keyNumbers(for soc: String) -> [Int] { keyNumbers[soc] ?? [] }
     public func hasRatings(_ soc: String) -> Bool { !(bySOC[soc]?.isEmpty ?? true) }
     public var socCodes: [String] { bySOC.keys.sorted() }
 }
@@ -112,6 +134,18 @@ public enum ONetScaleConversion {
     }
 
     public static func describeLevel(minimum: Double, maximum: Double) -> String {
+        // The tier describes ~70,000 values on a handful of scales.
+        switch (minimum, maximum) {
+        case (1, 5): oneToFive
+        case (1, 3): oneToThree
+        default: spellLevel(minimum: minimum, maximum: maximum)
+        }
+    }
+
+    private static let oneToFive = spellLevel(minimum: 1, maximum: 5)
+    private static let oneToThree = spellLevel(minimum: 1, maximum: 3)
+
+    private static func spellLevel(minimum: Double, maximum: Double) -> String {
         "OaSIS = \(format(minimum)) + \(format(maximum - minimum)) * LV / 7 (LV 0-7 -> \(format(minimum))-\(format(maximum))), mean over relevant codes; Not Relevant for most codes -> 0"
     }
 
@@ -223,42 +257,49 @@ public struct ONetTier: Sendable {
         return aggregates(forUnitGroup: unitGroup, unmapped: &unmapped)
     }
 
-    private struct Key: Hashable { var element: String; var scale: String }
-
     private func aggregates(forUnitGroup unitGroup: String, unmapped: inout Set<String>) -> [ONetAggregate] {
         let codes = crosswalk.socCodes(forUnitGroup: unitGroup)
-        var grouped: [Key: [ONetRating]] = [:]
-        var order: [Key] = []
-        for soc in codes {
-            for rating in ratings.ratings(for: soc) where rating.value != nil {
-                let key = Key(element: rating.elementID, scale: rating.scaleID)
-                if grouped[key] == nil { order.append(key) }
-                grouped[key, default: []].append(rating)
+        // The unit group's ratings by (element, scale), in the order first met: (code, rating) positions.
+        let ratingsOfCode = codes.map(ratings.ratings(for:))
+        var grouped: [[(code: Int, rating: Int)]] = Array(repeating: [], count: ratings.keys.count)
+        var order: [Int] = []
+        for (code, soc) in codes.enumerated() {
+            let numbers = ratings.keyNumbers(for: soc)
+            for (position, rating) in ratingsOfCode[code].enumerated() where rating.value != nil {
+                let key = numbers[position]
+                if grouped[key].isEmpty { order.append(key) }
+                grouped[key].append((code, position))
             }
         }
         var result: [ONetAggregate] = []
         result.reserveCapacity(order.count)
         for key in order {
-            let all = grouped[key]!
+            let all = grouped[key].map { ratingsOfCode[$0.code][$0.rating] }
+            let (element, scaleID) = ratings.keys[key]
             let unsuppressed = all.filter { $0.recommendSuppress != true }
             let used = unsuppressed.isEmpty ? all : unsuppressed
-            let suppressedUsed = used.count - used.filter { $0.recommendSuppress != true }.count
-            let row = mapping.mapping(forElement: key.element)
-            if row == nil { unmapped.insert(key.element) }
+            let suppressedUsed = unsuppressed.isEmpty ? all.count : 0
+            let row = mapping.mapping(forElement: element)
+            if row == nil { unmapped.insert(element) }
             let kind = row?.matchKind ?? .none
-            let descriptorCode = row?.descriptorCode ?? ONetElementMapping.onetOnlyCode(key.element)
+            let descriptorCode = row?.descriptorCode ?? ONetElementMapping.onetOnlyCode(element)
             let natives = used.map { ONetNativeValue(soc: $0.soc, value: $0.value!) }
-            let nativeMean = natives.map(\.value).reduce(0, +) / Double(natives.count)
-            let variance = natives.map { ($0.value - nativeMean) * ($0.value - nativeMean) }.reduce(0, +) / Double(natives.count)
-            let notRelevant = used.filter { $0.notRelevant == true }.count
-            let dimension: CellDimension = key.scale == "LV" ? .level : .importance
+            var sum = 0.0
+            for native in natives { sum += native.value }
+            let nativeMean = sum / Double(natives.count)
+            var squares = 0.0
+            for native in natives { squares += (native.value - nativeMean) * (native.value - nativeMean) }
+            let variance = squares / Double(natives.count)
+            var notRelevant = 0
+            for rating in used where rating.notRelevant == true { notRelevant += 1 }
+            let dimension: CellDimension = scaleID == "LV" ? .level : .importance
             var value: Double
             var conversion: String
-            if key.scale == "LV", let code = row?.oasisCode, let scale = oasisScales.scale(for: code) {
+            if scaleID == "LV", let code = row?.oasisCode, let scale = oasisScales.scale(for: code) {
                 value = ONetScaleConversion.aggregateLevel(used.map { ($0.value!, $0.notRelevant == true) },
                                                            minimum: scale.minimum, maximum: scale.maximum)
                 conversion = ONetScaleConversion.describeLevel(minimum: scale.minimum, maximum: scale.maximum)
-            } else if key.scale == "IM" {
+            } else if scaleID == "IM" {
                 value = nativeMean
                 conversion = ONetScaleConversion.importanceRule
             } else {
@@ -266,16 +307,18 @@ public struct ONetTier: Sendable {
                 conversion = ONetScaleConversion.nativeRule
             }
             value = (value * 1000).rounded() / 1000
-            result.append(ONetAggregate(
-                descriptorCode: descriptorCode, dimension: dimension, value: value, elementID: key.element,
-                elementName: used[0].elementName, matchKind: kind, scaleID: key.scale,
+            let distinctCodes = natives.count == 1 ? 1 : Set(natives.map(\.soc)).count
+            var aggregate = ONetAggregate(
+                descriptorCode: descriptorCode, dimension: dimension, value: value, elementID: element,
+                elementName: used[0].elementName, matchKind: kind, scaleID: scaleID,
                 nativeMean: (nativeMean * 1000).rounded() / 1000, nativeValues: natives,
                 spread: (variance.squareRoot() * 1000).rounded() / 1000, suppressedUsed: suppressedUsed,
                 suppressedExcluded: all.count - used.count, notRelevant: notRelevant,
-                confidence: ONetConfidence.value(match: kind, codes: Set(natives.map(\.soc)).count, suppressed: suppressedUsed, total: used.count),
-                conversion: conversion))
-            result[result.count - 1].sourceIDs = natives.map(\.soc)
-            result[result.count - 1].metadata = Self.metadata(result[result.count - 1], unitGroup: unitGroup)
+                confidence: ONetConfidence.value(match: kind, codes: distinctCodes, suppressed: suppressedUsed, total: used.count),
+                conversion: conversion)
+            aggregate.sourceIDs = natives.map(\.soc)
+            aggregate.metadata = Self.metadata(aggregate, unitGroup: unitGroup)
+            result.append(aggregate)
         }
         return result
     }

@@ -57,6 +57,7 @@ final class CellReader {
     private var profileStates: [String: [CellState]] = [:]
     private var inheritableCache: [String: [Candidate]] = [:]
     private var layers: [String: [Candidate]] = [:]
+    private var offersCache: (unitGroup: String, offers: [Candidate])?
     private var provenance: [Int64: ProvenanceRecord] = [:]
     private var maxima: UnitGroupRule.ScaleMaxima?
     private var profilesOfUnitGroup: [String: [String]]?
@@ -116,13 +117,14 @@ final class CellReader {
         } + stored(subject)
     }
 
-    /// The candidates the authoritative layer gives a subject: a profile's ratings, a unit
-    /// group's by `UnitGroupRule`, a title's by `TitleInheritanceRule`.
+    /// The candidates the layers give a subject: a profile's ratings, a unit group's by
+    /// `UnitGroupRule`, a title's by `TitleInheritanceRule`; and for unit groups and profiles,
+    /// what O*NET offers their unit group.
     func derived(_ subject: Subject) throws -> [Candidate] {
         switch subject.kind {
         case .profile:
             if let known = layers[subject.code] { return known }
-            let decoded = try layer(profile: subject.code)
+            let decoded = try layer(profile: subject.code) + onetOffers(Codes.unitGroup(ofProfile: subject.code), to: subject)
             layers[subject.code] = decoded
             return decoded
         case .unitGroup:
@@ -131,6 +133,7 @@ final class CellReader {
                 ratings += try winners(ofProfile: profile).filter { $0.source == .authoritative }
             }
             return UnitGroupRule.candidates(from: ratings, maxima: try scaleMaxima(), observedAt: nil)
+                + (try onetOffers(subject.code, to: subject))
         case .title:
             guard let resolution = try titleResolution(subject.code) else { return [] }
             return TitleInheritanceRule.candidates(resolution, profileCandidates: try inheritable(profile: resolution.profileCode))
@@ -204,6 +207,32 @@ final class CellReader {
             result += RatingLayer.decode(row[1], profile: profile, provenance: record.provenance)
         }
         return result
+    }
+
+    /// What O*NET offers a unit group, every load of it, as candidates of `subject` (the unit
+    /// group or one of its profiles, at its own source level).
+    func onetOffers(_ unitGroup: String, to subject: Subject) throws -> [Candidate] {
+        if offersCache?.unitGroup != unitGroup {
+            var offers: [Candidate] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT provenance_id, offers FROM onet_layer WHERE unit_group = ? ORDER BY provenance_id
+                """), arguments: [unitGroup])
+            while let row = try rows.next() {
+                let record = try self.provenance(row[0])
+                layerRuns[record.provenance.observedAt] = record.runID
+                offers += ONetLayer.decode(row[1], subject: .unitGroup(unitGroup), provenance: record.provenance, withMetadata: withMetadata)
+            }
+            // Profiles of a unit group are read one after another: one unit group's offers are kept.
+            offersCache = (unitGroup, offers)
+        }
+        let offers = offersCache!.offers
+        guard subject.kind != .unitGroup else { return offers }
+        return offers.map { offer in
+            var copy = offer
+            copy.key.subject = subject
+            copy.sourceLevel = subject.level
+            return copy
+        }
     }
 
     func provenance(_ id: Int64) throws -> ProvenanceRecord {

@@ -11,6 +11,7 @@ extension SQLiteStore {
         registerONetMigrations(&migrator)
         registerLLMMigrations(&migrator)
         registerTBSMigrations(&migrator)
+        ONetLayer.registerMigration(&migrator)
         return migrator
     }
 

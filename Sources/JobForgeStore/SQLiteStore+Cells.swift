@@ -252,84 +252,103 @@ extension SQLiteStore: CellStore {
     /// Winning cells per subject kind, source and category. Counting every cell through the
     /// read path would build ~700,000 candidates; this reads only which cells exist and the best
     /// source of each (the winner's, since sources rank strictly), by the same derivation rules.
+    /// Winners per subject kind, source and category, from the layers' cell keys and the stored
+    /// candidates' sources, without building any cell: the same cells `CellReader` derives
+    /// (`UnitGroupRule.cellKeys`, `TitleInheritanceRule`), counted by the best source present.
     public func cellCounts() throws -> [CellCount] {
         try dbQueue.read { db in
             let catalog = try DescriptorCatalog(db)
-            struct Cell: Hashable { var descriptor: String; var dimension: String }
+            // Cells as small integers: "descriptor TAB dimension" is interned once.
+            var cellIDs: [String: Int] = [:]
+            var categoryOfCell: [Int] = []
+            var isInterestRank: [Bool] = []
+            var categories: [String] = []
+            var categoryIDs: [String: Int] = [:]
+            func cellID(_ key: String) -> Int {
+                if let id = cellIDs[key] { return id }
+                let id = categoryOfCell.count
+                cellIDs[key] = id
+                let parts = key.split(separator: "\t", maxSplits: 1)
+                var category = -1
+                if let name = catalog.descriptors[String(parts[0])]?.category {
+                    if categoryIDs[name] == nil { categoryIDs[name] = categories.count; categories.append(name) }
+                    category = categoryIDs[name]!
+                }
+                categoryOfCell.append(category)
+                isInterestRank.append(parts.count == 2 && parts[1] == Substring(CellDimension.interestRank.rawValue))
+                return id
+            }
             // The best source stored for each cell of each subject.
-            var stored: [Subject: [Cell: Source]] = [:]
+            var stored: [Subject: [Int: Source]] = [:]
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT s.kind, s.code, c.descriptor_code, c.dimension, p.source
                 FROM candidate c JOIN subject s ON s.id = c.subject_id JOIN provenance p ON p.id = c.provenance_id
                 """)
             while let row = try rows.next() {
                 let subject = Subject(kind: Subject.Kind(rawValue: row[0]) ?? .profile, code: row[1])
-                let cell = Cell(descriptor: row[2], dimension: row[3])
+                let cell = cellID((row[2] as String) + "\t" + (row[3] as String))
                 let source = Source(rawValue: row[4]) ?? .llm
                 if let current = stored[subject]?[cell], current.precedence >= source.precedence { continue }
                 stored[subject, default: [:]][cell] = source
             }
-            // Each profile's cells: its ratings, then what is stored for it.
-            var profiles: [String: [Cell: Source]] = [:]
+            // The layers: each profile's rated cells, each unit group's O*NET offers (every load).
+            var rated: [String: Set<Int>] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT profile_code, ratings FROM profile_rating") {
                 let profile: String = row[0]
-                var cells = profiles[profile] ?? [:]
-                for line in (row[1] as String).split(separator: "\n") {
-                    let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
-                    guard fields.count >= 2 else { continue }
-                    cells[Cell(descriptor: String(fields[0]), dimension: String(fields[1]))] = .authoritative
-                }
-                profiles[profile] = cells
+                ONetLayer.forEachCellKey(row[1]) { rated[profile, default: []].insert(cellID($0)) }
             }
-            func merged(_ derived: [Cell: Source], _ subject: Subject) -> [Cell: Source] {
-                derived.merging(stored[subject] ?? [:]) { $0.precedence >= $1.precedence ? $0 : $1 }
+            var offered: [String: Set<Int>] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT unit_group, offers FROM onet_layer") {
+                let unitGroup: String = row[0]
+                ONetLayer.forEachCellKey(row[1]) { offered[unitGroup, default: []].insert(cellID($0)) }
             }
-            var counts: [String: [Cell: Source]] = [:]
-            struct Group: Hashable { var kind: String; var source: String; var category: String }
+
+            struct Group: Hashable { var kind: Subject.Kind; var source: Source; var category: Int }
             var totals: [Group: Int] = [:]
-            func count(_ kind: Subject.Kind, _ cells: [Cell: Source]) {
-                for (cell, source) in cells {
-                    guard let category = catalog.descriptors[cell.descriptor]?.category else { continue }
-                    totals[Group(kind: kind.rawValue, source: source.rawValue, category: category), default: 0] += 1
+            /// Counts a subject's cells: derived ones by their source, stored ones where they beat them.
+            func count(_ subject: Subject, authoritative: Set<Int>, onet: Set<Int>) {
+                var cells: [Int: Source] = [:]
+                cells.reserveCapacity(authoritative.count + onet.count)
+                for cell in onet { cells[cell] = .onet }
+                for cell in authoritative { cells[cell] = .authoritative }
+                for (cell, source) in stored[subject] ?? [:] where (cells[cell]?.precedence ?? 0) < source.precedence {
+                    cells[cell] = source
+                }
+                for (cell, source) in cells where categoryOfCell[cell] >= 0 {
+                    totals[Group(kind: subject.kind, source: source, category: categoryOfCell[cell]), default: 0] += 1
                 }
             }
-            for subject in try Self.subjects(db, kind: .profile) {
-                let cells = merged(profiles[subject.code] ?? [:], subject)
-                counts[subject.code] = cells
-                count(.profile, cells)
+            func storedONet(_ subject: Subject) -> Set<Int> {
+                Set((stored[subject] ?? [:]).filter { $0.value == .onet }.keys)
             }
-            var profilesOfUnitGroup: [String: [String: Set<Cell>]] = [:]
-            for (profile, cells) in counts {
-                profilesOfUnitGroup[Codes.unitGroup(ofProfile: profile), default: [:]][profile] =
-                    Set(cells.filter { $0.value == .authoritative && profiles[profile] != nil }.keys)
+            var ratedOfUnitGroup: [String: [String: Set<Int>]] = [:]
+            for subject in try Self.subjects(db, kind: .profile) {
+                let unitGroup = Codes.unitGroup(ofProfile: subject.code)
+                let ratings = rated[subject.code] ?? []
+                if !ratings.isEmpty { ratedOfUnitGroup[unitGroup, default: [:]][subject.code] = ratings }
+                count(subject, authoritative: ratings, onet: offered[unitGroup] ?? [])
             }
             for subject in try Self.subjects(db, kind: .unitGroup) {
-                let keys = UnitGroupRule.cellKeys(profileCells: profilesOfUnitGroup[subject.code] ?? [:]) {
-                    $0.dimension == CellDimension.interestRank.rawValue
-                }
-                count(.unitGroup, merged(Dictionary(uniqueKeysWithValues: keys.map { ($0, Source.authoritative) }), subject))
+                let derived = UnitGroupRule.cellKeys(profileCells: ratedOfUnitGroup[subject.code] ?? [:]) { isInterestRank[$0] }
+                count(subject, authoritative: derived, onet: offered[subject.code] ?? [])
             }
             let reader = CellReader(db, withMetadata: false)
             for subject in try Self.subjects(db, kind: .title) {
-                var derived: [Cell: Source] = [:]
-                if let resolution = try reader.titleResolution(subject.code) {
-                    // TitleInheritanceRule: the profile's authoritative winners and its O*NET values.
-                    for (cell, source) in counts[resolution.profileCode] ?? [:] where source == .authoritative {
-                        derived[cell] = .authoritative
-                    }
-                    for (cell, source) in stored[.profile(resolution.profileCode)] ?? [:]
-                    where source == .onet && derived[cell] == nil {
-                        derived[cell] = .onet
-                    }
+                // TitleInheritanceRule: the profile's authoritative cells and its O*NET values.
+                guard let resolution = try reader.titleResolution(subject.code) else {
+                    count(subject, authoritative: [], onet: [])
+                    continue
                 }
-                count(.title, merged(derived, subject))
+                let profile = resolution.profileCode
+                count(subject, authoritative: rated[profile] ?? [],
+                      onet: (offered[Codes.unitGroup(ofProfile: profile)] ?? []).union(storedONet(.profile(profile))))
             }
-            return totals.map { CellCount(subjectKind: $0.key.kind, source: $0.key.source, category: $0.key.category, cells: $0.value) }
+            return totals.map { CellCount(subjectKind: $0.key.kind.rawValue, source: $0.key.source.rawValue,
+                                          category: categories[$0.key.category], cells: $0.value) }
                 .sorted { ($0.subjectKind, $0.source, $0.category) < ($1.subjectKind, $1.source, $1.category) }
         }
     }
 
-    /// Row counts of the reference tables, for summaries and tests.
     public func tableCounts() throws -> [String: Int] {
         try dbQueue.read { db in
             var counts: [String: Int] = [:]

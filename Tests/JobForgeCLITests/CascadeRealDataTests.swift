@@ -3,6 +3,7 @@ import JobForgeCascade
 import JobForgeCore
 import JobForgeLLM
 import JobForgeNet
+import JobForgeONet
 import JobForgeStore
 import JobForgeTestSupport
 import JobForgeTitles
@@ -83,5 +84,60 @@ struct CascadeRealDataTests {
                                           requests: try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: ["Skills"]))
         #expect(again.0.summary.cellsAsked == 0)
         #expect(await fake.requestCount == requestsBefore)
+    }
+
+    @Test("a newer O*NET release imported after a build replaces the tier's values at the next build, every change logged")
+    func newerONetReleaseOverridesAtTheNextBuild() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-onet-release")
+        defer { folder.remove() }
+        let store = try SQLiteStore(path: folder.path("c.sqlite").path)
+        let pipeline = BuildPipeline(options: .init(dataFolder: RepoPaths.data, steps: [.authoritative, .onet]))
+        _ = try await pipeline.run(store: store)
+        // 11100 Financial auditors and accountants <- 13-2011.00 only; 2.A.1.a Reading Comprehension is F01b01.
+        let unitGroup = CellKey(subject: .unitGroup("11100"), descriptor: "F01b01", dimension: .importance)
+        let profile = CellKey(subject: .profile("11100.01"), descriptor: "F01b01", dimension: .importance)
+        let before = try #require(try store.candidates(for: unitGroup).first(where: \.isWinner)?.candidate)
+        #expect(before.source == .onet && before.value == 3.88 && before.release == "O*NET 29.3" && before.sourceIDs == ["13-2011.00"])
+
+        // "O*NET 30.0": the shipped release with that one importance changed.
+        let newer = folder.path("db_30_0_text")
+        try FileManager.default.copyItem(at: RepoPaths.data.appendingPathComponent("onet/db_29_3_text"), to: newer)
+        func edit(_ file: String, _ old: String, _ new: String) throws {
+            let url = newer.appendingPathComponent(file)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            #expect(text.contains(old))
+            try text.replacingOccurrences(of: old, with: new).write(to: url, atomically: true, encoding: .utf8)
+        }
+        try edit("Read Me.txt", "O*NET 29.3 Database", "O*NET 30.0 Database")
+        try edit("Skills.txt", "13-2011.00\t2.A.1.a\tReading Comprehension\tIM\t3.88\t", "13-2011.00\t2.A.1.a\tReading Comprehension\tIM\t2.50\t")
+        let imported = try ONetImport.importDatabase(newer, into: store)
+        #expect(!imported.alreadyLoaded && imported.release == "O*NET 30.0")
+
+        let second = try await pipeline.run(store: store)
+        #expect(second.steps.first { $0.name == "authoritative" }?.status == "unchanged")
+        let onet = try #require(second.steps.first { $0.name == "onet" })
+        #expect(onet.status == "done", "the store's O*NET ratings changed: the tier runs again")
+        for key in [unitGroup, profile] {
+            let candidates = try store.candidates(for: key)
+            let winner = try #require(candidates.first(where: \.isWinner)?.candidate)
+            #expect(winner.value == 2.5 && winner.release == "O*NET 30.0")
+            #expect(candidates.contains { $0.candidate.value == 3.88 && !$0.isWinner }, "the 29.3 value is kept below")
+            let events = try store.overrides(for: key)
+            #expect(events.count == 1)
+            #expect(events.first?.oldValue == 3.88 && events.first?.newValue == 2.5)
+            #expect(events.first?.oldSource == .onet && events.first?.newSource == .onet)
+        }
+        // Every cell O*NET held changed winner (the 30.0 value replaces the 29.3 one, newer among
+        // equals), but only that element's value changed, in the unit groups crosswalked to
+        // 13-2011.00 and their profiles.
+        let crosswalk = Crosswalk(pairs: try store.onetCrosswalk())
+        let changed = try store.allOverrides().filter { $0.oldValue != $0.newValue }
+        #expect(changed.count >= 2)
+        for event in changed {
+            #expect(event.key.descriptor == "F01b01" && event.key.dimension == .importance)
+            let code = event.key.subject.kind == .unitGroup ? event.key.subject.code : Codes.unitGroup(ofProfile: event.key.subject.code)
+            #expect(crosswalk.socCodes(forUnitGroup: code).contains("13-2011.00"))
+        }
+        #expect(try await pipeline.run(store: store).steps.first { $0.name == "onet" }?.status == "unchanged")
     }
 }
