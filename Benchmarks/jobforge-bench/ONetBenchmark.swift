@@ -5,13 +5,13 @@ import JobForgeONet
 import JobForgeStore
 import JobForgeTestSupport
 
-/// `jobforge-bench onet [--latency 0.05] [--concurrency 8] [--tables skills,knowledge]`
+/// `jobforge-bench onet [--latency 0.05] [--concurrency 8] [--tables skills,knowledge] [--offline-only]`
 ///
 /// 1. Fetches every crosswalked O*NET-SOC code from the loopback fake with added latency and
 ///    compares the time with the ideal `requests x latency / concurrency` (target: within 1.2x).
 /// 2. Fetches again through the same store cache: target 0 requests.
-/// 3. The offline O*NET tier: read the shipped files, build the index, produce the candidates for
-///    every unit group and two profiles each (part of the 2 s build budget).
+/// 3. The offline O*NET tier: read the shipped files, build the index, produce the offers for
+///    every unit group (part of the 2 s build budget); `--offline-only` stops there.
 func runONetBenchmark(arguments: [String]) async throws {
     func option(_ name: String) -> String? {
         guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
@@ -32,17 +32,15 @@ func runONetBenchmark(arguments: [String]) async throws {
     let tierStart = Date()
     let tier = ONetTier(crosswalk: crosswalk, ratings: ONetRatingIndex(database.ratings), mapping: mapping,
                         oasisScales: scales, release: database.releaseName)
-    var subjects: [ONetSubject] = []
-    for unitGroup in crosswalk.unitGroups {
-        subjects.append(ONetSubject(subject: .unitGroup(unitGroup), unitGroup: unitGroup))
-        subjects.append(ONetSubject(subject: .profile(unitGroup + ".00"), unitGroup: unitGroup))
-        subjects.append(ONetSubject(subject: .profile(unitGroup + ".01"), unitGroup: unitGroup))
-    }
-    let result = tier.candidates(for: subjects)
+    // What the build asks: every unit group (its profiles and titles are offered the same values).
+    let unitGroups = crosswalk.unitGroups
+    let result = tier.offers(forUnitGroups: unitGroups)
     let tierSeconds = Date().timeIntervalSince(tierStart)
-    print(String(format: "onet offline: read database %.3f s (%d ratings), tier %.3f s (%d subjects -> %d candidates, %d gaps), total %.3f s",
-                 readSeconds, database.ratings.count, tierSeconds, subjects.count, result.candidates.count, result.gaps.count,
+    print(String(format: "onet offline: read database %.3f s (%d ratings), tier %.3f s (%d unit groups -> %d offers, %d gaps), total %.3f s",
+                 readSeconds, database.ratings.count, tierSeconds, unitGroups.count, result.offers.count, result.gaps.count,
                  Date().timeIntervalSince(offlineStart)))
+
+    if arguments.contains("--offline-only") { return }
 
     let server = try await FakeONetServer.start(apiKey: "bench-key-0000", latency: latency)
     let temp = try TemporaryDirectory(prefix: "onet-bench")

@@ -36,7 +36,7 @@ extension BuildPipeline {
         let tiered: Set<ONetRatingTable> = [.skills, .knowledge, .abilities, .workActivities]
         let inHand = !imported.alreadyLoaded && tiered.isDisjoint(with: database.missingTables) ? database.ratings : nil
         let tier = try ONetImport.tier(from: store, mapping: onetMappingFile, guide: guideFile, ratings: inHand)
-        let result = tier.candidates(for: try store.nocUnitGroupCodes().map { ONetSubject(subject: .unitGroup($0), unitGroup: $0) })
+        let result = tier.offers(forUnitGroups: try store.nocUnitGroupCodes())
         Timing.mark("O*NET tier")
 
         let mapping = try ONetDescriptorMapping.load(onetMappingFile)
@@ -48,11 +48,11 @@ extension BuildPipeline {
         var detail = ""
         try store.commitStep("onet", fingerprint: try fingerprint(), runID: runID) { writer in
             try writer.upsertDescriptors(descriptors, scales: scales)
-            let summary = try writer.storeONetOffers(result.candidates, runID: runID)
+            let summary = try writer.storeONetOffers(result.offers, runID: runID)
             Timing.mark("O*NET layer")
             let gaps = result.gaps.map(\.unitGroup).sorted()
             detail = "\(imported.release): \(imported.ratings) ratings\(imported.alreadyLoaded ? " (already loaded)" : ""); "
-                + "\(crosswalk.pairs.count) crosswalk pairs; \(result.candidates.count) values offered to unit groups and their profiles; "
+                + "\(crosswalk.pairs.count) crosswalk pairs; \(result.offers.count) values offered to unit groups and their profiles; "
                 + "cells \(summary.inserted) new (\(summary.filled) filled, \(summary.keptBelow) kept below authoritative), "
                 + "\(summary.overridden) overridden, \(summary.unchanged) unchanged; "
                 + "no O*NET data for \(gaps.count) unit groups: \(gaps.joined(separator: ", "))"

@@ -32,7 +32,7 @@ public struct ONetTierResult: Sendable {
 
 /// The value of one O*NET element on one scale for one unit group, aggregated over its
 /// crosswalked O*NET-SOC codes: what every subject of the unit group is offered.
-public struct ONetAggregate: Sendable, Equatable {
+public struct ONetAggregate: Sendable {
     public var descriptorCode: String
     public var dimension: CellDimension
     /// On the descriptor's scale (converted for OaSIS descriptors, native for O*NET-only ones).
@@ -55,14 +55,23 @@ public struct ONetAggregate: Sendable, Equatable {
     /// Confidence before the subject's own factor.
     public var confidence: Double
     public var conversion: String
-    /// The candidate metadata, built once per unit group and shared by its subjects.
-    public var metadata: [String: String] = [:]
+    /// The offer's audit details (a candidate's metadata), sorted by key.
+    public var details: [(key: String, value: String)] = []
     public var sourceIDs: [String] = []
 }
 
 public struct ONetNativeValue: Sendable, Equatable {
     public var soc: String
     public var value: Double
+}
+
+/// What the tier offers unit groups, for the O*NET layer.
+public struct ONetTierOffers: Sendable {
+    public var offers: [UnitGroupOffer]
+    /// Unit groups with no O*NET data at all, with the reason ("no O*NET data": the LLM tier asks for these).
+    public var gaps: [ONetUnitGroupGap]
+    /// Rated O*NET elements absent from the mapping table (kept as O*NET-only descriptors).
+    public var unmappedElements: [String]
 }
 
 /// Ratings grouped by O*NET-SOC code, for fast lookups during the tier.
@@ -73,6 +82,8 @@ public struct ONetRatingIndex: Sendable {
     let keys: [(element: String, scale: String)]
     /// For each code, the number of each of its ratings' (element, scale), in the same order.
     private let keyNumbers: [String: [Int]]
+    /// For each code, where each (element, scale) number sits among its ratings (-1: not rated).
+    private let positions: [String: [Int32]]
 
     /// Keeps IM and LV ratings of the tables the tier uses (work context is stored, not tiered:
     /// OaSIS rates work context on per-descriptor scales no rule converts to).
@@ -98,10 +109,19 @@ public struct ONetRatingIndex: Sendable {
         self.bySOC = bySOC
         self.keys = keys
         self.keyNumbers = keyNumbers
+        var positions: [String: [Int32]] = [:]
+        for (soc, numbers) in keyNumbers {
+            var table = [Int32](repeating: -1, count: keys.count)
+            // A code rates an (element, scale) once; should a file repeat one, the first row counts.
+            for (position, number) in numbers.enumerated().reversed() { table[number] = Int32(position) }
+            positions[soc] = table
+        }
+        self.positions = positions
     }
 
     public func ratings(for soc: String) -> [ONetRating] { bySOC[soc] ?? [] }
     func keyNumbers(for soc: String) -> [Int] { keyNumbers[soc] ?? [] }
+    func positions(for soc: String) -> [Int32] { positions[soc] ?? [] }
     public func hasRatings(_ soc: String) -> Bool { !(bySOC[soc]?.isEmpty ?? true) }
     public var socCodes: [String] { bySOC.keys.sorted() }
 }
@@ -259,44 +279,60 @@ public struct ONetTier: Sendable {
 
     private func aggregates(forUnitGroup unitGroup: String, unmapped: inout Set<String>) -> [ONetAggregate] {
         let codes = crosswalk.socCodes(forUnitGroup: unitGroup)
-        // The unit group's ratings by (element, scale), in the order first met: (code, rating) positions.
         let ratingsOfCode = codes.map(ratings.ratings(for:))
-        var grouped: [[(code: Int, rating: Int)]] = Array(repeating: [], count: ratings.keys.count)
+        let positionsOfCode = codes.map(ratings.positions(for:))
+        // Each (element, scale) the unit group's codes rate, in the order first met.
+        var seen = [Bool](repeating: false, count: ratings.keys.count)
         var order: [Int] = []
         for (code, soc) in codes.enumerated() {
-            let numbers = ratings.keyNumbers(for: soc)
-            for (position, rating) in ratingsOfCode[code].enumerated() where rating.value != nil {
-                let key = numbers[position]
-                if grouped[key].isEmpty { order.append(key) }
-                grouped[key].append((code, position))
+            for (position, key) in ratings.keyNumbers(for: soc).enumerated()
+            where !seen[key] && ratingsOfCode[code][position].value != nil {
+                seen[key] = true
+                order.append(key)
             }
         }
         var result: [ONetAggregate] = []
         result.reserveCapacity(order.count)
+        // (code, rating) positions of one key's values: reused from key to key.
+        var all: [(code: Int, rating: Int)] = []
+        var used: [(code: Int, rating: Int)] = []
         for key in order {
-            let all = grouped[key].map { ratingsOfCode[$0.code][$0.rating] }
+            all.removeAll(keepingCapacity: true)
+            for code in codes.indices {
+                // A code without ratings has no table.
+                guard key < positionsOfCode[code].count else { continue }
+                let position = Int(positionsOfCode[code][key])
+                if position >= 0, ratingsOfCode[code][position].value != nil { all.append((code, position)) }
+            }
+            func rating(_ at: (code: Int, rating: Int)) -> ONetRating { ratingsOfCode[at.code][at.rating] }
+            // Suppressed values count only when nothing else is there.
+            used.removeAll(keepingCapacity: true)
+            for at in all where ratingsOfCode[at.code][at.rating].recommendSuppress != true { used.append(at) }
+            let suppressedUsed = used.isEmpty ? all.count : 0
+            if used.isEmpty { used = all }
             let (element, scaleID) = ratings.keys[key]
-            let unsuppressed = all.filter { $0.recommendSuppress != true }
-            let used = unsuppressed.isEmpty ? all : unsuppressed
-            let suppressedUsed = unsuppressed.isEmpty ? all.count : 0
             let row = mapping.mapping(forElement: element)
             if row == nil { unmapped.insert(element) }
             let kind = row?.matchKind ?? .none
             let descriptorCode = row?.descriptorCode ?? ONetElementMapping.onetOnlyCode(element)
-            let natives = used.map { ONetNativeValue(soc: $0.soc, value: $0.value!) }
-            var sum = 0.0
-            for native in natives { sum += native.value }
+            var natives: [ONetNativeValue] = []
+            natives.reserveCapacity(used.count)
+            var sum = 0.0, notRelevant = 0
+            for at in used {
+                let value = ratingsOfCode[at.code][at.rating].value!
+                natives.append(ONetNativeValue(soc: codes[at.code], value: value))
+                sum += value
+                if ratingsOfCode[at.code][at.rating].notRelevant == true { notRelevant += 1 }
+            }
             let nativeMean = sum / Double(natives.count)
             var squares = 0.0
             for native in natives { squares += (native.value - nativeMean) * (native.value - nativeMean) }
             let variance = squares / Double(natives.count)
-            var notRelevant = 0
-            for rating in used where rating.notRelevant == true { notRelevant += 1 }
             let dimension: CellDimension = scaleID == "LV" ? .level : .importance
             var value: Double
             var conversion: String
             if scaleID == "LV", let code = row?.oasisCode, let scale = oasisScales.scale(for: code) {
-                value = ONetScaleConversion.aggregateLevel(used.map { ($0.value!, $0.notRelevant == true) },
+                value = ONetScaleConversion.aggregateLevel(used.map { (rating($0).value!, rating($0).notRelevant == true) },
                                                            minimum: scale.minimum, maximum: scale.maximum)
                 conversion = ONetScaleConversion.describeLevel(minimum: scale.minimum, maximum: scale.maximum)
             } else if scaleID == "IM" {
@@ -307,49 +343,73 @@ public struct ONetTier: Sendable {
                 conversion = ONetScaleConversion.nativeRule
             }
             value = (value * 1000).rounded() / 1000
-            let distinctCodes = natives.count == 1 ? 1 : Set(natives.map(\.soc)).count
+            // The crosswalk lists a code once per unit group: the values are one per code.
             var aggregate = ONetAggregate(
                 descriptorCode: descriptorCode, dimension: dimension, value: value, elementID: element,
-                elementName: used[0].elementName, matchKind: kind, scaleID: scaleID,
+                elementName: rating(used[0]).elementName, matchKind: kind, scaleID: scaleID,
                 nativeMean: (nativeMean * 1000).rounded() / 1000, nativeValues: natives,
                 spread: (variance.squareRoot() * 1000).rounded() / 1000, suppressedUsed: suppressedUsed,
                 suppressedExcluded: all.count - used.count, notRelevant: notRelevant,
-                confidence: ONetConfidence.value(match: kind, codes: distinctCodes, suppressed: suppressedUsed, total: used.count),
+                confidence: ONetConfidence.value(match: kind, codes: natives.count, suppressed: suppressedUsed, total: used.count),
                 conversion: conversion)
             aggregate.sourceIDs = natives.map(\.soc)
-            aggregate.metadata = Self.metadata(aggregate, unitGroup: unitGroup)
+            aggregate.details = Self.details(aggregate)
             result.append(aggregate)
         }
         return result
     }
 
     private func candidate(_ aggregate: ONetAggregate, subject: ONetSubject, observedAt: Date) -> Candidate {
-        let confidence = (min(1, max(0, subject.confidenceFactor * aggregate.confidence)) * 1000).rounded() / 1000
-        return Candidate(key: CellKey(subject: subject.subject, descriptor: aggregate.descriptorCode, dimension: aggregate.dimension),
-                         value: aggregate.value, source: .onet,
-                         method: aggregate.sourceIDs.count > 1 ? Self.method : Self.singleCodeMethod,
-                         sourceLevel: subject.sourceLevel, sourceIDs: aggregate.sourceIDs, confidence: confidence,
-                         release: release, observedAt: observedAt, metadata: aggregate.metadata)
+        offer(aggregate, unitGroup: subject.unitGroup, observedAt: observedAt)
+            .candidate(for: subject.subject, sourceLevel: subject.sourceLevel, confidenceFactor: subject.confidenceFactor)
+    }
+
+    private func offer(_ aggregate: ONetAggregate, unitGroup: String, observedAt: Date) -> UnitGroupOffer {
+        var offer = UnitGroupOffer(unitGroup: unitGroup, descriptor: aggregate.descriptorCode, dimension: aggregate.dimension,
+                                   value: aggregate.value, confidence: (min(1, max(0, aggregate.confidence)) * 1000).rounded() / 1000,
+                                   source: .onet, method: aggregate.sourceIDs.count > 1 ? Self.method : Self.singleCodeMethod,
+                                   sourceIDs: aggregate.sourceIDs, release: release, observedAt: observedAt)
+        offer.details = aggregate.details
+        return offer
+    }
+
+    /// What O*NET offers each of these unit groups (and so their profiles and titles), and the
+    /// unit groups it has nothing for.
+    public func offers(forUnitGroups unitGroups: [String], observedAt: Date = Date()) -> ONetTierOffers {
+        var offers: [UnitGroupOffer] = []
+        var gaps: [ONetUnitGroupGap] = []
+        var unmapped = Set<String>()
+        for unitGroup in unitGroups {
+            let aggregates = self.aggregates(forUnitGroup: unitGroup, unmapped: &unmapped)
+            if aggregates.isEmpty, let gap = gap(forUnitGroup: unitGroup) { gaps.append(gap) }
+            for aggregate in aggregates { offers.append(offer(aggregate, unitGroup: unitGroup, observedAt: observedAt)) }
+        }
+        return ONetTierOffers(offers: offers, gaps: gaps.sorted { $0.unitGroup < $1.unitGroup }, unmappedElements: unmapped.sorted())
     }
 
     /// What a reader needs to audit an O*NET value beside its SOC codes (`sourceIDs`): the element,
     /// how it was matched, the native scale and values, and how it was converted. Facts that
     /// another field already holds (the unit group, the number of codes) and counters at zero are
     /// left out: the tier writes about 190,000 of these per build.
-    static func metadata(_ aggregate: ONetAggregate, unitGroup: String) -> [String: String] {
-        var metadata = [
-            "onet_element": aggregate.elementID,
-            "match_kind": aggregate.matchKind.rawValue,
-            "native_scale": aggregate.scaleID == "LV" ? "LV 0-7" : "IM 1-5",
-            "native_value": String(aggregate.nativeMean),
-            "native_values": aggregate.nativeValues.map { "\($0.soc)=\($0.value)" }.joined(separator: "; "),
-            "conversion": aggregate.conversion,
-        ]
-        if aggregate.nativeValues.count > 1 { metadata["spread"] = String(aggregate.spread) }
-        if aggregate.suppressedUsed > 0 { metadata["suppressed_used"] = String(aggregate.suppressedUsed) }
-        if aggregate.suppressedExcluded > 0 { metadata["suppressed_excluded"] = String(aggregate.suppressedExcluded) }
-        if aggregate.notRelevant > 0 { metadata["not_relevant"] = String(aggregate.notRelevant) }
-        return metadata
+    static func details(_ aggregate: ONetAggregate) -> [(key: String, value: String)] {
+        // Written in key order: no dictionary and no sorting for each of ~70,000 values.
+        var details: [(key: String, value: String)] = []
+        details.reserveCapacity(10)
+        let native = String(aggregate.nativeMean)
+        details.append(("conversion", aggregate.conversion))
+        details.append(("match_kind", aggregate.matchKind.rawValue))
+        details.append(("native_scale", aggregate.scaleID == "LV" ? "LV 0-7" : "IM 1-5"))
+        details.append(("native_value", native))
+        let values = aggregate.nativeValues.count == 1 && aggregate.nativeValues[0].value == aggregate.nativeMean
+            ? aggregate.nativeValues[0].soc + "=" + native
+            : aggregate.nativeValues.map { "\($0.soc)=\($0.value)" }.joined(separator: "; ")
+        details.append(("native_values", values))
+        if aggregate.notRelevant > 0 { details.append(("not_relevant", String(aggregate.notRelevant))) }
+        details.append(("onet_element", aggregate.elementID))
+        if aggregate.nativeValues.count > 1 { details.append(("spread", String(aggregate.spread))) }
+        if aggregate.suppressedExcluded > 0 { details.append(("suppressed_excluded", String(aggregate.suppressedExcluded))) }
+        if aggregate.suppressedUsed > 0 { details.append(("suppressed_used", String(aggregate.suppressedUsed))) }
+        return details
     }
 
     /// Coverage of the crosswalk: unit groups (of `allUnitGroups`, e.g. the NOC structure) with no

@@ -18,44 +18,79 @@ enum ONetLayer {
     // MARK: Packed format
 
     private static let tab: UInt8 = 0x09, newline: UInt8 = 0x0A
-    /// Between metadata entries, and between a key and its value: control characters that no
-    /// O*NET name, code or rule contains (`clean` makes sure).
-    private static let entrySeparator: UInt8 = 0x1E, keySeparator: UInt8 = 0x1F
+    /// Between metadata entries, between a key and its value, and before the number of a text
+    /// written earlier in the row: control characters no O*NET name, code or rule contains
+    /// (`append` replaces them with spaces if one ever does).
+    private static let entrySeparator: UInt8 = 0x1E, keySeparator: UInt8 = 0x1F, repeatMark: UInt8 = 0x1D
+    /// Texts shorter than this are written out each time; longer ones once per row, then by number.
+    private static let shortestRepeat = 4
 
     /// One line per offer: descriptor, dimension, value, confidence, method, source ids (comma
-    /// separated), metadata (sorted by key, so that the same offers always pack the same).
-    static func encode(_ candidates: [Candidate]) -> String {
-        encode(candidates, at: Array(candidates.indices))
+    /// separated), metadata (sorted by key, so that the same offers always pack the same). The
+    /// method, the codes and the metadata keys and values repeat from offer to offer (a rule, the
+    /// unit group's codes): each is written once per row, then referred to by number, which makes
+    /// the row a third of the size and lets the reader share one string for all of them.
+    static func encode(_ offers: [UnitGroupOffer]) -> String {
+        encode(offers, at: Array(offers.indices))
     }
 
-    /// The candidates at these positions (read in place: a copy of each would retain its every field).
-    static func encode(_ candidates: [Candidate], at positions: [Int]) -> String {
+    /// The offers at these positions (read in place: a copy of each would retain its every field).
+    static func encode(_ offers: [UnitGroupOffer], at positions: [Int]) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(positions.count * 320)
-        for position in positions {
-            let candidate = candidates[position]
-            append(candidate.key.descriptor, to: &bytes)
-            bytes.append(tab)
-            append(candidate.key.dimension.rawValue, to: &bytes)
-            bytes.append(tab)
-            bytes += RatingLayer.number(candidate.value).utf8
-            bytes.append(tab)
-            bytes += RatingLayer.number(candidate.confidence).utf8
-            bytes.append(tab)
-            append(candidate.method, to: &bytes)
-            bytes.append(tab)
-            for (index, id) in candidate.sourceIDs.enumerated() {
-                if index > 0 { bytes.append(0x2C) }
-                append(id, to: &bytes, alsoAvoiding: 0x2C)
+        bytes.reserveCapacity(positions.count * 120)
+        var written: [String: Int] = [:]
+        /// Writes a text, or the number of its first writing; `last` is what stood at the same
+        /// place in the previous offer, mostly the same text (often the same storage): compared
+        /// first, it spares hashing the text.
+        func token(_ text: String, last: inout (text: String, number: Int?)) {
+            if text == last.text, let number = last.number {
+                bytes.append(repeatMark)
+                bytes += RatingLayer.number(Double(number)).utf8
+                return
             }
+            var number: Int?
+            if text.utf8.count >= shortestRepeat {
+                if let known = written[text] {
+                    last = (text, known)
+                    bytes.append(repeatMark)
+                    bytes += RatingLayer.number(Double(known)).utf8
+                    return
+                }
+                number = written.count
+                written[text] = number
+            }
+            last = (text, number)
+            append(text, to: &bytes)
+        }
+        var lastMethod: (text: String, number: Int?) = ("", nil)
+        var lastCodes: (ids: [String], token: (text: String, number: Int?)) = ([], ("", nil))
+        var lastEntries: [(key: (text: String, number: Int?), value: (text: String, number: Int?))] = []
+        for position in positions {
+            let offer = offers[position]
+            append(offer.descriptor, to: &bytes)
             bytes.append(tab)
-            var entries = Array(candidate.metadata)
-            entries.sort { $0.key < $1.key }
-            for (index, entry) in entries.enumerated() {
+            append(offer.dimension.rawValue, to: &bytes)
+            bytes.append(tab)
+            bytes += RatingLayer.number(offer.value).utf8
+            bytes.append(tab)
+            bytes += RatingLayer.number(offer.confidence).utf8
+            bytes.append(tab)
+            token(offer.method, last: &lastMethod)
+            bytes.append(tab)
+            if offer.sourceIDs != lastCodes.ids {
+                lastCodes.ids = offer.sourceIDs
+                lastCodes.token.text = ""
+            }
+            let codes = lastCodes.token.text.isEmpty
+                ? offer.sourceIDs.map { $0.replacingOccurrences(of: ",", with: " ") }.joined(separator: ",") : lastCodes.token.text
+            token(codes, last: &lastCodes.token)
+            bytes.append(tab)
+            while lastEntries.count < offer.details.count { lastEntries.append((("", nil), ("", nil))) }
+            for (index, entry) in offer.details.enumerated() {
                 if index > 0 { bytes.append(entrySeparator) }
-                append(entry.key, to: &bytes)
+                token(entry.key, last: &lastEntries[index].key)
                 bytes.append(keySeparator)
-                append(entry.value, to: &bytes)
+                token(entry.value, last: &lastEntries[index].value)
             }
             bytes.append(newline)
         }
@@ -63,17 +98,16 @@ enum ONetLayer {
     }
 
     /// Appends the text's bytes with the separators the format uses replaced by spaces.
-    private static func append(_ text: String, to bytes: inout [UInt8], alsoAvoiding extra: UInt8 = 0) {
+    private static func append(_ text: String, to bytes: inout [UInt8]) {
         let appended = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte == extra { return false }
+            for byte in utf8 where byte < 0x20 { return false }
             bytes.append(contentsOf: utf8)
             return true
         }
         if appended == true { return }
         for byte in text.utf8 {
             switch byte {
-            case tab, newline, entrySeparator, keySeparator: bytes.append(0x20)
-            case extra where extra != 0: bytes.append(0x20)
+            case tab, newline, entrySeparator, keySeparator, repeatMark: bytes.append(0x20)
             default: bytes.append(byte)
             }
         }
@@ -89,7 +123,20 @@ enum ONetLayer {
             var fields: [Range<Int>] = []
             fields.reserveCapacity(7)
             var start = 0
+            var written: [String] = []
+            var splitCodes: [Int: [String]] = [:]
             func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            /// A written-out text (numbered when long enough) or the number of one written before.
+            func token(_ range: Range<Int>) -> (text: String, number: Int?) {
+                if let first = range.first, bytes[first] == repeatMark {
+                    let number = Int(text(first + 1..<range.upperBound)) ?? -1
+                    return written.indices.contains(number) ? (written[number], number) : ("", nil)
+                }
+                let value = text(range)
+                guard range.count >= shortestRepeat else { return (value, nil) }
+                written.append(value)
+                return (value, written.count - 1)
+            }
             func split(_ range: Range<Int>, on separator: UInt8) -> [Range<Int>] {
                 guard !range.isEmpty else { return [] }
                 var parts: [Range<Int>] = []
@@ -101,10 +148,6 @@ enum ONetLayer {
                 parts.append(from..<range.upperBound)
                 return parts
             }
-            var lastIDs: (bytes: Range<Int>, ids: [String]) = (0..<0, [])
-            func sameBytes(_ lhs: Range<Int>, _ rhs: Range<Int>) -> Bool {
-                lhs.count == rhs.count && (lhs.isEmpty || memcmp(bytes.baseAddress! + lhs.lowerBound, bytes.baseAddress! + rhs.lowerBound, lhs.count) == 0)
-            }
             for index in 0..<bytes.count {
                 let byte = bytes[index]
                 guard byte == tab || byte == newline else { continue }
@@ -113,39 +156,49 @@ enum ONetLayer {
                 guard byte == newline else { continue }
                 defer { fields.removeAll(keepingCapacity: true) }
                 guard fields.count == 7, let value = Double(text(fields[2])), let confidence = Double(text(fields[3])) else { continue }
-                // The offers of a unit group mostly share one list of codes: decode it once.
-                if lastIDs.ids.isEmpty || !sameBytes(lastIDs.bytes, fields[5]) { lastIDs = (fields[5], split(fields[5], on: 0x2C).map(text)) }
+                let method = token(fields[4]).text
+                let codes = token(fields[5])
+                var sourceIDs: [String]
+                if let number = codes.number, let known = splitCodes[number] {
+                    sourceIDs = known
+                } else {
+                    sourceIDs = codes.text.isEmpty ? [] : codes.text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                    if let number = codes.number { splitCodes[number] = sourceIDs }
+                }
+                // Every token is read, metadata or not, so that the numbering stays in step.
                 var metadata: [String: String] = [:]
-                if withMetadata {
-                    for entry in split(fields[6], on: entrySeparator) {
-                        let parts = split(entry, on: keySeparator)
-                        if parts.count == 2 { metadata[text(parts[0])] = text(parts[1]) }
-                    }
+                for entry in split(fields[6], on: entrySeparator) {
+                    let parts = split(entry, on: keySeparator)
+                    guard parts.count == 2 else { continue }
+                    let key = token(parts[0]).text, value = token(parts[1]).text
+                    if withMetadata { metadata[key] = value }
                 }
                 result.append(Candidate(key: CellKey(subject: subject, descriptor: text(fields[0]), dimension: CellDimension(text(fields[1]))),
-                                        value: value, source: provenance.source, method: text(fields[4]),
-                                        sourceLevel: subject.level, sourceIDs: lastIDs.ids, confidence: confidence,
+                                        value: value, source: provenance.source, method: method,
+                                        sourceLevel: subject.level, sourceIDs: sourceIDs, confidence: confidence,
                                         release: provenance.release, observedAt: provenance.observedAt, metadata: metadata))
             }
         }
         return result
     }
 
-    /// Calls `body` with each line's "descriptor TAB dimension", without decoding the rest.
-    static func forEachCellKey(_ payload: String, _ body: (String) -> Void) {
+    /// Calls `body` with the cell each line names (its first two fields), without decoding the
+    /// rest: the lines of both layers (`RatingLayer` and this one) start the same way. Codes and
+    /// dimensions fit Swift's small strings, so naming a cell allocates nothing.
+    static func forEachCellName(_ payload: String, _ body: (CellName) -> Void) {
         var payload = payload
         payload.withUTF8 { bytes in
-            var lineStart = 0, tabs = 0, keyEnd = -1
+            var lineStart = 0, tabs = 0, firstTab = -1, secondTab = -1
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
             for index in 0..<bytes.count {
                 switch bytes[index] {
                 case tab:
                     tabs += 1
-                    if tabs == 2 { keyEnd = index }
+                    if tabs == 1 { firstTab = index } else if tabs == 2 { secondTab = index }
                 case newline:
-                    if keyEnd > lineStart { body(String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<keyEnd]), as: UTF8.self)) }
+                    if tabs >= 2 { body(CellName(descriptor: text(lineStart..<firstTab), dimension: text(firstTab + 1..<secondTab))) }
                     lineStart = index + 1
                     tabs = 0
-                    keyEnd = -1
                 default: break
                 }
             }
@@ -180,7 +233,7 @@ enum ONetLayer {
             WHERE p.source = 'onet' AND p.method IN ('onet_mean', 'onet_rating') AND s.kind IN ('unit_group', 'profile')
             """
         struct Load: Hashable { var unitGroup: String; var release: String?; var observedAt: String; var runID: String }
-        var loads: [Load: [Candidate]] = [:]
+        var loads: [Load: [UnitGroupOffer]] = [:]
         var order: [Load] = []
         let rows = try Row.fetchCursor(db, sql: """
             SELECT s.code, c.descriptor_code, c.dimension, c.value, c.confidence, c.metadata, p.method, p.source_ids,
@@ -190,11 +243,11 @@ enum ONetLayer {
         while let row = try rows.next() {
             let load = Load(unitGroup: row[0], release: row[8], observedAt: row[9], runID: row[10])
             if loads[load] == nil { order.append(load) }
-            loads[load, default: []].append(Candidate(
-                key: CellKey(subject: .unitGroup(row[0]), descriptor: row[1], dimension: CellDimension(row[2] as String)),
-                value: row[3], source: .onet, method: row[6], sourceLevel: .l5, sourceIDs: JSONText.decodeArray(row[7]),
-                confidence: row[4], release: row[8], observedAt: Timestamp.date(row[9]) ?? Date(),
-                metadata: JSONText.decodeObject(row[5])))
+            loads[load, default: []].append(UnitGroupOffer(
+                unitGroup: row[0], descriptor: row[1], dimension: CellDimension(row[2] as String), value: row[3],
+                confidence: row[4], source: .onet, method: row[6], sourceIDs: JSONText.decodeArray(row[7]), release: row[8],
+                observedAt: Timestamp.date(row[9]) ?? Date(),
+                details: JSONText.decodeObject(row[5]).map { (key: $0.key, value: $0.value) }))
         }
         guard !order.isEmpty else { return }
         var provenanceIDs: [Load: Int64] = [:]
@@ -233,15 +286,15 @@ extension ONetLayer {
     /// its profiles when O*NET offered them values before, and any subject with stored
     /// candidates of its own (an LLM answer that O*NET now replaces). Titles without values of
     /// their own follow their profile.
-    static func store(_ candidates: [Candidate], runID: String, db: Database) throws -> SubmitSummary {
+    static func store(_ offers: [UnitGroupOffer], runID: String, db: Database) throws -> SubmitSummary {
         var summary = SubmitSummary()
         var order: [String] = []
         var byUnitGroup: [String: [Int]] = [:]
-        for (position, candidate) in candidates.enumerated() where candidate.key.subject.kind == .unitGroup {
-            if byUnitGroup[candidate.key.subject.code] == nil { order.append(candidate.key.subject.code) }
-            byUnitGroup[candidate.key.subject.code, default: []].append(position)
+        for (position, offer) in offers.enumerated() {
+            if byUnitGroup[offer.unitGroup] == nil { order.append(offer.unitGroup) }
+            byUnitGroup[offer.unitGroup, default: []].append(position)
         }
-        guard let first = order.first.flatMap({ byUnitGroup[$0]?.first }).map({ candidates[$0] }) else { return summary }
+        guard let first = offers.first else { return summary }
 
         // The profiles the reader offers these values to: every profile with a record or ratings.
         var profilesOf: [String: [String]] = [:]
@@ -254,16 +307,16 @@ extension ONetLayer {
             """)
         var changed: [(unitGroup: String, offers: String, hadOffers: Bool)] = []
         for unitGroup in order {
-            let offers = byUnitGroup[unitGroup]!
-            let payload = encode(candidates, at: offers)
+            let positions = byUnitGroup[unitGroup]!
+            let payload = encode(offers, at: positions)
             let subjects = 1 + (profilesOf[unitGroup]?.count ?? 0)
             let previous = try Row.fetchOne(newest, arguments: [unitGroup])
-            if let previous, (previous[0] as String) == payload, (previous[1] as String?) == candidates[offers[0]].release {
-                summary.unchanged += offers.count * subjects
+            if let previous, (previous[0] as String) == payload, (previous[1] as String?) == offers[positions[0]].release {
+                summary.unchanged += positions.count * subjects
                 continue
             }
             changed.append((unitGroup, payload, previous != nil))
-            summary.inserted += offers.count * subjects
+            summary.inserted += positions.count * subjects
         }
         guard !changed.isEmpty else { return summary }
 
@@ -282,19 +335,30 @@ extension ONetLayer {
         // offer is kept below it), every other cell is filled.
         let firstOffers = changed.filter { !$0.hadOffers }.map(\.unitGroup)
         if !firstOffers.isEmpty {
-            let rated = try ratedCells(profiles: firstOffers.flatMap { profilesOf[$0] ?? [] }, db: db)
+            var offered: [String: Set<CellName>] = [:]
             for unitGroup in firstOffers {
-                let offered = Set(byUnitGroup[unitGroup]!.map { "\(candidates[$0].key.descriptor)\t\(candidates[$0].key.dimension.rawValue)" })
-                var unitGroupCells: Set<String> = []
-                var subjects = 1
-                for profile in profilesOf[unitGroup] ?? [] {
-                    subjects += 1
-                    let cells = rated[profile] ?? []
-                    summary.keptBelow += cells.intersection(offered).count
-                    unitGroupCells.formUnion(cells)
+                offered[unitGroup] = Set(byUnitGroup[unitGroup]!.map { CellName(descriptor: offers[$0].descriptor, dimension: offers[$0].dimension.rawValue) })
+            }
+            // The offered cells each profile rates (looked up, not collected: a profile rates ~250).
+            var ratedOffers: [String: Set<CellName>] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT profile_code, ratings FROM profile_rating")
+            while let row = try rows.next() {
+                let profile: String = row[0]
+                guard let cells = offered[Codes.unitGroup(ofProfile: profile)] else { continue }
+                var hits = ratedOffers[profile] ?? []
+                forEachCellName(row[1]) { if cells.contains($0) { hits.insert($0) } }
+                ratedOffers[profile] = hits
+            }
+            for unitGroup in firstOffers {
+                var unitGroupHits: Set<CellName> = []
+                let profiles = profilesOf[unitGroup] ?? []
+                for profile in profiles {
+                    let hits = ratedOffers[profile] ?? []
+                    summary.keptBelow += hits.count
+                    unitGroupHits.formUnion(hits)
                 }
-                summary.keptBelow += unitGroupCells.intersection(offered).count
-                summary.filled += offered.count * subjects
+                summary.keptBelow += unitGroupHits.count
+                summary.filled += offered[unitGroup]!.count * (1 + profiles.count)
             }
             summary.filled -= summary.keptBelow
         }
@@ -331,25 +395,25 @@ extension ONetLayer {
         }
         return result
     }
-
-    /// "descriptor TAB dimension" of every cell the authoritative layer rates, per profile.
-    static func ratedCells(profiles: [String], db: Database) throws -> [String: Set<String>] {
-        let wanted = Set(profiles)
-        var result: [String: Set<String>] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT profile_code, ratings FROM profile_rating")
-        while let row = try rows.next() {
-            let profile: String = row[0]
-            guard wanted.contains(profile) else { continue }
-            var cells = result[profile] ?? []
-            ONetLayer.forEachCellKey(row[1]) { cells.insert($0) }
-            result[profile] = cells
-        }
-        return result
-    }
 }
 
 extension SQLiteStepWriter {
-    func storeONetOffers(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
-        try ONetLayer.store(candidates, runID: runID, db: db)
+    func storeONetOffers(_ offers: [UnitGroupOffer], runID: String) throws -> SubmitSummary {
+        try ONetLayer.store(offers, runID: runID, db: db)
+    }
+}
+
+/// A cell within one subject: a descriptor and one of its dimensions.
+struct CellName: Hashable {
+    var descriptor: String
+    var dimension: String
+
+    init(descriptor: String, dimension: String) {
+        self.descriptor = descriptor
+        self.dimension = dimension
+    }
+
+    init(_ key: CellKey) {
+        self.init(descriptor: key.descriptor, dimension: key.dimension.rawValue)
     }
 }

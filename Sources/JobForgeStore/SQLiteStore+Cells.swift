@@ -258,24 +258,23 @@ extension SQLiteStore: CellStore {
     public func cellCounts() throws -> [CellCount] {
         try dbQueue.read { db in
             let catalog = try DescriptorCatalog(db)
-            // Cells as small integers: "descriptor TAB dimension" is interned once.
-            var cellIDs: [String: Int] = [:]
+            // Cells as small integers, each interned once.
+            var cellIDs: [CellName: Int] = [:]
             var categoryOfCell: [Int] = []
             var isInterestRank: [Bool] = []
             var categories: [String] = []
             var categoryIDs: [String: Int] = [:]
-            func cellID(_ key: String) -> Int {
-                if let id = cellIDs[key] { return id }
+            func cellID(_ cell: CellName) -> Int {
+                if let id = cellIDs[cell] { return id }
                 let id = categoryOfCell.count
-                cellIDs[key] = id
-                let parts = key.split(separator: "\t", maxSplits: 1)
+                cellIDs[cell] = id
                 var category = -1
-                if let name = catalog.descriptors[String(parts[0])]?.category {
+                if let name = catalog.descriptors[cell.descriptor]?.category {
                     if categoryIDs[name] == nil { categoryIDs[name] = categories.count; categories.append(name) }
                     category = categoryIDs[name]!
                 }
                 categoryOfCell.append(category)
-                isInterestRank.append(parts.count == 2 && parts[1] == Substring(CellDimension.interestRank.rawValue))
+                isInterestRank.append(cell.dimension == CellDimension.interestRank.rawValue)
                 return id
             }
             // The best source stored for each cell of each subject.
@@ -286,7 +285,7 @@ extension SQLiteStore: CellStore {
                 """)
             while let row = try rows.next() {
                 let subject = Subject(kind: Subject.Kind(rawValue: row[0]) ?? .profile, code: row[1])
-                let cell = cellID((row[2] as String) + "\t" + (row[3] as String))
+                let cell = cellID(CellName(descriptor: row[2], dimension: row[3]))
                 let source = Source(rawValue: row[4]) ?? .llm
                 if let current = stored[subject]?[cell], current.precedence >= source.precedence { continue }
                 stored[subject, default: [:]][cell] = source
@@ -295,12 +294,12 @@ extension SQLiteStore: CellStore {
             var rated: [String: Set<Int>] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT profile_code, ratings FROM profile_rating") {
                 let profile: String = row[0]
-                ONetLayer.forEachCellKey(row[1]) { rated[profile, default: []].insert(cellID($0)) }
+                ONetLayer.forEachCellName(row[1]) { rated[profile, default: []].insert(cellID($0)) }
             }
             var offered: [String: Set<Int>] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT unit_group, offers FROM onet_layer") {
                 let unitGroup: String = row[0]
-                ONetLayer.forEachCellKey(row[1]) { offered[unitGroup, default: []].insert(cellID($0)) }
+                ONetLayer.forEachCellName(row[1]) { offered[unitGroup, default: []].insert(cellID($0)) }
             }
 
             struct Group: Hashable { var kind: Subject.Kind; var source: Source; var category: Int }

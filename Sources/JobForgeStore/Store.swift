@@ -174,7 +174,7 @@ public protocol StepWriter {
     /// Stores OaSIS profile ratings in the authoritative layer (unit group and title cells are
     /// derived from it when read).
     func storeProfileRatings(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
-    /// Stores what O*NET offers unit groups (candidates of unit group subjects) in the O*NET
-    /// layer: the unit groups and their profiles get these values when read, titles inherit them.
-    func storeONetOffers(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
+    /// Stores what O*NET offers unit groups in the O*NET layer: the unit groups and their
+    /// profiles get these values when read, titles inherit them.
+    func storeONetOffers(_ offers: [UnitGroupOffer], runID: String) throws -> SubmitSummary
 }

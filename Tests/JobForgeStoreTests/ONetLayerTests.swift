@@ -15,12 +15,12 @@ struct ONetLayerTests {
     static let level = CellKey(subject: .profile(profile), descriptor: "F01b02", dimension: .level)
     static let importance = CellKey(subject: .profile(profile), descriptor: "F01b02", dimension: .importance)
 
-    static func offer(_ dimension: CellDimension, _ value: Double, release: String = "O*NET 29.3", at seconds: TimeInterval) -> Candidate {
-        Candidate(key: CellKey(subject: .unitGroup("21211"), descriptor: "F01b02", dimension: dimension), value: value,
-                  source: .onet, method: "onet_mean", sourceLevel: .l5, sourceIDs: ["15-2051.00", "15-2051.01"],
-                  confidence: 0.76, release: release, observedAt: at.addingTimeInterval(seconds),
-                  metadata: ["onet_element": "2.B.3.e", "native_values": "15-2051.00=4.0; 15-2051.01=3.5",
-                             "conversion": "IM 1-5 kept as is (OaSIS has no importance scale)"])
+    static func offer(_ dimension: CellDimension, _ value: Double, release: String = "O*NET 29.3", at seconds: TimeInterval) -> UnitGroupOffer {
+        UnitGroupOffer(unitGroup: "21211", descriptor: "F01b02", dimension: dimension, value: value, confidence: 0.76,
+                       source: .onet, method: "onet_mean", sourceIDs: ["15-2051.00", "15-2051.01"], release: release,
+                       observedAt: at.addingTimeInterval(seconds),
+                       details: [("onet_element", "2.B.3.e"), ("native_values", "15-2051.00=4.0; 15-2051.01=3.5"),
+                                 ("conversion", "IM 1-5 kept as is (OaSIS has no importance scale)")])
     }
 
     func withStore(_ body: (SQLiteStore, String) throws -> Void) throws {
@@ -43,7 +43,7 @@ struct ONetLayerTests {
         try body(store, run)
     }
 
-    func storeOffers(_ store: SQLiteStore, _ offers: [Candidate], run: String) throws -> SubmitSummary {
+    func storeOffers(_ store: SQLiteStore, _ offers: [UnitGroupOffer], run: String) throws -> SubmitSummary {
         var summary = SubmitSummary()
         try store.commitStep("onet", fingerprint: UUID().uuidString, runID: run) { writer in
             summary = try writer.storeONetOffers(offers, runID: run)
