@@ -93,28 +93,33 @@ public struct BuildPipeline: Sendable {
     func authoritativeStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         Timing.last = started
-        let files = OaSISFiles(dataFolder: options.dataFolder)
-        let fingerprint = try Fingerprint.files(files.allFiles)
+        // Every file is read and hashed once: for the fingerprint, the release records and the parser.
+        let inputs = try OaSISInputs(reading: OaSISFiles(dataFolder: options.dataFolder))
+        let fingerprint = Fingerprint.of(inputs.digests)
         if let done = try store.completedStep("authoritative"), done.fingerprint == fingerprint {
             return StepReport(name: "authoritative", status: "unchanged",
                               detail: "same NOC and OaSIS files as run \(done.runID)", seconds: Date().timeIntervalSince(started))
         }
         let observedAt = Date()
         Timing.mark("fingerprint")
-        let dataset = try OaSISDataset.load(files, observedAt: observedAt)
-        Timing.mark("read and check OaSIS")
         var detail = ""
+        var loaded: OaSISDataset?
         try store.commitStep("authoritative", fingerprint: fingerprint, runID: runID) { writer in
-            try writer.upsertNOCClasses(dataset.nocClasses)
-            try writer.upsertDescriptors(dataset.descriptors,
-                                         scales: dataset.scales + Self.importanceScales(for: dataset.descriptors))
-            try writer.upsertProfiles(dataset.profiles)
-            try writer.replaceProfileTexts(dataset.texts)
+            // The reference tables are written while the ratings are still being read on another
+            // core; a load that fails throws its own error and the transaction writes nothing.
+            let dataset = try OaSISDataset.load(inputs, observedAt: observedAt) { references in
+                Timing.mark("read and check OaSIS")
+                try writer.upsertNOCClasses(references.nocClasses)
+                try writer.upsertDescriptors(references.descriptors,
+                                             scales: references.scales + Self.importanceScales(for: references.descriptors))
+                try writer.upsertProfiles(references.profiles)
+                try writer.replaceProfileTexts(references.texts)
+                Timing.mark("reference tables")
+            }
             for release in dataset.releases { try writer.recordRelease(release, runID: runID) }
             try writer.recordRatingColumns(dataset.columnMatches.map {
                 ($0.file, $0.header, $0.descriptorCode, $0.dimension.rawValue, $0.match)
             })
-            Timing.mark("reference tables")
             let profiles = try writer.storeProfileRatings(dataset.profileRatings, runID: runID)
             Timing.mark("ratings")
             TestHooks.holdIfAsked(step: "authoritative")
@@ -122,9 +127,13 @@ public struct BuildPipeline: Sendable {
                 + "\(dataset.texts.filter { $0.kind == .exampleTitle }.count) example titles; "
                 + "profile ratings \(profiles.inserted) new, \(profiles.overridden) overridden, \(profiles.unchanged) unchanged "
                 + "(unit group and title cells derive from them)"
+            loaded = dataset
             return detail
         }
         Timing.mark("commit")
+        // The ~40 MB of candidates are freed on the other core, not on the build's path.
+        DispatchQueue.global(qos: .utility).async { [loaded] in withExtendedLifetime(loaded) {} }
+        loaded = nil
         return StepReport(name: "authoritative", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
     }
 }
@@ -252,11 +261,12 @@ extension BuildPipeline {
 /// Fingerprints of inputs, so that a step knows whether what it read has changed.
 public enum Fingerprint {
     public static func files(_ urls: [URL]) throws -> String {
-        var parts: [String] = []
-        for url in urls {
-            let data = try Data(contentsOf: url, options: .mappedIfSafe)
-            parts.append(url.lastPathComponent + "=" + SHA256.hex(data))
-        }
-        return SHA256.hex(parts.joined(separator: "\n"))
+        let contents = try urls.map { try Data(contentsOf: $0, options: .mappedIfSafe) }
+        return of(zip(urls, SHA256.hex(each: contents)).map { (name: $0.lastPathComponent, sha256: $1) })
+    }
+
+    /// The fingerprint of files already hashed, from their names and digests in order.
+    public static func of(_ digests: [(name: String, sha256: String)]) -> String {
+        SHA256.hex(digests.map { $0.name + "=" + $0.sha256 }.joined(separator: "\n"))
     }
 }

@@ -1,11 +1,13 @@
+import Dispatch
 import Foundation
 
 /// SHA-256 (FIPS 180-4), for file fingerprints and page hashes. Small and dependency-free:
 /// swift-crypto would cost every clean build a minute for one function.
 public struct SHA256: Sendable {
-    private var state: [UInt32] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    ]
+    // The state as eight words, not an array: the compression loop keeps them in registers.
+    private var h0: UInt32 = 0x6a09e667, h1: UInt32 = 0xbb67ae85, h2: UInt32 = 0x3c6ef372, h3: UInt32 = 0xa54ff53a
+    private var h4: UInt32 = 0x510e527f, h5: UInt32 = 0x9b05688c, h6: UInt32 = 0x1f83d9ab, h7: UInt32 = 0x5be0cd19
+    /// The bytes of a partial block, waiting for the rest of it.
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
 
@@ -23,30 +25,34 @@ public struct SHA256: Sendable {
     public init() {}
 
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes {
-            buffer.append(byte)
-            length &+= 1
-            if buffer.count == 64 {
-                buffer.withUnsafeBufferPointer { compress($0) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+        if bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) != nil { return }
+        Array(bytes).withUnsafeBytes { update($0) }
     }
 
     public mutating func update(data: Data) {
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            let bytes = raw.bindMemory(to: UInt8.self)
-            // Fill a partial block first, then compress whole blocks straight from the input.
-            while offset < bytes.count && !buffer.isEmpty {
-                update(CollectionOfOne(bytes[offset])); offset += 1
-            }
-            while offset + 64 <= bytes.count {
-                compress(UnsafeBufferPointer(rebasing: bytes[offset..<offset + 64]))
-                length &+= 64
-                offset += 64
-            }
-            if offset < bytes.count { update(bytes[offset...]) }
+        data.withUnsafeBytes { update($0) }
+    }
+
+    /// Fills a partial block first, then compresses whole blocks straight from the input.
+    private mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        var offset = 0
+        length &+= UInt64(bytes.count)
+        if !buffer.isEmpty {
+            let take = min(64 - buffer.count, bytes.count)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+            offset = take
+            guard buffer.count == 64 else { return }
+            buffer.withUnsafeBytes { compress($0.baseAddress!, blocks: 1) }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        let blocks = (bytes.count - offset) / 64
+        if blocks > 0 {
+            compress(base + offset, blocks: blocks)
+            offset += blocks * 64
+        }
+        if offset < bytes.count {
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: bytes.count - offset))
         }
     }
 
@@ -57,49 +63,89 @@ public struct SHA256: Sendable {
         let zeros = (used < 56 ? 55 - used : 119 - used)
         padding += [UInt8](repeating: 0, count: zeros)
         for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8((bitLength >> UInt64(shift)) & 0xff)) }
-        let savedLength = length
-        update(padding)
-        length = savedLength
+        padding.withUnsafeBytes { update($0) }
         var digest: [UInt8] = []
-        for word in state { for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8((word >> UInt32(shift)) & 0xff)) } }
+        digest.reserveCapacity(32)
+        for word in [h0, h1, h2, h3, h4, h5, h6, h7] {
+            for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8((word >> UInt32(shift)) & 0xff)) }
+        }
         return digest
     }
 
-    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-        for i in 0..<16 {
-            w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8 | UInt32(block[i * 4 + 3])
+    private mutating func compress(_ input: UnsafeRawPointer, blocks: Int) {
+        var s0 = h0, s1 = h1, s2 = h2, s3 = h3, s4 = h4, s5 = h5, s6 = h6, s7 = h7
+        Self.k.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                for block in 0..<blocks {
+                    let bytes = input + block * 64
+                    for i in 0..<16 {
+                        w[i] = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+                    }
+                    for i in 16..<64 {
+                        let x = w[i - 15], y = w[i - 2]
+                        let sigma0 = x.rotatedRight(7) ^ x.rotatedRight(18) ^ (x >> 3)
+                        let sigma1 = y.rotatedRight(17) ^ y.rotatedRight(19) ^ (y >> 10)
+                        w[i] = w[i - 16] &+ sigma0 &+ w[i - 7] &+ sigma1
+                    }
+                    var a = s0, b = s1, c = s2, d = s3, e = s4, f = s5, g = s6, h = s7
+                    for i in 0..<64 {
+                        let sum1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+                        let choice = (e & f) ^ (~e & g)
+                        let t1 = h &+ sum1 &+ choice &+ k[i] &+ w[i]
+                        let sum0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                        let majority = (a & b) ^ (a & c) ^ (b & c)
+                        let t2 = sum0 &+ majority
+                        h = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                    }
+                    s0 &+= a; s1 &+= b; s2 &+= c; s3 &+= d; s4 &+= e; s5 &+= f; s6 &+= g; s7 &+= h
+                }
+            }
         }
-        for i in 16..<64 {
-            let s0 = w[i - 15].rotatedRight(7) ^ w[i - 15].rotatedRight(18) ^ (w[i - 15] >> 3)
-            let s1 = w[i - 2].rotatedRight(17) ^ w[i - 2].rotatedRight(19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        var a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7]
-        for i in 0..<64 {
-            let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-            let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            h = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
-        }
+        h0 = s0; h1 = s1; h2 = s2; h3 = s3; h4 = s4; h5 = s5; h6 = s6; h7 = s7
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The lowercase hex digest of `data`.
     public static func hex(_ data: Data) -> String {
         var hasher = SHA256()
         hasher.update(data: data)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalize()
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func hex(_ string: String) -> String { hex(Data(string.utf8)) }
+
+    /// The hex digests of several inputs, hashed on every core: a build fingerprints a few
+    /// megabytes of files before it can tell whether there is anything to do.
+    public static func hex(each inputs: [Data]) -> [String] {
+        let digests = DigestSlots(count: inputs.count)
+        // Largest first, so that the cores finish together.
+        let order = inputs.indices.sorted { inputs[$0].count > inputs[$1].count }
+        DispatchQueue.concurrentPerform(iterations: order.count) { position in
+            let index = order[position]
+            digests.set(index, hex(inputs[index]))
+        }
+        return digests.values
+    }
+
+    /// Results written by concurrent workers, each to its own slot.
+    private final class DigestSlots: @unchecked Sendable {
+        private var slots: [String]
+        private let lock = NSLock()
+        init(count: Int) { slots = Array(repeating: "", count: count) }
+        func set(_ index: Int, _ value: String) { lock.withLock { slots[index] = value } }
+        var values: [String] { lock.withLock { slots } }
+    }
 }
 
 extension UInt32 {
+    @inline(__always)
     fileprivate func rotatedRight(_ count: UInt32) -> UInt32 { (self >> count) | (self << (32 - count)) }
 }

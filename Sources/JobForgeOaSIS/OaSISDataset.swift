@@ -30,44 +30,101 @@ public struct OaSISDataset: Sendable {
 
     /// Reads and checks every file. `observedAt` stamps the candidates (the load time).
     public static func load(_ files: OaSISFiles, observedAt: Date = Date()) throws -> OaSISDataset {
+        try load(files, inputs: nil, observedAt: observedAt, meanwhile: { _ in })
+    }
+
+    /// Reads and checks the files already read (and hashed) in `inputs`.
+    ///
+    /// The ratings take the longest to read: they are read on another core, and `meanwhile` is
+    /// given the rest of the release as soon as it is read (NOC, guide, profiles and texts; no
+    /// ratings, rating columns or OaSIS release record yet), to write it in the meantime. When
+    /// both fail, the load's error is thrown, as if the whole load had come first.
+    public static func load(_ inputs: OaSISInputs, observedAt: Date = Date(),
+                            meanwhile: (OaSISDataset) throws -> Void = { _ in }) throws -> OaSISDataset {
+        try load(inputs.files, inputs: inputs, observedAt: observedAt, meanwhile: meanwhile)
+    }
+
+    private static func load(_ files: OaSISFiles, inputs: OaSISInputs?, observedAt: Date,
+                             meanwhile: (OaSISDataset) throws -> Void) throws -> OaSISDataset {
         var dataset = OaSISDataset()
         var oasisFiles: [SourceFileRecord] = []
 
-        let noc = try LoadedCSV(files.nocStructure)
+        let noc = try LoadedCSV(files.nocStructure, inputs: inputs)
         dataset.nocClasses = try readNOC(noc)
         dataset.releases.append(ReleaseRecord(source: "noc", name: OaSISFiles.nocRelease, files: [noc.fileRecord]))
 
-        let guide = try LoadedCSV(files.guide)
-        let mapping = try LoadedCSV(files.headerMapping)
-        let overrides = try LoadedCSV(files.scaleOverrides)
-        let corrections = try CodeCorrections(files.codeCorrections)
+        let guide = try LoadedCSV(files.guide, inputs: inputs)
+        let mapping = try LoadedCSV(files.headerMapping, inputs: inputs)
+        let overrides = try LoadedCSV(files.scaleOverrides, inputs: inputs)
+        let corrections = try CodeCorrections(files.codeCorrections, inputs: inputs)
         (dataset.descriptors, dataset.scales) = try readGuide(guide, scaleOverrides: overrides)
         oasisFiles += [guide.fileRecord, mapping.fileRecord, overrides.fileRecord, corrections.csv.fileRecord]
 
-        let labels = try LoadedCSV(files.labels, corrections: corrections)
-        let leads = try LoadedCSV(files.leadStatements, corrections: corrections)
+        let labels = try LoadedCSV(files.labels, inputs: inputs, corrections: corrections)
+        let leads = try LoadedCSV(files.leadStatements, inputs: inputs, corrections: corrections)
         dataset.profiles = try readProfiles(labels: labels, leads: leads, unitGroups: Set(dataset.nocClasses.filter { $0.level == 5 }.map(\.code)))
         oasisFiles += [labels.fileRecord, leads.fileRecord]
-        let known = Set(dataset.profiles.map(\.code))
+        // Each profile's position: the files are checked against it, and per-profile state is kept by it.
+        let known = Dictionary(uniqueKeysWithValues: dataset.profiles.enumerated().map { ($1.code, $0) })
 
-        for (url, kind) in [(files.exampleTitles, ProfileText.Kind.exampleTitle), (files.mainDuties, .mainDuty),
-                            (files.employmentRequirements, .employmentRequirement), (files.exclusions, .exclusion),
-                            (files.workplaces, .workplace), (files.additionalInformation, .additionalInformation)] {
-            let csv = try LoadedCSV(url, corrections: corrections)
-            dataset.texts += try readTexts(csv, kind: kind, knownProfiles: known)
-            oasisFiles.append(csv.fileRecord)
+        // The ratings depend only on what is read above: they are read on another core from here
+        // on. Their failure is thrown after one of the texts, which come first in a sequential read.
+        let (descriptors, scales) = (dataset.descriptors, dataset.scales)
+        let ratings = BackgroundWork {
+            try readRatings(files, inputs: inputs, corrections: corrections, descriptors: descriptors, scales: scales,
+                            mapping: mapping, knownProfiles: known, observedAt: observedAt)
         }
-
-        let reader = try RatingReader(descriptors: dataset.descriptors, scales: dataset.scales, mapping: mapping)
-        for (category, url) in files.ratingFiles {
-            let csv = try LoadedCSV(url, corrections: corrections)
-            let result = try reader.read(csv, category: category, knownProfiles: known, observedAt: observedAt)
-            dataset.profileRatings += result.candidates
-            dataset.columnMatches += result.matches
-            oasisFiles.append(csv.fileRecord)
+        let texts: [ProfileText]
+        do {
+            var read: [ProfileText] = []
+            for (url, kind) in [(files.exampleTitles, ProfileText.Kind.exampleTitle), (files.mainDuties, .mainDuty),
+                                (files.employmentRequirements, .employmentRequirement), (files.exclusions, .exclusion),
+                                (files.workplaces, .workplace), (files.additionalInformation, .additionalInformation)] {
+                let csv = try LoadedCSV(url, inputs: inputs, corrections: corrections)
+                try readTexts(csv, kind: kind, knownProfiles: known, into: &read)
+                oasisFiles.append(csv.fileRecord)
+            }
+            texts = read
+        } catch {
+            ratings.wait()
+            throw error
         }
+        dataset.texts = texts
+        let wroteMeanwhile = Result { try meanwhile(dataset) }
+        let (candidates, matches, records) = try ratings.value()
+        try wroteMeanwhile.get()
+        dataset.profileRatings = candidates
+        dataset.columnMatches = matches
+        oasisFiles += records
         dataset.releases.append(ReleaseRecord(source: "oasis", name: OaSISFiles.release, files: oasisFiles))
         return dataset
+    }
+
+    /// The ratings of every rating file, how their columns were matched, and the files' records.
+    static func readRatings(_ files: OaSISFiles, inputs: OaSISInputs?, corrections: CodeCorrections,
+                            descriptors: [Descriptor], scales: [DescriptorScale], mapping: LoadedCSV,
+                            knownProfiles: [String: Int], observedAt: Date)
+        throws -> ([Candidate], [ColumnMatch], [SourceFileRecord]) {
+        let reader = try RatingReader(descriptors: descriptors, scales: scales, mapping: mapping)
+        // Parsed ahead to size the ratings array once; a file's failure is thrown in its turn
+        // below, so errors still come in the files' order.
+        let ratingFiles = files.ratingFiles
+        let parsed = ratingFiles.map { file in Result { try LoadedCSV(file.url, inputs: inputs, corrections: corrections) } }
+        let capacity = parsed.reduce(0) { total, csv in
+            total + ((try? csv.get()).map { $0.count * max($0.header.count - 2, 0) } ?? 0)
+        }
+        var matches: [ColumnMatch] = []
+        var records: [SourceFileRecord] = []
+        // Each candidate is made in place (223,020 of them, 40 MB): never copied, never moved.
+        let candidates = try [Candidate](unsafeUninitializedCapacity: capacity) { buffer, count in
+            for (index, (category, _)) in ratingFiles.enumerated() {
+                let csv = try parsed[index].get()
+                matches += try reader.read(csv, category: category, knownProfiles: knownProfiles, observedAt: observedAt,
+                                           into: buffer, count: &count)
+                records.append(csv.fileRecord)
+            }
+        }
+        return (candidates, matches, records)
     }
 
     // MARK: NOC
@@ -77,19 +134,29 @@ public struct OaSISDataset: Sendable {
         let code = try csv.column("Code - NOC 2021 V1.0"), title = try csv.column("Class title")
         let definition = try csv.column("Class definition")
         return try csv.records.map { record in
-            guard let levelNumber = Int(record.fields[level]), (1...5).contains(levelNumber) else {
-                throw csv.error(record, column: level, "\"\(record.fields[level])\" is not a NOC level (1-5)")
+            let levelText = csv.text(record, level)
+            guard let levelNumber = Int(levelText), (1...5).contains(levelNumber) else {
+                throw csv.error(record, column: level, "\"\(levelText)\" is not a NOC level (1-5)")
             }
-            let raw = record.fields[code].trimmingCharacters(in: .whitespaces)
+            let raw = trimmingWhitespace(csv.text(record, code))
             // Each level has its own width: 1 digit for a broad category up to 5 for a unit group.
             guard !raw.isEmpty, raw.count <= levelNumber, raw.allSatisfy(\.isASCIIDigit) else {
                 throw csv.error(record, column: code, "\"\(raw)\" is not a level-\(levelNumber) NOC code")
             }
             let padded = String(repeating: "0", count: levelNumber - raw.count) + raw
-            return NOCClass(code: padded, level: levelNumber, hierarchy: record.fields[hierarchy],
-                            title: record.fields[title].trimmingSpacesAndNBSP, definition: record.fields[definition],
+            return NOCClass(code: padded, level: levelNumber, hierarchy: csv.text(record, hierarchy),
+                            title: csv.trimmed(record, title), definition: csv.text(record, definition),
                             parent: levelNumber > 1 ? String(padded.prefix(levelNumber - 1)) : nil)
         }
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)`, skipped when the ends are visible ASCII (almost
+    /// always): Foundation's trimming goes through NSString on Linux.
+    static func trimmingWhitespace(_ text: String) -> String {
+        if let first = text.utf8.first, let last = text.utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) {
+            return text
+        }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     // MARK: Guide
@@ -100,19 +167,19 @@ public struct OaSISDataset: Sendable {
         var descriptors: [Descriptor] = []
         var scales: [DescriptorScale] = []
         var seen = Set<String>()
-        for (index, record) in csv.records.enumerated() {
-            let descriptorCode = record.fields[code].trimmingSpacesAndNBSP
+        for record in csv.records {
+            let descriptorCode = csv.trimmed(record, code)
             guard !descriptorCode.isEmpty, descriptorCode.allSatisfy({ $0.isLetter || $0.isNumber }) else {
                 throw csv.error(record, column: code, "\"\(descriptorCode)\" is not a guide code")
             }
             guard seen.insert(descriptorCode).inserted else {
                 throw csv.error(record, column: code, "the code \(descriptorCode) appears twice")
             }
-            let structure = record.fields[type].trimmingSpacesAndNBSP
-            let descriptor = Descriptor(code: descriptorCode, name: record.fields[name].trimmingSpacesAndNBSP,
-                                        category: record.fields[category].trimmingSpacesAndNBSP,
+            let structure = csv.trimmed(record, type)
+            let descriptor = Descriptor(code: descriptorCode, name: csv.trimmed(record, name),
+                                        category: csv.trimmed(record, category),
                                         structureType: structure, parent: parentCode(of: descriptorCode),
-                                        definition: record.fields[description].trimmingSpacesAndNBSP, sortKey: index)
+                                        definition: csv.trimmed(record, description), sortKey: record)
             descriptors.append(descriptor)
             if structure == "Descriptor" {
                 scales += GuideScales.parse(descriptorCode: descriptorCode, description: descriptor.definition)
@@ -123,18 +190,19 @@ public struct OaSISDataset: Sendable {
         let oMin = try scaleOverrides.column("minimum"), oMax = try scaleOverrides.column("maximum")
         let oLabel = try scaleOverrides.column("label")
         for record in scaleOverrides.records {
-            let descriptorCode = record.fields[oCode]
+            let descriptorCode = scaleOverrides.text(record, oCode)
             guard seen.contains(descriptorCode) else {
                 throw scaleOverrides.error(record, column: oCode, "\(descriptorCode) is not in the guide")
             }
-            guard let minimum = Double(record.fields[oMin]), let maximum = Double(record.fields[oMax]) else {
+            guard let minimum = Double(scaleOverrides.text(record, oMin)), let maximum = Double(scaleOverrides.text(record, oMax)) else {
                 throw scaleOverrides.error(record, column: oMin, "minimum and maximum must be numbers")
             }
-            let dimension = CellDimension(record.fields[oDimension])
+            let dimension = CellDimension(scaleOverrides.text(record, oDimension))
             scales.removeAll { $0.descriptorCode == descriptorCode && $0.dimension == dimension }
             let interest = dimension == .interestRank
             scales.append(DescriptorScale(descriptorCode: descriptorCode, dimension: dimension, minimum: minimum,
-                                          maximum: maximum, label: record.fields[oLabel], notApplicable: interest ? nil : 0))
+                                          maximum: maximum, label: scaleOverrides.text(record, oLabel),
+                                          notApplicable: interest ? nil : 0))
         }
         return (descriptors, scales)
     }
@@ -156,7 +224,7 @@ public struct OaSISDataset: Sendable {
         let lCode = try labels.column("OaSIS profile code"), lLabel = try labels.column("Label")
         let sCode = try leads.column("OaSIS profile code"), sText = try leads.column("Lead statement")
         var leadByCode: [String: String] = [:]
-        for record in leads.records { leadByCode[try leads.profileCode(record, column: sCode)] = record.fields[sText] }
+        for record in leads.records { leadByCode[try leads.profileCode(record, column: sCode)] = leads.text(record, sText) }
         var seen = Set<String>()
         return try labels.records.map { record in
             let code = try labels.profileCode(record, column: lCode)
@@ -165,12 +233,14 @@ public struct OaSISDataset: Sendable {
             guard unitGroups.contains(unitGroup) else {
                 throw labels.error(record, column: lCode, "profile \(code) belongs to \(unitGroup), which is not a NOC 2021 unit group")
             }
-            return Profile(code: code, unitGroup: unitGroup, label: record.fields[lLabel].trimmingSpacesAndNBSP,
+            return Profile(code: code, unitGroup: unitGroup, label: labels.trimmed(record, lLabel),
                            leadStatement: leadByCode[code])
         }
     }
 
-    static func readTexts(_ csv: LoadedCSV, kind: ProfileText.Kind, knownProfiles: Set<String>) throws -> [ProfileText] {
+    /// Appends the texts of one file to `texts`; `knownProfiles` gives each profile's position.
+    static func readTexts(_ csv: LoadedCSV, kind: ProfileText.Kind, knownProfiles: [String: Int],
+                          into texts: inout [ProfileText]) throws {
         let codeColumn = try csv.column("OaSIS profile code")
         let textColumn: Int, qualifierColumn: Int?, referenceColumn: Int?
         switch kind {
@@ -184,30 +254,57 @@ public struct OaSISDataset: Sendable {
         case .workplace: (textColumn, qualifierColumn, referenceColumn) = (try csv.column("Workplace/employer name"), nil, nil)
         case .additionalInformation: (textColumn, qualifierColumn, referenceColumn) = (try csv.column("Additional information (EN)"), nil, nil)
         }
-        var seq: [String: Int] = [:]
-        return try csv.records.map { record in
+        // The last sequence number of each profile, by its position.
+        var seq = [Int](repeating: 0, count: knownProfiles.count)
+        texts.reserveCapacity(texts.count + csv.count)
+        for record in csv.records {
             let code = try csv.profileCode(record, column: codeColumn)
-            guard knownProfiles.contains(code) else {
+            guard let position = knownProfiles[code] else {
                 throw csv.error(record, column: codeColumn, "profile \(code) is not in the labels file")
             }
-            let next = (seq[code] ?? 0) + 1
-            seq[code] = next
-            var reference = referenceColumn.map { record.fields[$0].trimmingSpacesAndNBSP }
-            if kind == .exclusion, let raw = reference { reference = Codes.profile(raw) ?? raw }
-            return ProfileText(profileCode: code, kind: kind, seq: next, text: record.fields[textColumn].trimmingSpacesAndNBSP,
-                               qualifier: qualifierColumn.map { record.fields[$0].trimmingSpacesAndNBSP },
-                               reference: reference)
+            seq[position] += 1
+            var reference = referenceColumn.map { csv.trimmed(record, $0) }
+            if kind == .exclusion, let raw = reference { reference = LoadedCSV.profileCode(raw) ?? raw }
+            texts.append(ProfileText(profileCode: code, kind: kind, seq: seq[position], text: csv.trimmed(record, textColumn),
+                                     qualifier: qualifierColumn.map { csv.trimmed(record, $0) }, reference: reference))
         }
+    }
+}
+
+/// Work started on a thread of its own (a build has two cores), its result taken when needed.
+/// Not on a shared pool: the caller blocks until it ends, which must not wait for a pool thread.
+private final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    // Written once by the worker before it signals `finished`, read only after waiting for it.
+    private var result: Result<Value, any Error>?
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        Thread {
+            self.result = Result(catching: work)
+            self.finished.signal()
+        }.start()
+    }
+
+    /// Waits for the work to end. Call once, or `value()` once.
+    func wait() { finished.wait() }
+
+    /// Waits for the work to end and returns its value or throws its error.
+    func value() throws -> Value {
+        finished.wait()
+        return try result!.get()
     }
 }
 
 /// Reads the scales a guide description states: "measured by frequency on a scale of 1-5 and
 /// duration on a scale of 1-5" gives two dimensions, frequency and duration.
 public enum GuideScales {
+    /// "measured by X on a scale of a-b" and optionally "and [in] Y on a scale of c-d"; compiled
+    /// once, not once per descriptor.
+    private static let measurePattern = try? NSRegularExpression(
+        pattern: #"measured by\s+(.+?)\s+on a scale of\s+(\d+)\s*-\s*(\d+)(?:\s+and\s+(?:in\s+)?(.+?)\s+on a scale of\s+(\d+)\s*-\s*(\d+))?"#)
+
     public static func parse(descriptorCode: String, description: String) -> [DescriptorScale] {
-        // "measured by X on a scale of a-b" and optionally "and [in] Y on a scale of c-d".
-        let pattern = #"measured by\s+(.+?)\s+on a scale of\s+(\d+)\s*-\s*(\d+)(?:\s+and\s+(?:in\s+)?(.+?)\s+on a scale of\s+(\d+)\s*-\s*(\d+))?"#
-        guard let regex = try? NSRegularExpression(pattern: pattern),
+        guard let regex = measurePattern,
               let match = regex.firstMatch(in: description, range: NSRange(description.startIndex..., in: description))
         else { return [] }
         func text(_ group: Int) -> String? {

@@ -52,40 +52,80 @@ public struct OaSISFiles: Sendable {
     }
 }
 
-/// A CSV file read whole, with its fingerprint, and errors that name it.
-struct LoadedCSV {
+/// Every input file of a release, read once and hashed once: the build's fingerprint, the
+/// release records and the parser all use these bytes and digests.
+public struct OaSISInputs: Sendable {
+    public let files: OaSISFiles
+    /// `files.allFiles` in order, by file name, with the SHA-256 of each.
+    public let digests: [(name: String, sha256: String)]
+    /// By path: the bytes and their digest.
+    let contents: [String: (data: Data, sha256: String)]
+
+    /// Reads every file of `files.allFiles`; a file that cannot be read throws as `Data(contentsOf:)` does.
+    public init(reading files: OaSISFiles) throws {
+        self.files = files
+        let urls = files.allFiles
+        let data = try urls.map { try Data(contentsOf: $0, options: .mappedIfSafe) }
+        let hashes = SHA256.hex(each: data)
+        digests = zip(urls, hashes).map { ($0.lastPathComponent, $1) }
+        var contents: [String: (data: Data, sha256: String)] = [:]
+        for (index, url) in urls.enumerated() { contents[url.path] = (data[index], hashes[index]) }
+        self.contents = contents
+    }
+}
+
+/// A CSV file read whole, with its fingerprint, and errors that name it. Records are numbered
+/// from 0 after the header; fields are read from the parsed bytes, Strings made only when asked.
+struct LoadedCSV: Sendable {
     var url: URL
     var name: String
     var header: [String]
-    var records: [CSVRecord]
+    var table: CSVTable
     var sha256: String
     /// Reviewed corrections of codes that are wrong in this file (`data/mappings/oasis_code_corrections.csv`).
     var corrections: [String: String] = [:]
 
-    init(_ url: URL, corrections: CodeCorrections? = nil) throws {
+    /// Reads `url`, or takes its bytes from `inputs` when they were read already.
+    init(_ url: URL, inputs: OaSISInputs? = nil, corrections: CodeCorrections? = nil) throws {
         self.url = url
         name = url.lastPathComponent
         let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw InputError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
+        if let read = inputs?.contents[url.path] {
+            data = read.data
+            sha256 = read.sha256
+        } else {
+            do {
+                data = try Data(contentsOf: url)
+            } catch {
+                throw InputError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
+            }
+            sha256 = SHA256.hex(data)
         }
-        sha256 = SHA256.hex(data)
         self.corrections = corrections?.byFile[url.lastPathComponent] ?? [:]
-        var all = try CSVReader().records(data, file: url.lastPathComponent)
-        guard !all.isEmpty else { throw InputError(file: url.lastPathComponent, line: 1, message: "the file is empty: a header was expected") }
-        header = all.removeFirst().fields
-        records = all
+        table = try CSVTable(data, file: url.lastPathComponent)
+        guard table.count > 0 else { throw InputError(file: url.lastPathComponent, line: 1, message: "the file is empty: a header was expected") }
+        header = table.fields(0)
         // Every record must have exactly the header's number of fields.
-        for record in records where record.fields.count != header.count {
-            throw InputError(file: name, line: record.line,
-                             message: "expected \(header.count) fields as in the header, found \(record.fields.count)")
+        for record in 1..<table.count where table.fieldCount(record) != header.count {
+            throw InputError(file: name, line: table.line(record),
+                             message: "expected \(header.count) fields as in the header, found \(table.fieldCount(record))")
         }
     }
 
-    func error(_ record: CSVRecord, column: Int?, _ message: String) -> InputError {
-        InputError(file: name, line: record.line, column: column.map { header[$0].trimmingSpacesAndNBSP }, message: message)
+    /// The number of records after the header.
+    var count: Int { table.count - 1 }
+    var records: Range<Int> { 0..<count }
+
+    func line(_ record: Int) -> Int { table.line(record + 1) }
+    /// Field `column` of `record` as written.
+    func text(_ record: Int, _ column: Int) -> String { table.string(record + 1, column) }
+    /// Field `column` of `record` without the spaces around it (`trimmingSpacesAndNBSP`).
+    func trimmed(_ record: Int, _ column: Int) -> String { table.trimmedString(record + 1, column) }
+    /// Where field `column` of `record` lies in `table.bytes`.
+    func range(_ record: Int, _ column: Int) -> Range<Int> { table.range(record + 1, column) }
+
+    func error(_ record: Int, column: Int?, _ message: String) -> InputError {
+        InputError(file: name, line: line(record), column: column.map { header[$0].trimmingSpacesAndNBSP }, message: message)
     }
 
     /// The index of a column, by its name after trimming; a missing column is an error.
@@ -97,30 +137,61 @@ struct LoadedCSV {
     }
 
     /// A profile code in `column` of `record`, normalized (`31100.1` -> `31100.10`).
-    func profileCode(_ record: CSVRecord, column: Int) throws -> String {
-        guard let code = Codes.profile(record.fields[column]) else {
-            throw error(record, column: column, "\"\(record.fields[column])\" is not an OaSIS profile code (UUUUU.NN)")
+    func profileCode(_ record: Int, column: Int) throws -> String {
+        let code: String
+        if let written = writtenProfileCode(range(record, column)) {
+            code = written
+        } else {
+            let raw = text(record, column)
+            guard let normalized = Codes.profile(raw) else {
+                throw error(record, column: column, "\"\(raw)\" is not an OaSIS profile code (UUUUU.NN)")
+            }
+            code = normalized
         }
+        if corrections.isEmpty { return code }
         return corrections[code] ?? code
     }
 
-    var fileRecord: SourceFileRecord { SourceFileRecord(path: name, sha256: sha256, records: records.count) }
+    /// `Codes.profile` of the field when it is written `UUUUU.NN` or `UUUUU`, as nearly every code
+    /// is (main duties and work activities write thousands of bare unit groups), told from the
+    /// bytes: the general path trims through Foundation. Nil for anything else.
+    private func writtenProfileCode(_ range: Range<Int>) -> String? {
+        guard range.count == 8 || range.count == 5 else { return nil }
+        return table.bytes.withUnsafeBufferPointer { bytes -> String? in
+            let field = UnsafeBufferPointer(rebasing: bytes[range])
+            for (index, byte) in field.enumerated() {
+                let expected = index == 5 ? byte == UInt8(ascii: ".") : (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                guard expected else { return nil }
+            }
+            let code = String(decoding: field, as: UTF8.self)
+            return field.count == 5 ? code + ".00" : code
+        }
+    }
+
+    /// `Codes.profile(text)`, a bare unit group (`UUUUU` -> `UUUUU.00`) told without Foundation.
+    static func profileCode(_ text: String) -> String? {
+        let bytes = text.utf8
+        if bytes.count == 5, bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { return text + ".00" }
+        return Codes.profile(text)
+    }
+
+    var fileRecord: SourceFileRecord { SourceFileRecord(path: name, sha256: sha256, records: count) }
 }
 
 /// Reviewed corrections of profile codes that one file writes differently from all the others.
 /// Kept as data, applied by file, so nothing is ever joined on a guess.
-struct CodeCorrections {
+struct CodeCorrections: Sendable {
     var byFile: [String: [String: String]] = [:]
     var csv: LoadedCSV
 
-    init(_ url: URL) throws {
-        csv = try LoadedCSV(url)
+    init(_ url: URL, inputs: OaSISInputs? = nil) throws {
+        csv = try LoadedCSV(url, inputs: inputs)
         let file = try csv.column("file"), code = try csv.column("code_in_file"), corrected = try csv.column("corrected_code")
         for record in csv.records {
-            guard let from = Codes.profile(record.fields[code]), let to = Codes.profile(record.fields[corrected]) else {
+            guard let from = Codes.profile(csv.text(record, code)), let to = Codes.profile(csv.text(record, corrected)) else {
                 throw csv.error(record, column: code, "both codes must be OaSIS profile codes")
             }
-            byFile[record.fields[file], default: [:]][from] = to
+            byFile[csv.text(record, file), default: [:]][from] = to
         }
     }
 }

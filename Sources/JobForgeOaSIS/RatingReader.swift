@@ -4,16 +4,11 @@ import JobForgeCore
 /// Turns the OaSIS rating files into authoritative candidates. Each column is tied to a guide
 /// descriptor by its trimmed name; a column the guide does not name goes through the reviewed
 /// mapping table (`data/mappings/oasis_headers.csv`); a column neither knows stops the load.
-struct RatingReader {
-    struct Target {
+struct RatingReader: Sendable {
+    struct Target: Sendable {
         var descriptorCode: String
         var dimension: CellDimension
         var match: String
-    }
-
-    struct Result {
-        var candidates: [Candidate]
-        var matches: [OaSISDataset.ColumnMatch]
     }
 
     let descriptorsByCategoryAndName: [String: [String: Descriptor]]
@@ -43,12 +38,13 @@ struct RatingReader {
         let knownCodes = Set(descriptors.map(\.code))
         var table: [String: [String: Target]] = [:]
         for record in mapping.records {
-            let descriptorCode = record.fields[code]
+            let descriptorCode = mapping.text(record, code)
             guard knownCodes.contains(descriptorCode) else {
                 throw mapping.error(record, column: code, "\(descriptorCode) is not a code of the guide")
             }
-            table[record.fields[category], default: [:]][record.fields[header].trimmingSpacesAndNBSP] =
-                Target(descriptorCode: descriptorCode, dimension: CellDimension(record.fields[dimension]), match: record.fields[match])
+            table[mapping.text(record, category), default: [:]][mapping.trimmed(record, header)] =
+                Target(descriptorCode: descriptorCode, dimension: CellDimension(mapping.text(record, dimension)),
+                       match: mapping.text(record, match))
         }
         self.mapping = table
     }
@@ -71,10 +67,15 @@ struct RatingReader {
                          message: "unknown header: no \(category.rawValue) descriptor of the guide is named \"\(name)\"; add a reviewed row to data/mappings/\(mappingFile)")
     }
 
-    func read(_ csv: LoadedCSV, category: Category, knownProfiles: Set<String>, observedAt: Date) throws -> Result {
+    /// Makes the ratings of one file in `candidates` from position `count` on (advancing it) and
+    /// tells how its columns were matched. The buffer has room for a candidate per rating column
+    /// and row. `knownProfiles` gives each profile's position.
+    func read(_ csv: LoadedCSV, category: Category, knownProfiles: [String: Int], observedAt: Date,
+              into candidates: UnsafeMutableBufferPointer<Candidate>, count: inout Int) throws -> [OaSISDataset.ColumnMatch] {
         guard csv.header.count >= 3 else {
             throw InputError(file: csv.name, line: 1, message: "expected a code, a label and rating columns; found \(csv.header.count) columns")
         }
+        precondition(candidates.count - count >= csv.count * (csv.header.count - 2), "no room for the ratings of \(csv.name)")
         let codeColumn = 0
         guard csv.header[0].trimmingSpacesAndNBSP.lowercased().hasPrefix("oasis code") else {
             throw InputError(file: csv.name, line: 1, column: csv.header[0], message: "the first column must be the OaSIS code")
@@ -102,47 +103,78 @@ struct RatingReader {
                                      dimension: $0.target.dimension, match: $0.target.match)
         }
 
-        var candidates: [Candidate] = []
-        candidates.reserveCapacity(csv.records.count * targets.count)
-        var seenProfiles = Set<String>()
+        let release = OaSISFiles.release
+        // The rating columns' fields, apart: the loop below reads only what it needs of each.
+        let ratingColumns = targets.map(\.column)
+        let ratingCells = targets.map { (descriptor: $0.target.descriptorCode, dimension: $0.target.dimension) }
+        let ratingScales = category == .interests ? [] : targets.map { $0.scale! }
+        var seenProfiles = [Bool](repeating: false, count: knownProfiles.count)
         for record in csv.records {
             let profile = try csv.profileCode(record, column: codeColumn)
-            guard knownProfiles.contains(profile) else {
+            guard let position = knownProfiles[profile] else {
                 throw csv.error(record, column: codeColumn, "profile \(profile) is not in the labels file")
             }
-            guard seenProfiles.insert(profile).inserted else {
+            guard !seenProfiles[position] else {
                 throw csv.error(record, column: codeColumn, "profile \(profile) appears twice")
             }
+            seenProfiles[position] = true
             let subject = Subject.profile(profile)
             let sourceIDs = [profile]  // shared by the row's ~250 ratings
-            for (column, target, header, scale) in targets {
-                let raw = record.fields[column].trimmingSpacesAndNBSP
-                if category == .interests {
+            if category == .interests {
+                for (column, _, header, _) in targets {
+                    let raw = csv.trimmed(record, column)
                     // A profile may have fewer than three interests: an empty rank is no value.
                     guard !raw.isEmpty else { continue }
                     guard raw.count == 1, let letter = raw.uppercased().first, let code = Self.hollandCodes[letter],
                           let rank = Double(header.filter(\.isNumber)) else {
                         throw csv.error(record, column: column, "\"\(raw)\" is not a Holland code letter (R, I, A, S, E, C)")
                     }
-                    candidates.append(Candidate(
+                    (candidates.baseAddress! + count).initialize(to: Candidate(
                         key: CellKey(subject: subject, descriptor: code, dimension: .interestRank), value: rank, text: raw,
                         source: .authoritative, method: "oasis_rating", sourceLevel: .l6, sourceIDs: sourceIDs,
-                        confidence: 1, release: OaSISFiles.release, observedAt: observedAt))
-                    continue
+                        confidence: 1, release: release, observedAt: observedAt))
+                    count += 1
                 }
-                guard let value = Int(raw) else {
-                    throw csv.error(record, column: column, "\"\(raw)\" is not a rating: a whole number was expected")
+                continue
+            }
+            for index in ratingColumns.indices {
+                let column = ratingColumns[index]
+                let value: Int
+                if let digits = wholeNumber(csv, csv.range(record, column)) {
+                    value = digits
+                } else {
+                    let raw = csv.trimmed(record, column)
+                    guard let number = Int(raw) else {
+                        throw csv.error(record, column: column, "\"\(raw)\" is not a rating: a whole number was expected")
+                    }
+                    value = number
                 }
-                let scale = scale!
-                guard scale.accepts(Double(value)) else {
-                    throw csv.error(record, column: column, "\(value) is off the scale \(scale.summary)")
+                guard ratingScales[index].accepts(Double(value)) else {
+                    throw csv.error(record, column: column, "\(value) is off the scale \(ratingScales[index].summary)")
                 }
-                candidates.append(Candidate(
-                    key: CellKey(subject: subject, descriptor: target.descriptorCode, dimension: target.dimension),
+                (candidates.baseAddress! + count).initialize(to: Candidate(
+                    key: CellKey(subject: subject, descriptor: ratingCells[index].descriptor, dimension: ratingCells[index].dimension),
                     value: Double(value), source: .authoritative, method: "oasis_rating", sourceLevel: .l6,
-                    sourceIDs: sourceIDs, confidence: 1, release: OaSISFiles.release, observedAt: observedAt))
+                    sourceIDs: sourceIDs, confidence: 1, release: release, observedAt: observedAt))
+                count += 1
             }
         }
-        return Result(candidates: candidates, matches: matches)
+        return matches
+    }
+
+    /// A field of one to three ASCII digits and nothing else, as nearly every rating is written,
+    /// read straight from the bytes; anything else goes the general way (trim, then `Int`).
+    @inline(__always)
+    private func wholeNumber(_ csv: LoadedCSV, _ range: Range<Int>) -> Int? {
+        guard (1...3).contains(range.count) else { return nil }
+        return csv.table.bytes.withUnsafeBufferPointer { bytes -> Int? in
+            var value = 0
+            for index in range {
+                let digit = Int(bytes[index]) &- 48
+                guard digit >= 0 && digit <= 9 else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
     }
 }

@@ -15,24 +15,164 @@ enum RatingLayer {
     /// layer holds OaSIS ratings only, whose text is at most a Holland letter: never a tab or a
     /// line break.
     static func encode(_ candidates: [Candidate]) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(candidates.count * 24)
+        let packer = Packer()
         for candidate in candidates {
-            bytes += candidate.key.descriptor.utf8
-            bytes.append(0x09)
-            bytes += candidate.key.dimension.rawValue.utf8
-            bytes.append(0x09)
-            bytes += number(candidate.value).utf8
-            bytes.append(0x09)
-            if let text = candidate.text {
-                assert(!text.utf8.contains(0x09) && !text.utf8.contains(0x0A), "a layer text cannot hold a tab or a line break")
-                bytes += text.utf8
-            }
-            bytes.append(0x09)
-            bytes += number(candidate.confidence).utf8
-            bytes.append(0x0A)
+            packer.append(profile: 0, descriptor: candidate.key.descriptor, dimension: candidate.key.dimension,
+                          value: candidate.value, text: candidate.text, confidence: candidate.confidence)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return packer.layers(profiles: 1)[0]
+    }
+
+    /// Consecutive ratings of one profile (by its position) in a list of candidates.
+    struct Run: Sendable {
+        var profile: Int
+        var candidates: Range<Int>
+    }
+
+    /// Packs the layers of runs of candidates on another core, on a thread of its own (the
+    /// caller blocks for it, which must not wait for a shared pool); `layers()` waits for them.
+    final class BackgroundPacking: @unchecked Sendable {
+        private let finished = DispatchSemaphore(value: 0)
+        // Written once by the worker before it signals `finished`, read only after waiting.
+        private var packed: [String] = []
+        private var taken = false
+
+        init(_ candidates: [Candidate], runs: [Run], profiles: Int) {
+            Thread {
+                let packer = Packer(expectedLines: candidates.count)
+                candidates.withUnsafeBufferPointer { candidates in
+                    for run in runs {
+                        for index in run.candidates {
+                            packer.append(profile: run.profile, descriptor: candidates[index].key.descriptor,
+                                          dimension: candidates[index].key.dimension, value: candidates[index].value,
+                                          text: candidates[index].text, confidence: candidates[index].confidence)
+                        }
+                    }
+                }
+                self.packed = packer.layers(profiles: profiles)
+                self.finished.signal()
+            }.start()
+        }
+
+        /// Each profile's layer, by position. Waits for the packing the first time.
+        func layers() -> [String] {
+            if !taken {
+                finished.wait()
+                taken = true
+            }
+            return packed
+        }
+    }
+
+    /// Packs the layers of many profiles in one pass over their ratings, as `encode` would pack
+    /// each: every line is written once into one buffer as the ratings arrive (a load gives a
+    /// file's row at a time), and a profile's layer is its runs of lines put together.
+    final class Packer {
+        // Raw memory, grown by hand: a quarter of a million lines are written a few bytes at a
+        // time, and an array's uniqueness and bounds checks on each write cost more than the writes.
+        private var lines: UnsafeMutablePointer<UInt8>
+        private var capacity: Int
+        private var end = 0
+        /// Consecutive lines of one profile, in `lines`.
+        private var runs: [(profile: Int, start: Int, end: Int)] = []
+        private var runProfile = -1
+        private var runStart = 0
+
+        init(expectedLines: Int = 0) {
+            capacity = max(expectedLines * 24, 4096)
+            lines = .allocate(capacity: capacity)
+        }
+
+        deinit { lines.deallocate() }
+
+        /// Adds the line of one rating of `profile` (a position chosen by the caller).
+        @inline(__always)
+        func append(profile: Int, descriptor: String, dimension: CellDimension, value: Double, text: String?,
+                    confidence: Double) {
+            if profile != runProfile {
+                if runProfile >= 0 { runs.append((runProfile, runStart, end)) }
+                runProfile = profile
+                runStart = end
+            }
+            assert(text.map { !$0.utf8.contains(0x09) && !$0.utf8.contains(0x0A) } ?? true,
+                   "a layer text cannot hold a tab or a line break")
+            // Room for the strings, two numbers of up to 32 bytes and five separators.
+            let longest = descriptor.utf8.count + dimension.rawValue.utf8.count + (text?.utf8.count ?? 0) + 69
+            if end + longest > capacity { grow(toHold: end + longest) }
+            write(text: descriptor)
+            write(byte: 0x09)
+            write(text: dimension.rawValue)
+            write(byte: 0x09)
+            write(number: value)
+            write(byte: 0x09)
+            if let text { write(text: text) }
+            write(byte: 0x09)
+            write(number: confidence)
+            write(byte: 0x0A)
+        }
+
+        /// Each profile's layer, by position (empty for a position that had no rating).
+        func layers(profiles: Int) -> [String] {
+            var runsOf = [[Int]](repeating: [], count: profiles)
+            for (index, run) in runs.enumerated() { runsOf[run.profile].append(index) }
+            if runProfile >= 0 { runsOf[runProfile].append(runs.count) }
+            let allRuns = runProfile >= 0 ? runs + [(runProfile, runStart, end)] : runs
+            return runsOf.map { indices in
+                let length = indices.reduce(0) { $0 + allRuns[$1].end - allRuns[$1].start }
+                guard length > 0 else { return "" }
+                return String(unsafeUninitializedCapacity: length, initializingUTF8With: { layer in
+                    var written = 0
+                    for index in indices {
+                        let run = allRuns[index]
+                        (layer.baseAddress! + written).initialize(from: lines + run.start, count: run.end - run.start)
+                        written += run.end - run.start
+                    }
+                    return written
+                })
+            }
+        }
+
+        private func grow(toHold needed: Int) {
+            let larger = max(capacity * 2, needed)
+            let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+            moved.initialize(from: lines, count: end)
+            lines.deallocate()
+            lines = moved
+            capacity = larger
+        }
+
+        @inline(__always)
+        private func write(byte: UInt8) {
+            lines[end] = byte
+            end += 1
+        }
+
+        @inline(__always)
+        private func write(text: String) {
+            var text = text
+            text.withUTF8 { bytes in
+                // Codes and dimensions are a few bytes: a loop beats a call to memmove.
+                for byte in bytes { write(byte: byte) }
+            }
+        }
+
+        /// `number(value)`'s digits, written without making a String for the small whole
+        /// numbers that nearly every rating is.
+        @inline(__always)
+        private func write(number value: Double) {
+            // In 0...100, whole exactly when it survives the round trip through Int (no libm call).
+            guard value >= 0, value <= 100, Double(Int(value)) == value else {
+                write(text: RatingLayer.number(value))
+                return
+            }
+            let whole = Int(value)
+            if whole == 100 {
+                write(byte: UInt8(ascii: "1")); write(byte: UInt8(ascii: "0")); write(byte: UInt8(ascii: "0"))
+                return
+            }
+            if whole >= 10 { write(byte: UInt8(ascii: "0") + UInt8(whole / 10)) }
+            write(byte: UInt8(ascii: "0") + UInt8(whole % 10))
+        }
     }
 
     static func decode(_ payload: String, profile: String, provenance: Provenance) -> [Candidate] {

@@ -25,6 +25,12 @@ public final class SQLiteStore: Sendable {
             // matters for the many small transactions of the network tiers; still atomic and durable
             // across a crash of the process (NORMAL syncs at checkpoints).
             try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            // A build's steps write megabytes each (NOC and OaSIS alone, 9 MB). At SQLite's default
+            // threshold (1,000 pages, 4 MB) each such commit copied its pages back into the database
+            // and synced both files before the next step could start; with room for a whole build,
+            // the WAL is checkpointed once (same syncs) when the store closes, or by the first commit
+            // past 64 MB. Commits and crash recovery are unchanged: WAL frames apply only whole.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         dbQueue = try DatabaseQueue(path: path, configuration: configuration)
         try Self.migrator.migrate(dbQueue)
