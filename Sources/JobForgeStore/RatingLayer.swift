@@ -7,22 +7,10 @@ import JobForgeCore
 ///
 /// Unit groups (L5) and job titles (L7) are derived from the layer when read, by
 /// `UnitGroupRule` and `TitleInheritanceRule`, so they always follow the current profiles
-/// and resolutions without storing a copy. What a source stores for a subject itself (O*NET,
-/// LLM, any submitted candidate) sits in `candidate` and competes with the derived values by
-/// the same precedence rule.
+/// and resolutions without storing a copy. O*NET's values have a layer of their own
+/// (`ONetLayer`); what a source stores for a subject itself (LLM answers, any submitted
+/// candidate) sits in `candidate` and competes with the derived values by the same rule.
 enum RatingLayer {
-    /// One line per rating: descriptor, dimension, value, text, confidence, tab-separated. The
-    /// layer holds OaSIS ratings only, whose text is at most a Holland letter: never a tab or a
-    /// line break.
-    static func encode(_ candidates: [Candidate]) -> String {
-        let packer = Packer()
-        for candidate in candidates {
-            packer.append(profile: 0, descriptor: candidate.key.descriptor, dimension: candidate.key.dimension,
-                          value: candidate.value, text: candidate.text, confidence: candidate.confidence)
-        }
-        return packer.layers(profiles: 1)[0]
-    }
-
     /// Consecutive ratings of one profile (by its position) in a list of candidates.
     struct Run: Sendable {
         var profile: Int
@@ -64,9 +52,13 @@ enum RatingLayer {
         }
     }
 
-    /// Packs the layers of many profiles in one pass over their ratings, as `encode` would pack
-    /// each: every line is written once into one buffer as the ratings arrive (a load gives a
-    /// file's row at a time), and a profile's layer is its runs of lines put together.
+    /// Packs the layers of many profiles in one pass over their ratings: every line is written
+    /// once into one buffer as the ratings arrive (a load gives a file's row at a time), and a
+    /// profile's layer is its runs of lines put together.
+    ///
+    /// One line per rating: descriptor, dimension, value, text, confidence, tab-separated. The
+    /// layer holds OaSIS ratings only, whose text is at most a Holland letter: never a tab or a
+    /// line break.
     final class Packer {
         // Raw memory, grown by hand: a quarter of a million lines are written a few bytes at a
         // time, and an array's uniqueness and bounds checks on each write cost more than the writes.

@@ -27,18 +27,7 @@ struct DerivedCellsTests {
     }
 
     func withStore(_ body: (SQLiteStore, String) throws -> Void) throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let store = try SQLiteStore(path: folder.path("t.sqlite").path)
-        let run = try store.beginRun(command: "test")
-        try store.commitStep("reference", fingerprint: "test", runID: run) { writer in
-            try writer.upsertDescriptors([Descriptor(code: "F01b02", name: "Programming", category: "Skills",
-                                                     structureType: "Descriptor", parent: nil, definition: "Writing programs")],
-                                         scales: [DescriptorScale(descriptorCode: "F01b02", dimension: .level, minimum: 1,
-                                                                  maximum: 5, label: "proficiency", notApplicable: 0)])
-            return ""
-        }
-        try body(store, run)
+        try ProgrammingStore.with(body)
     }
 
     func storeRatings(_ store: SQLiteStore, _ ratings: [Candidate], run: String) throws -> SubmitSummary {

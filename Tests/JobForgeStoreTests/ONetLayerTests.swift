@@ -23,24 +23,13 @@ struct ONetLayerTests {
                                  ("conversion", "IM 1-5 kept as is (OaSIS has no importance scale)")])
     }
 
+    /// The store, with one OaSIS rating: 21211.00's Programming level, 3.
     func withStore(_ body: (SQLiteStore, String) throws -> Void) throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let store = try SQLiteStore(path: folder.path("t.sqlite").path)
-        let run = try store.beginRun(command: "test")
-        try store.commitStep("reference", fingerprint: "test", runID: run) { writer in
-            try writer.upsertDescriptors([Descriptor(code: "F01b02", name: "Programming", category: "Skills",
-                                                     structureType: "Descriptor", parent: nil, definition: "Writing programs")],
-                                         scales: [DescriptorScale(descriptorCode: "F01b02", dimension: .level, minimum: 1,
-                                                                  maximum: 5, label: "proficiency", notApplicable: 0),
-                                                  DescriptorScale(descriptorCode: "F01b02", dimension: .importance, minimum: 1,
-                                                                  maximum: 5, label: "importance", notApplicable: nil)])
+        try ProgrammingStore.with(body) { writer, run in
             let rating = Candidate(key: Self.level, value: 3, source: .authoritative, method: "oasis_rating", sourceLevel: .l6,
                                    sourceIDs: [Self.profile], confidence: 1, release: "OaSIS 2023 v1.0", observedAt: Self.at)
             _ = try writer.storeProfileRatings([rating], runID: run)
-            return ""
         }
-        try body(store, run)
     }
 
     func storeOffers(_ store: SQLiteStore, _ offers: [UnitGroupOffer], run: String) throws -> SubmitSummary {
