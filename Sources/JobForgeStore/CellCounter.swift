@@ -55,22 +55,7 @@ struct CellCounter {
     mutating func numbers(inPacked payload: String) -> [Int32] {
         var result: [Int32] = []
         result.reserveCapacity(256)
-        var payload = payload
-        payload.withUTF8 { bytes in
-            var lineStart = 0, tabs = 0, secondTab = -1
-            for index in 0..<bytes.count {
-                switch bytes[index] {
-                case 0x09:
-                    tabs += 1
-                    if tabs == 2 { secondTab = index }
-                case 0x0A:
-                    if tabs >= 2 { result.append(number(UnsafeBufferPointer(rebasing: bytes[lineStart..<secondTab]))) }
-                    lineStart = index + 1
-                    tabs = 0
-                default: break
-                }
-            }
-        }
+        ONetLayer.forEachCellBytes(payload) { result.append(number($0)) }
         return result
     }
 

@@ -182,26 +182,34 @@ enum ONetLayer {
         return result
     }
 
-    /// Calls `body` with the cell each line names (its first two fields), without decoding the
-    /// rest: the lines of both layers (`RatingLayer` and this one) start the same way. Codes and
-    /// dimensions fit Swift's small strings, so naming a cell allocates nothing.
-    static func forEachCellName(_ payload: String, _ body: (CellName) -> Void) {
+    /// Calls `body` with the bytes of each line's cell, "descriptor TAB dimension" (its first two
+    /// fields), without decoding the rest: the lines of both layers (`RatingLayer` and this one)
+    /// start the same way.
+    static func forEachCellBytes(_ payload: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var payload = payload
         payload.withUTF8 { bytes in
-            var lineStart = 0, tabs = 0, firstTab = -1, secondTab = -1
-            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            var lineStart = 0, tabs = 0, secondTab = -1
             for index in 0..<bytes.count {
                 switch bytes[index] {
                 case tab:
                     tabs += 1
-                    if tabs == 1 { firstTab = index } else if tabs == 2 { secondTab = index }
+                    if tabs == 2 { secondTab = index }
                 case newline:
-                    if tabs >= 2 { body(CellName(descriptor: text(lineStart..<firstTab), dimension: text(firstTab + 1..<secondTab))) }
+                    if tabs >= 2 { body(UnsafeBufferPointer(rebasing: bytes[lineStart..<secondTab])) }
                     lineStart = index + 1
                     tabs = 0
                 default: break
                 }
             }
+        }
+    }
+
+    /// The cell each line names. Codes and dimensions fit Swift's small strings: naming a cell allocates nothing.
+    static func forEachCellName(_ payload: String, _ body: (CellName) -> Void) {
+        forEachCellBytes(payload) { cell in
+            let tab = cell.firstIndex(of: ONetLayer.tab) ?? cell.endIndex
+            body(CellName(descriptor: String(decoding: UnsafeBufferPointer(rebasing: cell[..<tab]), as: UTF8.self),
+                          dimension: tab < cell.endIndex ? String(decoding: UnsafeBufferPointer(rebasing: cell[(tab + 1)...]), as: UTF8.self) : ""))
         }
     }
 
