@@ -143,19 +143,30 @@ import Testing
         #expect(ONetScaleConversion.aggregateLevel([(0.5, true), (3.5, false)], minimum: 1, maximum: 5) == 3)
     }
 
-    @Test func wholeTierIsFastEnoughForTheBuild() throws {
-        // Every crosswalked unit group as a subject, plus two profiles each: the tier must stay a
-        // small part of a build that has to finish in 2 s (release); debug gets a generous bound.
-        var subjects: [ONetSubject] = []
-        for unitGroup in Shipped.crosswalk.unitGroups {
-            subjects.append(ONetSubject(subject: .unitGroup(unitGroup), unitGroup: unitGroup))
-            subjects.append(ONetSubject(subject: .profile(unitGroup + ".00"), unitGroup: unitGroup))
-            subjects.append(ONetSubject(subject: .profile(unitGroup + ".01"), unitGroup: unitGroup))
+    @Test func everyUnitGroupsOffersAreWhatItsSubjectsAreGiven() throws {
+        // What the build stores (one offer list per unit group) is what each subject would get
+        // as candidates: the unit group at L5, its profiles at L6, the same values and details.
+        let unitGroups = Shipped.crosswalk.unitGroups
+        let result = Shipped.tier.offers(forUnitGroups: unitGroups, observedAt: observed)
+        #expect(result.offers.count == 69_524)
+        #expect(result.gaps.map(\.unitGroup).contains("21231") && result.gaps.count == 12)
+        #expect(Set(result.offers.map(\.unitGroup)).count == unitGroups.count - result.gaps.count)
+        struct Cell: Hashable { var unitGroup: String; var descriptor: String; var dimension: CellDimension }
+        var offers: [Cell: UnitGroupOffer] = [:]
+        for offer in result.offers {
+            #expect(offers.updateValue(offer, forKey: Cell(unitGroup: offer.unitGroup, descriptor: offer.descriptor, dimension: offer.dimension)) == nil,
+                    "one offer per cell")
         }
-        let started = Date()
-        let result = Shipped.tier.candidates(for: subjects, observedAt: observed)
-        let elapsed = Date().timeIntervalSince(started)
-        #expect(result.candidates.count > 100_000)
-        #expect(elapsed < 30, "tier took \(elapsed) s")
+        let subjects = ["00012", "11100", "21211"].flatMap {
+            [ONetSubject(subject: .unitGroup($0), unitGroup: $0), ONetSubject(subject: .profile($0 + ".01"), unitGroup: $0)]
+        }
+        let candidates = Shipped.tier.candidates(for: subjects, observedAt: observed).candidates
+        #expect(candidates.count == 2 * result.offers.filter { ["00012", "11100", "21211"].contains($0.unitGroup) }.count)
+        for candidate in candidates {
+            let unitGroup = String(candidate.key.subject.code.prefix(5))
+            let offer = try #require(offers[Cell(unitGroup: unitGroup, descriptor: candidate.key.descriptor, dimension: candidate.key.dimension)])
+            #expect(offer.candidate(for: candidate.key.subject) == candidate)
+            #expect(candidate.sourceLevel == candidate.key.subject.level)
+        }
     }
 }
