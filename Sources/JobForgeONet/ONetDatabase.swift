@@ -104,14 +104,27 @@ public enum ONetDatabaseReader {
     }
 
     public static func readFolder(_ folder: URL, tables: [ONetRatingTable] = ONetRatingTable.allCases) throws -> ONetDatabase {
-        var files: [SourceFileRecord] = []
         var releaseName: String?
         let readMe = folder.appendingPathComponent("Read Me.txt")
         if let data = try? Data(contentsOf: readMe) { releaseName = Self.releaseName(fromReadMe: String(decoding: data, as: UTF8.self)) }
         if releaseName == nil { releaseName = Self.releaseName(fromFolderName: folder.lastPathComponent) }
 
         let occupationsURL = folder.appendingPathComponent("Occupation Data.txt")
-        let occupationsData = try Data(contentsOf: occupationsURL)
+        var present: [(table: ONetRatingTable, url: URL)] = []
+        var missing: [ONetRatingTable] = []
+        for table in tables {
+            let url = folder.appendingPathComponent(table.fileName)
+            if FileManager.default.fileExists(atPath: url.path) { present.append((table, url)) } else { missing.append(table) }
+        }
+        // Every file is read up front and hashed on another thread while this one parses: SHA-256
+        // of a release's 11 MB takes nearly as long as parsing them. A file that cannot be read
+        // still fails when its turn comes, once the files before it have been parsed.
+        let urls = [occupationsURL] + present.map(\.url)
+        let contents = urls.map { url in Result { try Data(contentsOf: url) } }
+        let digests = BackgroundDigests(contents.map { (try? $0.get()) ?? Data() })
+        var records: [Int] = []
+
+        let occupationsData = try contents[0].get()
         var occupations: [ONetOccupation] = []
         try TabularFile.forEachRow(occupationsData, file: occupationsURL.path, required: ["O*NET-SOC Code", "Title"],
                                    optional: ["Description"]) { row in
@@ -121,47 +134,172 @@ public enum ONetDatabaseReader {
             occupations.append(ONetOccupation(code: code, title: (row.values[1] ?? "").trimmingSpacesAndNBSP,
                                               description: (row.values[2] ?? "").trimmingSpacesAndNBSP))
         }
-        files.append(SourceFileRecord(path: occupationsURL.path, sha256: SHA256.hex(occupationsData), records: occupations.count))
+        records.append(occupations.count)
 
         var ratings: [ONetRating] = []
-        var missing: [ONetRatingTable] = []
-        for table in tables {
-            let url = folder.appendingPathComponent(table.fileName)
-            guard FileManager.default.fileExists(atPath: url.path) else { missing.append(table); continue }
-            let data = try Data(contentsOf: url)
+        // Room for all the ratings at once (rows take 75 to 100 bytes): the array is not copied as it grows.
+        ratings.reserveCapacity(contents.dropFirst().reduce(0) { $0 + ((try? $1.get())?.count ?? 0) } / 64)
+        for (offset, item) in present.enumerated() {
+            let data = try contents[offset + 1].get()
             let before = ratings.count
-            try readRatings(data, file: url.path, table: table, into: &ratings)
-            files.append(SourceFileRecord(path: url.path, sha256: SHA256.hex(data), records: ratings.count - before))
+            try readRatings(data, file: item.url.path, table: item.table, into: &ratings)
+            records.append(ratings.count - before)
         }
+        let sha256 = digests.wait()
+        let files = urls.indices.map { SourceFileRecord(path: urls[$0].path, sha256: sha256[$0], records: records[$0]) }
         return ONetDatabase(releaseName: releaseName ?? unknownRelease, occupations: occupations, ratings: ratings,
                             files: files, missingTables: missing)
     }
 
     /// Parses one rating file (13 columns, or Work Context's 14 with `Category`; extra columns ignored).
     public static func readRatings(_ data: Data, file: String, table: ONetRatingTable, into ratings: inout [ONetRating]) throws {
-        let names = requiredRatingColumns + optionalRatingColumns
-        try TabularFile.forEachRow(data, file: file, required: requiredRatingColumns, optional: optionalRatingColumns) { row in
-            let v = row.values
-            guard let soc = Codes.onetSOC(v[0] ?? "") else {
-                throw InputError(file: file, line: row.line, column: names[0], message: "\"\(v[0] ?? "")\" is not an O*NET-SOC code (NN-NNNN.NN)")
-            }
-            guard let elementID = ONetValue.text(v[1]) else {
-                throw InputError(file: file, line: row.line, column: names[1], message: "the element id is empty")
-            }
-            guard let scale = ONetValue.text(v[3]) else {
-                throw InputError(file: file, line: row.line, column: names[3], message: "the scale id is empty")
-            }
-            ratings.append(ONetRating(
-                table: table, soc: soc, elementID: elementID, elementName: ONetValue.text(v[2]) ?? "", scaleID: scale,
-                category: try ONetValue.int(v[13], file: file, line: row.line, column: names[13]) ?? 0,
-                value: try ONetValue.double(v[4], file: file, line: row.line, column: names[4]),
-                n: try ONetValue.int(v[5], file: file, line: row.line, column: names[5]),
-                standardError: try ONetValue.double(v[6], file: file, line: row.line, column: names[6]),
-                lowerCI: try ONetValue.double(v[7], file: file, line: row.line, column: names[7]),
-                upperCI: try ONetValue.double(v[8], file: file, line: row.line, column: names[8]),
-                recommendSuppress: try ONetValue.flag(v[9], file: file, line: row.line, column: names[9]),
-                notRelevant: try ONetValue.flag(v[10], file: file, line: row.line, column: names[10]),
-                date: ONetValue.text(v[11]), domainSource: ONetValue.text(v[12])))
+        // Rows take 75 to 100 bytes: room for all of them, growing geometrically as `append` would.
+        let needed = ratings.count + data.count / 64
+        if needed > ratings.capacity { ratings.reserveCapacity(max(needed, ratings.capacity * 2)) }
+        var parser = RatingRowParser(file: file, table: table)
+        try TabularFile.forEachRawRow(data, file: file, required: requiredRatingColumns, optional: optionalRatingColumns) { row in
+            ratings.append(try parser.rating(row))
         }
+    }
+}
+
+/// SHA-256 of some files, worked out on a thread of its own while the caller parses them.
+/// A plain thread rather than a Dispatch or Swift concurrency pool: `wait()` blocks, and the
+/// hashing must go on even when every thread of a pool is busy.
+private final class BackgroundDigests: @unchecked Sendable {
+    // @unchecked: `digests` is only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var digests: [String]?
+
+    init(_ contents: [Data]) {
+        Thread { [self] in
+            let hashed = contents.map { SHA256.hex($0) }
+            condition.lock()
+            digests = hashed
+            condition.broadcast()
+            condition.unlock()
+        }.start()
+    }
+
+    /// The digests, in the order of the contents, once all are done.
+    func wait() -> [String] {
+        condition.lock()
+        defer { condition.unlock() }
+        while digests == nil { condition.wait() }
+        return digests!
+    }
+}
+
+/// Makes `ONetRating`s from the rows of a rating file with `ONetValue`'s rules. Numbers and flags
+/// are read from the bytes; codes, names, scales, dates and sources are made once per distinct value.
+/// A field outside the simple cases goes through the String functions, so values and errors
+/// (file, line, column) are theirs.
+private struct RatingRowParser {
+    let file: String
+    let table: ONetRatingTable
+
+    /// Positions in `requiredRatingColumns + optionalRatingColumns`.
+    private enum Column {
+        static let soc = 0, elementID = 1, elementName = 2, scaleID = 3, value = 4, n = 5, standardError = 6
+        static let lowerCI = 7, upperCI = 8, recommendSuppress = 9, notRelevant = 10, date = 11, domainSource = 12
+        static let category = 13
+    }
+    private static let names = ONetDatabaseReader.requiredRatingColumns + ONetDatabaseReader.optionalRatingColumns
+
+    private var codes = FieldMemo<String?>()
+    private var elementIDs = FieldMemo<String?>()
+    private var elementNames = FieldMemo<String?>()
+    private var scales = FieldMemo<String?>()
+    private var dates = FieldMemo<String?>()
+    private var sources = FieldMemo<String?>()
+
+    init(file: String, table: ONetRatingTable) {
+        self.file = file
+        self.table = table
+    }
+
+    mutating func rating(_ row: TabularFile.RawRow) throws -> ONetRating {
+        let socBytes = row.field(Column.soc) ?? UnsafeBufferPointer(start: nil, count: 0)
+        guard let soc = codes.value(socBytes, Codes.onetSOC) else {
+            throw InputError(file: file, line: row.line, column: Self.names[Column.soc],
+                             message: "\"\(row.string(Column.soc) ?? "")\" is not an O*NET-SOC code (NN-NNNN.NN)")
+        }
+        guard let elementID = Self.text(row, Column.elementID, &elementIDs) else {
+            throw InputError(file: file, line: row.line, column: Self.names[Column.elementID], message: "the element id is empty")
+        }
+        let elementName = Self.text(row, Column.elementName, &elementNames) ?? ""
+        guard let scale = Self.text(row, Column.scaleID, &scales) else {
+            throw InputError(file: file, line: row.line, column: Self.names[Column.scaleID], message: "the scale id is empty")
+        }
+        // Arguments are evaluated in order: the first bad field of a row is the one reported, as before.
+        return ONetRating(
+            table: table, soc: soc, elementID: elementID, elementName: elementName, scaleID: scale,
+            category: try int(row, Column.category) ?? 0,
+            value: try double(row, Column.value),
+            n: try int(row, Column.n),
+            standardError: try double(row, Column.standardError),
+            lowerCI: try double(row, Column.lowerCI),
+            upperCI: try double(row, Column.upperCI),
+            recommendSuppress: try flag(row, Column.recommendSuppress),
+            notRelevant: try flag(row, Column.notRelevant),
+            date: Self.text(row, Column.date, &dates), domainSource: Self.text(row, Column.domainSource, &sources))
+    }
+
+    private static func text(_ row: TabularFile.RawRow, _ column: Int, _ memo: inout FieldMemo<String?>) -> String? {
+        guard let bytes = row.field(column) else { return nil }
+        return memo.value(bytes, ONetValue.text)
+    }
+
+    private func double(_ row: TabularFile.RawRow, _ column: Int) throws -> Double? {
+        guard let bytes = row.field(column) else { return nil }
+        if let value = ONetValue.plainDouble(bytes) { return value }
+        if ONetValue.isPlainEmpty(bytes) { return nil }
+        return try ONetValue.double(String(decoding: bytes, as: UTF8.self), file: file, line: row.line, column: Self.names[column])
+    }
+
+    private func int(_ row: TabularFile.RawRow, _ column: Int) throws -> Int? {
+        guard let bytes = row.field(column) else { return nil }
+        if let value = ONetValue.plainInt(bytes) { return value }
+        if ONetValue.isPlainEmpty(bytes) { return nil }
+        return try ONetValue.int(String(decoding: bytes, as: UTF8.self), file: file, line: row.line, column: Self.names[column])
+    }
+
+    private func flag(_ row: TabularFile.RawRow, _ column: Int) throws -> Bool? {
+        guard let bytes = row.field(column) else { return nil }
+        if let value = ONetValue.plainFlag(bytes) { return value }
+        if ONetValue.isPlainEmpty(bytes) { return nil }
+        return try ONetValue.flag(String(decoding: bytes, as: UTF8.self), file: file, line: row.line, column: Self.names[column])
+    }
+}
+
+/// Converts a field's bytes once per distinct value and hands out the same result afterwards: the
+/// 120,000 rows of a release hold a few thousand distinct codes, element names, scales, dates and
+/// sources, which then share one String each instead of making one per row.
+private struct FieldMemo<Value> {
+    /// ASCII texts only: Swift compares Strings by Unicode canonical equivalence, and two fields
+    /// with other bytes (`é` composed or not) must not share a result.
+    private var known: [String: Value] = [:]
+    /// The field converted last, and its text: consecutive rows often repeat it (the code, the
+    /// date, the source), and comparing bytes is cheaper than a lookup.
+    private var last: (text: String, value: Value)?
+
+    mutating func value(_ bytes: UnsafeBufferPointer<UInt8>, _ convert: (String) -> Value) -> Value {
+        if let last, Self.same(last.text, bytes) { return last.value }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let value: Value
+        if let found = known[text] {
+            value = found
+        } else {
+            value = convert(text)
+            if bytes.allSatisfy({ $0 < 0x80 }) { known[text] = value }
+        }
+        last = (text, value)
+        return value
+    }
+
+    private static func same(_ text: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard text.utf8.count == bytes.count else { return false }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return text.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 } ?? false
     }
 }

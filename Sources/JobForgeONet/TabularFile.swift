@@ -14,10 +14,39 @@ struct TabularFile {
         var values: [String?]
     }
 
+    /// One data row as bytes: where the requested columns' values are, in the order they were asked
+    /// for. The rating files have over a hundred thousand rows that repeat a few hundred distinct
+    /// strings, so their parser reads the bytes and makes a String only for a value it has not seen.
+    /// Every requested field is valid UTF-8 (checked before the row is handed out).
+    struct RawRow {
+        var line: Int
+        /// The file's bytes (a scratch buffer for a comma-separated file): valid during the call only.
+        var bytes: UnsafeBufferPointer<UInt8>
+        /// Per requested column, its range in `bytes`; nil when the file or this row has no such column.
+        var ranges: [Range<Int>?]
+
+        /// The field's bytes, or nil when absent.
+        func field(_ position: Int) -> UnsafeBufferPointer<UInt8>? {
+            ranges[position].map { UnsafeBufferPointer(rebasing: bytes[$0]) }
+        }
+
+        func string(_ position: Int) -> String? {
+            field(position).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
     /// Calls `body` for every data row. `required` columns must exist (an `InputError` names the
     /// missing ones and the header found); `optional` ones may be absent.
     static func forEachRow(_ data: Data, file: String, required: [String], optional: [String] = [],
                            _ body: (Row) throws -> Void) throws {
+        try forEachRawRow(data, file: file, required: required, optional: optional) { row in
+            try body(Row(line: row.line, values: row.ranges.indices.map(row.string)))
+        }
+    }
+
+    /// `forEachRow` without making Strings: the fields as bytes.
+    static func forEachRawRow(_ data: Data, file: String, required: [String], optional: [String] = [],
+                              _ body: (RawRow) throws -> Void) throws {
         let wanted = required + optional
         let firstLineEnd = data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
         let firstLine = data[data.startIndex..<firstLineEnd]
@@ -25,17 +54,24 @@ struct TabularFile {
         if isTabDelimited {
             try forEachTabRow(data, file: file, wanted: wanted, requiredCount: required.count, body)
         } else {
+            // Rare (a re-saved export): the CSV reader's Strings go back to bytes in a scratch buffer.
             var indexes: [Int?] = []
+            var scratch: [UInt8] = []
             try CSVReader().forEachRecord(data, file: file) { record in
                 if indexes.isEmpty {
                     indexes = try columnIndexes(header: record.fields, wanted: wanted, requiredCount: required.count, file: file)
                     return
                 }
-                let values = indexes.map { index -> String? in
+                scratch.removeAll(keepingCapacity: true)
+                let ranges = indexes.map { index -> Range<Int>? in
                     guard let index, index < record.fields.count else { return nil }
-                    return record.fields[index]
+                    let start = scratch.count
+                    scratch.append(contentsOf: record.fields[index].utf8)
+                    return start..<scratch.count
                 }
-                try body(Row(line: record.line, values: values))
+                try scratch.withUnsafeBufferPointer { bytes in
+                    try body(RawRow(line: record.line, bytes: bytes, ranges: ranges))
+                }
             }
         }
     }
@@ -55,16 +91,19 @@ struct TabularFile {
     }
 
     private static func forEachTabRow(_ data: Data, file: String, wanted: [String], requiredCount: Int,
-                                      _ body: (Row) throws -> Void) throws {
+                                      _ body: (RawRow) throws -> Void) throws {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
+            let count = bytes.count
             var start = 0
-            if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+            if count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
             var lineNumber = 0
-            var indexes: [Int?] = []
-            var wantedByColumn: [Int: Int] = [:]
-            var fieldRanges: [Range<Int>] = []
-            fieldRanges.reserveCapacity(16)
+            /// Per column of the file, the position of the requested column it holds, or -1;
+            /// empty until the header is read.
+            var wantedByColumn: [Int] = []
+            // One row value for every line: once `body` has returned, its ranges array is uniquely
+            // referenced again and is filled in place, without an allocation per row.
+            var row = RawRow(line: 0, bytes: bytes, ranges: [Range<Int>?](repeating: nil, count: wanted.count))
             let tab = UInt8(ascii: "\t"), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
 
             func decode(_ range: Range<Int>) throws -> String {
@@ -74,34 +113,58 @@ struct TabularFile {
                 return text
             }
 
-            while start < bytes.count {
+            while start < count {
                 var end = start
-                while end < bytes.count && bytes[end] != lf { end += 1 }
+                if let base = bytes.baseAddress, let found = memchr(base + start, Int32(lf), count - start) {
+                    end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                } else {
+                    end = count
+                }
                 lineNumber += 1
                 var lineEnd = end
                 if lineEnd > start && bytes[lineEnd - 1] == cr { lineEnd -= 1 }
                 defer { start = end + 1 }
                 if lineEnd == start { continue }
-                fieldRanges.removeAll(keepingCapacity: true)
-                var fieldStart = start
-                for index in start..<lineEnd where bytes[index] == tab {
-                    fieldRanges.append(fieldStart..<index)
-                    fieldStart = index + 1
-                }
-                fieldRanges.append(fieldStart..<lineEnd)
-                if indexes.isEmpty {
-                    let header = try fieldRanges.map(decode)
-                    indexes = try columnIndexes(header: header, wanted: wanted, requiredCount: requiredCount, file: file)
+
+                if wantedByColumn.isEmpty {
+                    var header: [String] = []
+                    var fieldStart = start
+                    for index in start...lineEnd where index == lineEnd || bytes[index] == tab {
+                        header.append(try decode(fieldStart..<index))
+                        fieldStart = index + 1
+                    }
+                    let indexes = try columnIndexes(header: header, wanted: wanted, requiredCount: requiredCount, file: file)
+                    wantedByColumn = [Int](repeating: -1, count: header.count)
                     for (position, index) in indexes.enumerated() { if let index { wantedByColumn[index] = position } }
                     continue
                 }
-                var values = [String?](repeating: nil, count: wanted.count)
-                for (column, range) in fieldRanges.enumerated() {
-                    if let position = wantedByColumn[column] { values[position] = try decode(range) }
+
+                // One pass over the line: the requested fields' ranges, and whether it is all ASCII.
+                let highBits = row.ranges.withUnsafeMutableBufferPointer { ranges -> UInt8 in
+                    for position in ranges.indices { ranges[position] = nil }
+                    var highBits: UInt8 = 0
+                    var column = 0
+                    var fieldStart = start
+                    for index in start...lineEnd {
+                        let byte = index < lineEnd ? bytes[index] : tab
+                        highBits |= byte
+                        guard byte == tab else { continue }
+                        if column < wantedByColumn.count, wantedByColumn[column] >= 0 {
+                            ranges[wantedByColumn[column]] = fieldStart..<index
+                        }
+                        column += 1
+                        fieldStart = index + 1
+                    }
+                    return highBits
                 }
-                try body(Row(line: lineNumber, values: values))
+                if highBits >= 0x80 {
+                    // Only the requested fields must be valid UTF-8, as when each was decoded.
+                    for range in row.ranges { if let range { _ = try decode(range) } }
+                }
+                row.line = lineNumber
+                try body(row)
             }
-            if indexes.isEmpty {
+            if wantedByColumn.isEmpty {
                 throw InputError(file: file, line: 1, message: "the file is empty: expected a header line")
             }
         }
@@ -156,5 +219,70 @@ enum ONetValue {
         guard let text, !text.isEmpty, text != "n/a" else { return nil }
         if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last, first != " ", last != " " { return text }
         return isEmpty(text) ? nil : text.trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// The same conventions read straight from a field's bytes, for the rating files' hot loop.
+/// Each returns nil when the bytes are not its simple case; the caller then decodes the field and
+/// takes the String path above, so results and errors stay those of the String functions.
+extension ONetValue {
+    /// `""` or `n/a`: an empty value for every kind of column.
+    static func isPlainEmpty(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.isEmpty || (bytes.count == 3 && bytes[0] == UInt8(ascii: "n") && bytes[1] == UInt8(ascii: "/")
+            && bytes[2] == UInt8(ascii: "a"))
+    }
+
+    /// Exact powers of ten as Doubles (every one up to 10^22 is).
+    private static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
+
+    /// `4.38`, `-0.5`, `12`: at most 15 digits, so the digits make an integer below 2^53 and the
+    /// division by an exact power of ten is correctly rounded (Clinger's fast path), which gives
+    /// the very Double that `Double("4.38")` gives. Anything else (exponents, `.5`, spaces): nil.
+    static func plainDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var index = 0
+        let negative = !bytes.isEmpty && bytes[0] == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var sawPoint = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                guard digits < 15 else { return nil }
+                mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
+                digits += 1
+                if sawPoint { fractionDigits += 1 }
+            } else if byte == UInt8(ascii: "."), !sawPoint, digits > 0 {
+                sawPoint = true
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        guard digits > 0, !sawPoint || fractionDigits > 0 else { return nil }
+        let value = Double(mantissa) / powersOfTen[fractionDigits]
+        return negative ? -value : value
+    }
+
+    /// `8`, `30`: unsigned digits that fit an Int.
+    static func plainInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    /// `Y` / `N`.
+    static func plainFlag(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard bytes.count == 1 else { return nil }
+        switch bytes[0] {
+        case UInt8(ascii: "Y"): return true
+        case UInt8(ascii: "N"): return false
+        default: return nil
+        }
     }
 }

@@ -63,6 +63,16 @@ import Testing
         #expect(!transition.isEmpty && transition.allSatisfy { $0.n == nil })
     }
 
+    @Test func aFileSavedWithAByteOrderMarkStillMatchesItsFirstColumn() throws {
+        // Editors on Windows save UTF-8 with a BOM: "O*NET-SOC Code" must still be found.
+        let text = "\u{FEFF}O*NET-SOC Code\tElement ID\tElement Name\tScale ID\tData Value\tN\tStandard Error\tLower CI Bound\tUpper CI Bound\tRecommend Suppress\tNot Relevant\tDate\tDomain Source\r\n"
+            + "11-1011.00\t2.A.1.a\tReading Comprehension\tIM\t4.12\t8\t0.1250\t3.8800\t4.3700\tN\tn/a\t08/2023\tAnalyst\r\n"
+        var ratings: [ONetRating] = []
+        try ONetDatabaseReader.readRatings(Data(text.utf8), file: "Skills.txt", table: .skills, into: &ratings)
+        #expect(ratings.map(\.soc) == ["11-1011.00"])
+        #expect(ratings.map(\.value) == [4.12] && ratings.first?.domainSource == "Analyst" && ratings.first?.notRelevant == nil)
+    }
+
     @Test func excelExportLayoutAndWorkContextMatchColumnsByName() throws {
         // Excel export: extra Title / Scale Name columns, in another order.
         let excel = """
