@@ -165,15 +165,24 @@ enum TestHooks {
     }
 }
 
-/// Phase timings on stderr when `JOBFORGE_TIMING=1`, to measure before optimizing.
+/// Phase timings and memory on stderr when `JOBFORGE_TIMING=1`, to measure before optimizing.
 enum Timing {
     static let enabled = ProcessInfo.processInfo.environment["JOBFORGE_TIMING"] == "1"
     nonisolated(unsafe) static var last = Date()
 
+    /// A figure of /proc/self/status in MB (0 where there is none).
+    static func memory(_ field: String) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1024
+    }
+
     static func mark(_ phase: String) {
         guard enabled else { return }
         let now = Date()
-        FileHandle.standardError.write(Data(String(format: "  %-28@ %7.3f s\n", phase as NSString, now.timeIntervalSince(last)).utf8))
+        FileHandle.standardError.write(Data(String(format: "  %-28@ %7.3f s  %6.1f MB now, %6.1f MB peak\n", phase as NSString,
+                                                   now.timeIntervalSince(last), memory("VmRSS"), memory("VmHWM")).utf8))
         last = now
     }
 }
