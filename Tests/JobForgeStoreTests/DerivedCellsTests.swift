@@ -31,12 +31,7 @@ struct DerivedCellsTests {
     }
 
     func storeRatings(_ store: SQLiteStore, _ ratings: [Candidate], run: String) throws -> SubmitSummary {
-        var summary = SubmitSummary()
-        try store.commitStep("authoritative", fingerprint: UUID().uuidString, runID: run) { writer in
-            summary = try writer.storeProfileRatings(ratings, runID: run)
-            return ""
-        }
-        return summary
+        try ProgrammingStore.write(store, step: "authoritative", run: run) { try $0.storeProfileRatings(ratings, runID: run) }
     }
 
     @Test("a unit group derives its cell from its profile, and an O*NET value for it is kept below")

@@ -33,12 +33,7 @@ struct ONetLayerTests {
     }
 
     func storeOffers(_ store: SQLiteStore, _ offers: [UnitGroupOffer], run: String) throws -> SubmitSummary {
-        var summary = SubmitSummary()
-        try store.commitStep("onet", fingerprint: UUID().uuidString, runID: run) { writer in
-            summary = try writer.storeONetOffers(offers, runID: run)
-            return ""
-        }
-        return summary
+        try ProgrammingStore.write(store, step: "onet", run: run) { try $0.storeONetOffers(offers, runID: run) }
     }
 
     @Test("offers fill what OaSIS does not rate and stay below what it does, for the unit group and its profile; the same offers again change nothing")
