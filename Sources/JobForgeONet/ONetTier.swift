@@ -237,27 +237,24 @@ public struct ONetTier: Sendable {
 
     /// Candidates for every subject whose unit group has O*NET ratings; gaps for the others.
     public func candidates(for subjects: [ONetSubject], observedAt: Date = Date()) -> ONetTierResult {
-        var cache: [String: [ONetAggregate]] = [:]
-        var gaps: [String: ONetUnitGroupGap] = [:]
-        var unmapped = Set<String>()
+        // The same offers the build stores, handed to each subject as the store does.
+        var unitGroups: [String] = []
+        var seen = Set<String>()
+        for subject in subjects where seen.insert(subject.unitGroup).inserted { unitGroups.append(subject.unitGroup) }
+        let offered = offers(forUnitGroups: unitGroups, observedAt: observedAt)
+        var offersOf: [String: [UnitGroupOffer]] = [:]
+        for offer in offered.offers { offersOf[offer.unitGroup, default: []].append(offer) }
         var candidates: [Candidate] = []
         var without: [Subject] = []
         for subject in subjects {
-            let aggregates: [ONetAggregate]
-            if let cached = cache[subject.unitGroup] {
-                aggregates = cached
-            } else {
-                aggregates = self.aggregates(forUnitGroup: subject.unitGroup, unmapped: &unmapped)
-                cache[subject.unitGroup] = aggregates
-                if aggregates.isEmpty { gaps[subject.unitGroup] = gap(forUnitGroup: subject.unitGroup) }
-            }
-            if aggregates.isEmpty { without.append(subject.subject); continue }
-            for aggregate in aggregates {
-                candidates.append(candidate(aggregate, subject: subject, observedAt: observedAt))
+            guard let offers = offersOf[subject.unitGroup] else { without.append(subject.subject); continue }
+            for offer in offers {
+                candidates.append(offer.candidate(for: subject.subject, sourceLevel: subject.sourceLevel,
+                                                  confidenceFactor: subject.confidenceFactor))
             }
         }
-        return ONetTierResult(candidates: candidates, gaps: gaps.values.sorted { $0.unitGroup < $1.unitGroup },
-                              subjectsWithoutData: without, unmappedElements: unmapped.sorted())
+        return ONetTierResult(candidates: candidates, gaps: offered.gaps, subjectsWithoutData: without,
+                              unmappedElements: offered.unmappedElements)
     }
 
     /// Why a unit group has no O*NET data, or nil when it has some.
@@ -359,11 +356,6 @@ public struct ONetTier: Sendable {
         return result
     }
 
-    private func candidate(_ aggregate: ONetAggregate, subject: ONetSubject, observedAt: Date) -> Candidate {
-        offer(aggregate, unitGroup: subject.unitGroup, observedAt: observedAt)
-            .candidate(for: subject.subject, sourceLevel: subject.sourceLevel, confidenceFactor: subject.confidenceFactor)
-    }
-
     private func offer(_ aggregate: ONetAggregate, unitGroup: String, observedAt: Date) -> UnitGroupOffer {
         var offer = UnitGroupOffer(unitGroup: unitGroup, descriptor: aggregate.descriptorCode, dimension: aggregate.dimension,
                                    value: aggregate.value, confidence: (min(1, max(0, aggregate.confidence)) * 1000).rounded() / 1000,
@@ -390,7 +382,7 @@ public struct ONetTier: Sendable {
     /// What a reader needs to audit an O*NET value beside its SOC codes (`sourceIDs`): the element,
     /// how it was matched, the native scale and values, and how it was converted. Facts that
     /// another field already holds (the unit group, the number of codes) and counters at zero are
-    /// left out: the tier writes about 190,000 of these per build.
+    /// left out: the tier makes about 70,000 of these per build.
     static func details(_ aggregate: ONetAggregate) -> [(key: String, value: String)] {
         // Written in key order: no dictionary and no sorting for each of ~70,000 values.
         var details: [(key: String, value: String)] = []
