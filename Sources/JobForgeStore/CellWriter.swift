@@ -290,9 +290,7 @@ enum CellWriter {
         let changed = Set(profiles)
         var result: [Subject] = []
         let rated = Set(try String.fetchAll(db, sql: "SELECT DISTINCT profile_code FROM profile_rating"))
-        let storedRows = try Row.fetchAll(db, sql: """
-            SELECT s.kind, s.code FROM subject s WHERE EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
-            """).map { Subject(kind: Subject.Kind(rawValue: $0[0]) ?? .profile, code: $0[1]) }
+        let storedRows = try subjectsHoldingCandidates(db: db)
         let unitGroups = Set(profiles.map(Codes.unitGroup(ofProfile:)))
         var titlesOfProfiles: Set<String> = []
         if try db.tableExists("job_title") {
@@ -354,10 +352,16 @@ enum CellWriter {
     /// The titles whose cells follow their resolutions and that hold stored values: what a
     /// change of resolution can change beyond derived values.
     static func titlesWithStoredCandidates(db: Database) throws -> [Subject] {
-        try String.fetchAll(db, sql: """
-            SELECT s.code FROM subject s
-            WHERE s.kind = 'title' AND EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
-            """).map(Subject.title)
+        try subjectsHoldingCandidates(db: db, kind: .title)
+    }
+
+    /// The subjects that hold stored candidates of their own (of one kind, or all): those whose
+    /// stored winner flags a change of derived values can make stale.
+    static func subjectsHoldingCandidates(db: Database, kind: Subject.Kind? = nil) throws -> [Subject] {
+        try Row.fetchAll(db, sql: """
+            SELECT s.kind, s.code FROM subject s
+            WHERE (?1 IS NULL OR s.kind = ?1) AND EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
+            """, arguments: [kind?.rawValue]).map { Subject(kind: Subject.Kind(rawValue: $0[0]) ?? .profile, code: $0[1]) }
     }
 
     private static func sameEntry(_ lhs: CellEntry, _ rhs: CellEntry) -> Bool {

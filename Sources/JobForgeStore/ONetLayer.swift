@@ -384,9 +384,7 @@ extension ONetLayer {
             for profile in profilesOf[unitGroup.code] ?? [] { add(.profile(profile)) }
         }
         let codes = Set(unitGroups.map(\.code))
-        let storedRows = try Row.fetchAll(db, sql: """
-            SELECT s.kind, s.code FROM subject s WHERE EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
-            """).map { Subject(kind: Subject.Kind(rawValue: $0[0]) ?? .profile, code: $0[1]) }
+        let storedRows = try CellWriter.subjectsHoldingCandidates(db: db)
         var profileOfTitle: [String: String] = [:]
         if storedRows.contains(where: { $0.kind == .title }), try db.tableExists("job_title") {
             for row in try Row.fetchAll(db, sql: "SELECT id, profile_code FROM job_title WHERE profile_code IS NOT NULL") {
