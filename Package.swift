@@ -2,8 +2,8 @@
 import PackageDescription
 
 // The folder tree follows the data flow (see docs/ARCHITECTURE.md):
-// CLI -> Cascade -> sources (OaSIS, Titles, ONet, LLM, TBS) -> Store / Net -> Core.
-// A source module never imports another source module.
+// CLI -> Build -> sources (OaSIS, Titles, ONet, LLM, TBS) -> Store / Net -> Core.
+// A source module never imports another source module; each owns its tables (a StoreSchema).
 let package = Package(
     name: "JobForge",
     platforms: [.macOS(.v14)],
@@ -20,33 +20,43 @@ let package = Package(
         // The domain, no I/O: codes, descriptors, scales, subjects, cells, candidates, precedence.
         .target(name: "JobForgeCore"),
         // HTTP plumbing shared by the network sources: transport, retry policy, rate limits.
-        .target(name: "JobForgeNet", dependencies: ["JobForgeCore"]),
-        // The Store protocol and its SQLite engine.
+        .target(name: "JobForgeNet"),
+        // The cell engine on SQLite: subjects, candidates, the override log, the packed layers,
+        // runs and steps, the reference tables; each source registers its own tables with it.
         .target(name: "JobForgeStore", dependencies: [
             "JobForgeCore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Sources: each knows Core, Store and Net, never another source.
-        .target(name: "JobForgeOaSIS", dependencies: ["JobForgeCore", "JobForgeStore"]),
-        .target(name: "JobForgeTitles", dependencies: ["JobForgeCore", "JobForgeStore"]),
-        .target(name: "JobForgeONet", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet"]),
-        .target(name: "JobForgeLLM", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet"]),
+        .target(name: "JobForgeOaSIS", dependencies: ["JobForgeCore"]),
+        .target(name: "JobForgeTitles", dependencies: ["JobForgeCore", "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "JobForgeONet", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeNet",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        .target(name: "JobForgeLLM", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeNet", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
-        .target(name: "JobForgeTBS", dependencies: ["JobForgeCore", "JobForgeStore", "JobForgeNet", "CLibXML2"]),
-        // The cascade: the one place that knows the order of the tiers.
-        .target(name: "JobForgeCascade", dependencies: [
+        .target(name: "JobForgeTBS", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeNet", "CLibXML2", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // `jobforge build`: the build steps in their fixed order, each one transaction, and what
+        // spans sources (the LLM step's requests, titles' applied NOC suggestions).
+        .target(name: "JobForgeBuild", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "JobForgeCLI", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeCascade", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
-            "JobForgeLLM", "JobForgeTBS", "JobForgeNet",
+            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
-            "JobForgeCLI", "JobForgeCascade", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
+            "JobForgeCLI", "JobForgeBuild", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
             "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
         ],
                           path: "Benchmarks/jobforge-bench"),
@@ -62,14 +72,14 @@ let package = Package(
             "JobForgeStore", "JobForgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "JobForgeOaSISTests", dependencies: [
-            "JobForgeOaSIS", "JobForgeCascade", "JobForgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "JobForgeOaSIS", "JobForgeBuild", "JobForgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "JobForgeTitlesTests", dependencies: ["JobForgeTitles", "JobForgeTestSupport"]),
-        .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeOaSIS", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeCLITests", dependencies: [
-            "JobForgeCLI", "JobForgeCascade", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
+            "JobForgeCLI", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

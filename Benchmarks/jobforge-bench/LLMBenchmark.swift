@@ -29,7 +29,7 @@ func runLLMBenchmark(arguments: [String]) async throws {
                                                 validateAgainstOpenAPI: false)
     let directory = try TemporaryDirectory(prefix: "jobforge-llm-bench")
     defer { directory.remove() }
-    let store = try SQLiteStore(path: directory.path("bench.sqlite").path)
+    let store = try SQLiteStore(path: directory.path("bench.sqlite").path, schemas: [LLMSchema.self])
     let configuration = LLMConfiguration(baseURL: await fake.baseURL, apiKey: await fake.apiKey, batchSize: batchSize,
                                          concurrency: concurrency)
 
@@ -49,7 +49,7 @@ func runLLMBenchmark(arguments: [String]) async throws {
             })
     }
 
-    let tier = LLMTier(client: OpenAIClient(configuration: configuration), recorder: store, runID: "bench-1")
+    let tier = LLMTier(client: OpenAIClient(configuration: configuration), recorder: LLMLog(store), runID: "bench-1")
     let first = try await tier.run(requests)
     let expectedRequests = requests.reduce(0) { $0 + ($1.missing.count + batchSize - 1) / batchSize }
     let bound = Double((first.summary.requests + concurrency - 1) / concurrency) * latency
@@ -58,7 +58,7 @@ func runLLMBenchmark(arguments: [String]) async throws {
                  first.summary.requests, expectedRequests, (cells + batchSize - 1) / batchSize, first.summary.answered,
                  first.summary.seconds, bound, first.summary.seconds / max(bound, 0.001)))
 
-    let again = LLMTier(client: OpenAIClient(configuration: configuration), recorder: store, runID: "bench-2")
+    let again = LLMTier(client: OpenAIClient(configuration: configuration), recorder: LLMLog(store), runID: "bench-2")
     let second = try await again.run(requests)
     print(String(format: "  second run: %d requests, %d cache hits, %d answered, %.3f s wall",
                  second.summary.requests, second.summary.cacheHits, second.summary.answered, second.summary.seconds))

@@ -1,4 +1,5 @@
 import Foundation
+import JobForgeBuild
 import JobForgeCore
 import JobForgeNet
 import JobForgeONet
@@ -28,7 +29,12 @@ func runONetBenchmark(arguments: [String]) async throws {
     let readSeconds = Date().timeIntervalSince(offlineStart)
     let crosswalk = try Crosswalk.load(data.appendingPathComponent("crosswalk/noc2021_onet26.csv"))
     let mapping = try ONetDescriptorMapping.load(data.appendingPathComponent("mappings/onet_oasis_descriptors.csv"))
-    let scales = try OaSISLevelScales.load(guide: data.appendingPathComponent("oasis/guide_oasis_2023_v1.0.csv"))
+    // The level scales as the tier reads them: the store's, from the authoritative step (not timed).
+    let scaleStore = try TemporaryDirectory(prefix: "jobforge-bench-scales")
+    defer { scaleStore.remove() }
+    let built = try SQLiteStore(path: scaleStore.path("scales.sqlite").path, schemas: BuildPipeline.schemas)
+    _ = try await BuildPipeline(options: .init(dataFolder: data, steps: [.authoritative])).run(store: built)
+    let scales = OaSISLevelScales(try built.descriptors(category: nil).flatMap(\.scales))
     let tierStart = Date()
     let tier = ONetTier(crosswalk: crosswalk, ratings: ONetRatingIndex(database.ratings), mapping: mapping,
                         oasisScales: scales, release: database.releaseName)
@@ -45,7 +51,7 @@ func runONetBenchmark(arguments: [String]) async throws {
     let server = try await FakeONetServer.start(apiKey: "bench-key-0000", latency: latency)
     let temp = try TemporaryDirectory(prefix: "onet-bench")
     defer { temp.remove() }
-    let store = try SQLiteStore(path: temp.path("bench.sqlite").path)
+    let store = try SQLiteStore(path: temp.path("bench.sqlite").path, schemas: [ONetSchema.self])
     let configuration = ONetWebServicesConfiguration(baseURL: server.baseURL, apiKey: "bench-key-0000", concurrency: concurrency)
     let codes = crosswalk.socCodes
     let first = try await ONetWebServicesClient(configuration: configuration, cache: StoreONetResponseCache(store: store))

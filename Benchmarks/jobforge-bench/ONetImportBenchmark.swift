@@ -63,14 +63,14 @@ func runONetImportBenchmark(arguments: [String]) async throws {
             print(String(format: "run %d: read %.3f s (cpu %.3f s)", run, readSeconds, cpu["read"]!.last!))
             continue
         }
-        let store = try SQLiteStore(path: temp.path("run-\(run).sqlite").path)
+        let store = try SQLiteStore(path: temp.path("run-\(run).sqlite").path, schemas: [ONetSchema.self])
         let tables = ONetRatingTable.allCases.filter { !parsed.missingTables.contains($0) }
         let release = ONetReleaseInfo(name: parsed.releaseName, origin: "database", fingerprint: parsed.fingerprint,
                                       location: folder.path, loadedAt: Date(), ratings: parsed.ratings.count)
         let (_, insertSeconds) = try time("insert") {
-            try store.importONetRelease(release, occupations: parsed.occupations, ratings: parsed.ratings, tables: tables)
+            try ONetArchive(store).importRelease(release, occupations: parsed.occupations, ratings: parsed.ratings, tables: tables)
         }
-        let (ratings, readBackSeconds) = try time("read back") { try store.onetRatings() }
+        let (ratings, readBackSeconds) = try time("read back") { try ONetArchive(store).ratings() }
         print(String(format: "run %d: read %.3f s (cpu %.3f s), insert %.3f s (cpu %.3f s), read back %.3f s (cpu %.3f s)", run,
                      readSeconds, cpu["read"]!.last!, insertSeconds, cpu["insert"]!.last!, readBackSeconds, cpu["read back"]!.last!))
         readTimes.append(readSeconds); insertTimes.append(insertSeconds); readBackTimes.append(readBackSeconds)

@@ -20,7 +20,7 @@ func runTBSBenchmark(arguments: [String]) async throws {
     let directory = try TemporaryDirectory(prefix: "jobforge-tbs-bench")
     defer { directory.remove() }
     let site = try await FakeCanadaSite.start()
-    let store = try SQLiteStore(path: directory.path("bench.sqlite").path)
+    let store = try SQLiteStore(path: directory.path("bench.sqlite").path, schemas: [TBSSchema.self])
     func scraper(conditional: Bool) -> TBSScraper {
         let fetcher = PoliteFetcher(transport: URLSessionTransport(), policy: TBSFetchPolicy(delay: 0, baseURL: site.baseURL))
         return TBSScraper(fetcher: fetcher, store: store, options: TBSScrapeOptions(languages: languages, conditional: conditional))

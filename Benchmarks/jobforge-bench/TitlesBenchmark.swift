@@ -1,5 +1,5 @@
 import Foundation
-import JobForgeCascade
+import JobForgeBuild
 import JobForgeCore
 import JobForgeStore
 import JobForgeTitles
@@ -57,11 +57,11 @@ func runTitlesBenchmark(arguments: [String]) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jobforge-bench-titles-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try SQLiteStore(path: directory.appendingPathComponent("bench.sqlite").path)
-    let importer = TitleImporter(store: store, resolver: resolver)
+    let store = try SQLiteStore(path: directory.appendingPathComponent("bench.sqlite").path, schemas: BuildPipeline.schemas)
+    let importer = TitleImporter(resolver: resolver)
 
-    let (summary, importTime) = try time { try importer.importData(input, file: "bench.csv") }
-    let (_, reimportTime) = try time { try importer.importData(input, file: "bench.csv") }
+    let (summary, importTime) = try time { try store.dbQueue.write { try importer.importData(input, file: "bench.csv", in: $0) } }
+    let (_, reimportTime) = try time { try store.dbQueue.write { try importer.importData(input, file: "bench.csv", in: $0) } }
 
     let parsed = try ArchitectureParser(unitGroups: resolver.unitGroups, concordance: concordance).parse(input, file: "bench.csv")
     let (_, parseTime) = try time { try ArchitectureParser(unitGroups: resolver.unitGroups, concordance: concordance).parse(input, file: "bench.csv") }
@@ -90,26 +90,28 @@ func runTitlesBenchmark(arguments: [String]) async throws {
     }
     let (inherited, inheritTime) = time {
         zip(parsed.titles, resolutions).reduce(0) { total, pair in
-            total + TitleInheritance.candidates(title: pair.0, resolution: pair.1,
-                                                profileCandidates: byProfile[pair.1.profileCode ?? ""] ?? [],
-                                                observedAt: observedAt).count
+            total + (pair.1.inheritance(titleID: pair.0.id).map {
+                TitleInheritanceRule.candidates($0, profileCandidates: byProfile[$0.profileCode] ?? [], observedAt: observedAt)
+            }?.count ?? 0)
         }
     }
 
     // The command itself, on a store built from the shipped data (not timed: that is `jobforge build`).
-    let built = try SQLiteStore(path: directory.appendingPathComponent("built.sqlite").path)
+    let built = try SQLiteStore(path: directory.appendingPathComponent("built.sqlite").path, schemas: BuildPipeline.schemas)
     _ = try await BuildPipeline(options: .init(dataFolder: dataFolder)).run(store: built)
     let (builtImporter, resolverTime) = try time {
-        TitleImporter(store: built, resolver: try TitleImporter.resolver(store: built, dataDirectory: dataFolder))
+        TitleImporter(resolver: try TitleImporter.resolver(store: built, dataDirectory: dataFolder))
     }
     var importOnly = 0.0
     let (commandResult, resolvingTime) = try time { () throws -> (TitleImportSummary, TitleCells.Report) in
-        let runID = try built.beginRun(command: "titles import")
-        defer { try? built.finishRun(runID, status: "ok") }
-        return try TitleCells.resolving(store: built, runID: runID) {
-            let (summary, seconds) = try time { try builtImporter.importData(input, file: "bench.csv") }
-            importOnly = seconds
-            return summary
+        try built.withRun(command: "titles import") { runID in
+            try built.dbQueue.write { db in
+                try TitleCells.resolving(in: db, runID: runID) { db in
+                    let (summary, seconds) = try time { try builtImporter.importData(input, file: "bench.csv", in: db) }
+                    importOnly = seconds
+                    return summary
+                }
+            }
         }
     }
     let commandTime = resolverTime + resolvingTime

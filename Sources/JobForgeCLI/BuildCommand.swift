@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import JobForgeCascade
+import JobForgeBuild
 import JobForgeCore
 import JobForgeStore
 
@@ -45,7 +45,7 @@ public struct BuildCommand: AsyncParsableCommand {
         }
         print("jobforge build: run \(report.runID), store \(store.path)")
         for step in report.steps {
-            print("  \(step.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(step.status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%6.2f s", step.seconds))  \(step.detail)")
+            print("  \(step.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%6.2f s", step.seconds))  \(step.detail)")
         }
         let t = report.tables
         print("loaded: \(t["unit_group"] ?? 0) unit groups, \(t["profile"] ?? 0) profiles, \(t["descriptor"] ?? 0) guide entries, \(t["rating"] ?? 0) OaSIS ratings, \(t["candidate"] ?? 0) other candidate values, \(t["override_event"] ?? 0) override events")

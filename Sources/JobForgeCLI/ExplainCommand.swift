@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobForgeBuild
 import JobForgeCore
 import JobForgeStore
 
@@ -38,7 +39,8 @@ public struct ExplainCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let db = try store.openExistingStore()
-        guard let subject = try db.resolveSubject(self.subject), let header = try db.subjectHeader(subject) else {
+        let directory = SubjectDirectory(db)
+        guard let subject = try directory.subject(named: self.subject), let header = try directory.header(of: subject) else {
             throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")
         }
         guard let info = try db.descriptor(matching: descriptor) else {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import JobForgeBuild
 import JobForgeCore
 import JobForgeStore
+import JobForgeTitles
 
 /// `jobforge export`: tables for Power BI, SQL and spreadsheets.
 public struct ExportCommand: AsyncParsableCommand {
@@ -90,7 +92,7 @@ public struct Exporter {
     }
 
     public func run() throws -> [Written] {
-        let labels = try store.subjectLabels()
+        let labels = try SubjectDirectory(store).labels()
         var written: [Written] = []
 
         // The long table streams straight from the store to the file; the wide tables keep only
@@ -149,7 +151,7 @@ public struct Exporter {
                             "source_file", "source_line"]
         let titles = try TableWriter(url: folder.appendingPathComponent("titles." + format.rawValue), format: format,
                                      columns: titleColumns)
-        for t in try store.jobTitles() {
+        for t in try TitleCatalog(store).titles() {
             try titles.write([
                 t.id, t.title, t.titleFR ?? "", t.function ?? "", t.family ?? "", t.managerialLevel ?? "", t.noc2021 ?? "",
                 t.noc2016 ?? "", t.unitGroup ?? "", t.unitGroupMethod ?? "", t.profileCode ?? "", t.method,

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-import JobForgeCascade
+import JobForgeBuild
 import JobForgeCore
 import JobForgeLLM
 import JobForgeStore
+import JobForgeTitles
 
 /// `jobforge impute`: asks an OpenAI-compatible model for every title cell no higher source filled.
 public struct ImputeCommand: AsyncParsableCommand {
@@ -39,7 +40,7 @@ public struct ImputeCommand: AsyncParsableCommand {
             })
         }
         let requests = try LLMStep.requests(store: db, titleFilter: titles.isEmpty ? nil : Set(titles), categories: categorySet)
-        let knownTitles = try db.jobTitles()
+        let knownTitles = try TitleCatalog(db).titles()
         if !titles.isEmpty, !knownTitles.contains(where: { titles.contains($0.id) || titles.contains($0.title) }) {
             throw ValidationError("no job title matches \(titles.joined(separator: ", ")); `jobforge titles` lists them")
         }
@@ -53,28 +54,24 @@ public struct ImputeCommand: AsyncParsableCommand {
         }
         if llm.dryRun {
             let client = OpenAIClient(configuration: configuration)
-            let plan = try await LLMTier(client: client, recorder: db, runID: "dry-run").plan(requests)
+            let plan = try await LLMTier(client: client, recorder: LLMLog(db), runID: "dry-run").plan(requests)
             for line in LLMReport.planLines(plan, configuration: configuration) { print(line) }
             return
         }
-        let runID = try db.beginRun(command: "impute")
         let total = requests.reduce(0) { $0 + $1.missing.count }
         let (line, progress) = LLMReport.progress(total: total)
+        defer { line.finish() }
+        let (result, summary) = try await db.withRun(command: "impute") { runID in
+            try await LLMStep.run(store: db, configuration: configuration, runID: runID, requests: requests, progress: progress)
+        }
+        line.finish()
         do {
-            let (result, summary) = try await LLMStep.run(store: db, configuration: configuration, runID: runID,
-                                                          requests: requests, progress: progress)
-            line.finish()
-            try db.finishRun(runID, status: "ok")
             if output.json {
                 try Terminal.printJSON(result.summary)
                 return
             }
             for text in LLMReport.summaryLines(result.summary, model: configuration.model) { print(text) }
             print("cells: \(summary.filled) filled, \(summary.overridden) replaced, \(summary.keptBelow) kept below a higher source")
-        } catch {
-            line.finish()
-            try? db.finishRun(runID, status: "failed")
-            throw error
         }
     }
 }

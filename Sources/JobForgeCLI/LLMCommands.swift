@@ -165,7 +165,8 @@ public struct LLMCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let db = try store.openExistingStore()
-            var records = try title.map { try db.latestLLMOutcomes(subject: .title($0)) } ?? db.llmOutcomes(runID: run)
+            let log = LLMLog(db)
+            var records = try title.map { try log.latestOutcomes(subject: .title($0)) } ?? log.outcomes(runID: run)
             if let run, title != nil { records = records.filter { $0.runID == run } }
             if let status { records = records.filter { $0.status == status } }
             if output.json {
@@ -202,7 +203,7 @@ public struct LLMCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let db = try store.openExistingStore()
-            let count = try db.llmCachedResponseCount(model: model)
+            let count = try LLMLog(db).cachedResponseCount(model: model)
             if output.json {
                 try Terminal.printJSON(["cached_responses": count])
             } else {

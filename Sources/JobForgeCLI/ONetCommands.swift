@@ -76,7 +76,7 @@ public struct ONetFetchCommand: AsyncParsableCommand {
         let db = try store.openStore()
         let key = try ONetWebServicesConfiguration.apiKey()
         guard let base = URL(string: baseURL), base.scheme != nil else { throw ValidationError("--base-url \(baseURL) is not a URL") }
-        let crosswalk = Crosswalk(pairs: try db.onetCrosswalk())
+        let crosswalk = Crosswalk(pairs: try ONetArchive(db).crosswalk())
         var codes: [String]
         if let soc {
             guard let code = Codes.onetSOC(soc) else { throw ValidationError("\(soc) is not an O*NET-SOC code (NN-NNNN.NN)") }
@@ -129,13 +129,14 @@ public struct CrosswalkCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let db = try store.openExistingStore()
-        let crosswalk = Crosswalk(pairs: try db.onetCrosswalk())
-        let titles = Dictionary(try db.onetOccupations().map { ($0.code, $0.title) }, uniquingKeysWith: { a, _ in a })
-        let ratings = ONetRatingIndex(try db.onetRatings())
+        let archive = ONetArchive(db)
+        let crosswalk = Crosswalk(pairs: try archive.crosswalk())
+        let titles = Dictionary(try archive.occupations().map { ($0.code, $0.title) }, uniquingKeysWith: { a, _ in a })
+        let ratings = ONetRatingIndex(try archive.ratings())
         if coverage {
             let tier = ONetTier(crosswalk: crosswalk, ratings: ratings, mapping: try ONetDescriptorMapping(rows: []),
-                                oasisScales: OaSISLevelScales(scales: [:]), release: try db.latestONetReleaseName() ?? "O*NET")
-            let unitGroups = try db.nocUnitGroupCodes()
+                                oasisScales: OaSISLevelScales(scales: [:]), release: try archive.latestReleaseName() ?? "O*NET")
+            let unitGroups = try archive.nocUnitGroupCodes()
             let (withoutCode, withoutRatings) = tier.coverage(allUnitGroups: unitGroups)
             if output.json {
                 struct Out: Encodable { var withoutCode: [String]; var withoutRatings: [ONetUnitGroupGap] }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import JobForgeBuild
 import JobForgeStore
+import JobForgeTBS
 
 /// `--db PATH`, shared by every command: the store file (default `jobforge.sqlite`, or `JOBFORGE_DB`).
 public struct StoreOptions: ParsableArguments {
@@ -16,10 +18,13 @@ public struct StoreOptions: ParsableArguments {
         return "jobforge.sqlite"
     }
 
+    /// Every module's tables, in the order their migrations are registered after the engine's.
+    public static let schemas: [any StoreSchema.Type] = BuildPipeline.schemas + [TBSSchema.self]
+
     /// Opens (and migrates) the store.
     public func openStore() throws -> SQLiteStore {
         do {
-            return try SQLiteStore(path: path)
+            return try SQLiteStore(path: path, schemas: Self.schemas)
         } catch {
             throw ValidationError("cannot open the store at \(path): \(error)")
         }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
-import JobForgeCascade
+import JobForgeBuild
 import JobForgeCore
 import JobForgeLLM
+import JobForgeONet
 import JobForgeStore
 import JobForgeTitles
 
@@ -49,7 +50,7 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let db = try store.openExistingStore()
-        let titles = try db.jobTitles().filter { $0.noc2021 == nil && $0.noc2016 == nil && $0.unitGroup == nil }
+        let titles = try TitleCatalog(db).titles().filter { $0.noc2021 == nil && $0.noc2016 == nil && $0.unitGroup == nil }
         var rows: [Row] = []
         if titles.isEmpty {
             if !apply { print("every job title has a NOC code: nothing to suggest") }
@@ -84,19 +85,20 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
 
     private func suggest(_ titles: [JobTitleRecord], db: SQLiteStore, configuration: LLMConfiguration) async throws -> [Row] {
         var catalogue: [String: String] = [:]
-        for code in try db.nocUnitGroupCodes() {
+        for code in try ONetArchive(db).nocUnitGroupCodes() {
             if let header = try db.subjectHeader(.unitGroup(code)) { catalogue[code] = header.label }
         }
-        let runID = try db.beginRun(command: "suggest-noc")
-        let suggester = NOCSuggester(client: OpenAIClient(configuration: configuration), recorder: db, runID: runID,
-                                     catalogue: catalogue)
-        let records = try await suggester.suggest(titles.map { record in
-            NOCSuggester.Title(id: record.id, context: TitleContext(
-                title: record.title, titleFrench: record.titleFR, function: record.function, family: record.family,
-                managerialLevel: record.managerialLevel, knownValues: []))
-        })
-        try db.saveLLMNOCSuggestions(records)
-        try db.finishRun(runID, status: "ok")
+        let records = try await db.withRun(command: "suggest-noc") { runID in
+            let suggester = NOCSuggester(client: OpenAIClient(configuration: configuration), recorder: LLMLog(db), runID: runID,
+                                         catalogue: catalogue)
+            let records = try await suggester.suggest(titles.map { record in
+                NOCSuggester.Title(id: record.id, context: TitleContext(
+                    title: record.title, titleFrench: record.titleFR, function: record.function, family: record.family,
+                    managerialLevel: record.managerialLevel, knownValues: []))
+            })
+            try LLMLog(db).saveNOCSuggestions(records)
+            return records
+        }
         let byID = Dictionary(uniqueKeysWithValues: titles.map { ($0.id, $0.title) })
         return records.map {
             Row(id: $0.titleID, title: byID[$0.titleID] ?? "", status: $0.status, unitGroup: $0.unitGroup,
@@ -107,15 +109,15 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
     /// Resolves the titles still without a unit group within the latest suggestion for each; the
     /// titles' cells follow at once, and what changes for titles with values of their own is logged.
     private func applyStored(db: SQLiteStore) throws -> TitleImporter.SuggestionReport {
-        let open = Set(try db.jobTitles().filter { $0.unitGroup == nil }.map(\.id))
-        let suggestions = try db.latestLLMNOCSuggestions().compactMap(TitleImporter.SuggestedUnitGroup.init(record:))
-            .filter { open.contains($0.titleID) }
+        let open = Set(try TitleCatalog(db).titles().filter { $0.unitGroup == nil }.map(\.id))
+        let suggestions = try AppliedSuggestions.latest(in: db).filter { open.contains($0.titleID) }
         let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: nil)
-        let runID = try db.beginRun(command: "suggest-noc --apply")
-        let (report, _) = try TitleCells.resolving(store: db, runID: runID) {
-            try importer.applySuggestions(suggestions, minimumConfidence: minConfidence)
+        return try db.withRun(command: "suggest-noc --apply") { runID in
+            try db.dbQueue.write { db in
+                try TitleCells.resolving(in: db, runID: runID) { db in
+                    try importer.applySuggestions(suggestions, minimumConfidence: minConfidence, in: db)
+                }.0
+            }
         }
-        try db.finishRun(runID, status: "ok")
-        return report
     }
 }

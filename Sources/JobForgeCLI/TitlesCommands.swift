@@ -1,5 +1,5 @@
 import ArgumentParser
-import JobForgeCascade
+import JobForgeBuild
 import Foundation
 import JobForgeCore
 import JobForgeStore
@@ -46,13 +46,13 @@ public struct TitlesListCommand: AsyncParsableCommand {
             methodName = parsed.rawValue
         }
         let db = try store.openExistingStore()
-        let records = try db.jobTitles(unresolvedOnly: unresolved, method: methodName)
+        let records = try TitleCatalog(db).titles(unresolvedOnly: unresolved, method: methodName)
         if output.json {
             try Terminal.printJSON(records.map(TitleListing.init))
             return
         }
         if records.isEmpty {
-            print(try db.jobTitleCount() == 0
+            print(try TitleCatalog(db).count() == 0
                   ? "no job titles in \(store.path): run `jobforge titles import FILE` (or `jobforge build` for the sample)"
                   : "no title matches these filters")
             return
@@ -169,20 +169,20 @@ public struct TitlesImportCommand: AsyncParsableCommand {
         let summary: TitleImportSummary
         // The imported titles inherit their profiles' cells at once (derived when read); titles with
         // values of their own get their winners brought in line with the new resolutions.
-        let runID = try db.beginRun(command: "titles import")
         let inherited: TitleCells.Report
         do {
-            (summary, inherited) = try TitleCells.resolving(store: db, runID: runID) {
-                try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict)
+            (summary, inherited) = try db.withRun(command: "titles import") { runID in
+                try db.dbQueue.write { db in
+                    try TitleCells.resolving(in: db, runID: runID) { db in
+                        try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict, in: db)
+                    }
+                }
             }
         } catch let error as StrictImportError {
-            try? db.finishRun(runID, status: "failed")
             throw ValidationError(error.description)
         } catch let error as InputError {
-            try? db.finishRun(runID, status: "failed")
             throw ValidationError(error.description)
         }
-        try db.finishRun(runID, status: "ok")
         if output.json {
             try Terminal.printJSON(summary)
             return
@@ -227,7 +227,7 @@ public struct ResolveCommand: AsyncParsableCommand {
         // resolve works before the first build.
         var reference: ProfileReference?
         if FileManager.default.fileExists(atPath: store.path) {
-            let rows = try store.openStore().titleReferenceRows()
+            let rows = try TitleCatalog(store.openStore()).referenceRows()
             if !rows.profiles.isEmpty { reference = ProfileReference(rows: rows) }
         }
         let resolver = TitleResolver(reference: try reference ?? ProfileReference.oasisFiles(dataDirectory: dataFolder),
@@ -271,7 +271,7 @@ public enum TitlesCLI {
         guard resolver.hasProfiles else {
             throw ValidationError("no OaSIS profiles in the store at \(storePath): run `jobforge build` first, then import")
         }
-        return TitleImporter(store: store, resolver: resolver)
+        return TitleImporter(resolver: resolver, suggestions: try AppliedSuggestions.latest(in: store))
     }
 
     public static func printSummary(_ summary: TitleImportSummary) {

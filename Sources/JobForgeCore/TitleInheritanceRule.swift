@@ -24,6 +24,10 @@ public enum TitleInheritanceRule {
         public var unitGroupSource: String?
         public var fuzzyScore: Double?
 
+        /// The one definition of "a title is resolved": it has a profile at a confidence above 0.
+        /// Only resolved titles inherit, and only they have a row in the store's `title_resolution`.
+        public var isResolved: Bool { confidence > 0 }
+
         public init(titleID: String, profileCode: String, method: String, confidence: Double,
                     unitGroupSource: String? = nil, fuzzyScore: Double? = nil) {
             self.titleID = titleID
@@ -40,7 +44,7 @@ public enum TitleInheritanceRule {
     /// `observedAt` defaults to each source candidate's own time.
     public static func candidates(_ resolution: Resolution, profileCandidates: [Candidate],
                                   observedAt: Date? = nil) -> [Candidate] {
-        guard resolution.confidence > 0 else { return [] }
+        guard resolution.isResolved else { return [] }
         let subject = Subject.title(resolution.titleID)
         let profile = resolution.profileCode
         // Shared by every inherited cell of the title: computed once (a profile has ~250 cells).

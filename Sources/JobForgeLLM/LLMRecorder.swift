@@ -19,21 +19,21 @@ extension LLMRecorder {
     }
 }
 
-extension SQLiteStore: LLMRecorder {
+extension LLMLog: LLMRecorder {
     public func cachedResponse(model: String, promptHash: String) async throws -> LLMResponseRecord? {
-        try llmCachedResponse(model: model, promptHash: promptHash)
+        try cachedResponseRecord(model: model, promptHash: promptHash)
     }
 
     public func saveResponse(_ record: LLMResponseRecord) async throws {
-        try saveLLMResponse(record)
+        try saveResponseRecord(record)
     }
 
     public func saveOutcomes(_ outcomes: [CellOutcome]) async throws {
-        try saveLLMOutcomes(outcomes.map(\.record))
+        try saveOutcomeRecords(outcomes.map(\.record))
     }
 
     public func saveBatch(responses: [LLMResponseRecord], outcomes: [CellOutcome]) async throws {
-        try saveLLMBatch(responses: responses, outcomes: outcomes.map(\.record))
+        try saveBatchRecords(responses: responses, outcomes: outcomes.map(\.record))
     }
 }
 

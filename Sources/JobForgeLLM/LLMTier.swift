@@ -245,7 +245,7 @@ public struct LLMTier: Sendable {
             do {
                 var fresh = try await client.complete(body: body)
                 // Milliseconds, as stored: a cached re-run then yields the very same candidate time.
-                fresh.receivedAt = LLMStorageDates.rounded(fresh.receivedAt)
+                fresh.receivedAt = Timestamp.rounded(fresh.receivedAt)
                 exchange = fresh
                 result.httpRequests = fresh.httpRequests
                 result.tokensIn = fresh.response.usage?.promptTokens ?? 0

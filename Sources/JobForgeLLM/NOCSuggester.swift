@@ -111,7 +111,7 @@ public struct NOCSuggester: Sendable {
         } else {
             do {
                 var fresh = try await client.complete(body: body)
-                fresh.receivedAt = LLMStorageDates.rounded(fresh.receivedAt)
+                fresh.receivedAt = Timestamp.rounded(fresh.receivedAt)
                 exchange = fresh
                 try await recorder.saveResponse(LLMResponseRecord(
                     model: model, promptHash: hash, requestID: fresh.requestID, responseBody: String(decoding: fresh.rawBody, as: UTF8.self),

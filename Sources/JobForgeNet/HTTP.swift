@@ -2,7 +2,6 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import JobForgeCore
 
 /// An HTTP request as the sources build it: plain values, easy to log without secrets.
 public struct HTTPRequest: Sendable {

@@ -102,8 +102,9 @@ public struct ONetContentModel: Sendable {
     }
 }
 
-/// The OaSIS level scale of each descriptor, read from the guide (`... on a scale of 1-5`):
-/// skills, abilities, work activities 1-5, knowledge 1-3; `0` means not applicable.
+/// The OaSIS level scale of each descriptor (skills, abilities, work activities 1-5, knowledge
+/// 1-3; `0` means not applicable), as the authoritative step stored them from the guide: the
+/// guide is parsed in one place (JobForgeOaSIS), and the tier reads the store's scales.
 public struct OaSISLevelScales: Sendable {
     public struct Scale: Sendable, Equatable {
         public var minimum: Double
@@ -115,36 +116,14 @@ public struct OaSISLevelScales: Sendable {
 
     public init(scales: [String: Scale]) { self.scales = scales }
 
-    public func scale(for code: String) -> Scale? { scales[code] }
-
-    public static func load(guide url: URL) throws -> OaSISLevelScales {
-        let data = try Data(contentsOf: url)
-        let records = try CSVReader().records(data, file: url.path)
-        guard let header = records.first?.fields.map(TabularFile.normalizeHeader),
-              let code = header.firstIndex(of: "code"), let type = header.firstIndex(of: "structure type"),
-              let category = header.firstIndex(of: "category"), let description = header.firstIndex(of: "description") else {
-            throw InputError(file: url.path, line: 1, message: "expected the OaSIS guide's columns Code, Structure type, Category, Description")
-        }
+    /// The level scales among the descriptors' scales (`descriptor_scale` rows of dimension `level`).
+    public init(_ descriptorScales: [DescriptorScale]) {
         var scales: [String: Scale] = [:]
-        for record in records.dropFirst() {
-            let fields = record.fields
-            guard fields.count > max(code, type, category, description),
-                  fields[type].trimmingSpacesAndNBSP == "Descriptor" else { continue }
-            let text = fields[description]
-            let categoryName = fields[category].trimmingSpacesAndNBSP
-            var scale = Scale(minimum: 1, maximum: categoryName == "Knowledge" ? 3 : 5,
-                              label: categoryName == "Knowledge" ? "knowledge level" : "level")
-            if let range = text.range(of: "on a scale of ") {
-                let rest = text[range.upperBound...].prefix(while: { $0.isNumber || $0 == "-" })
-                let bounds = rest.split(separator: "-").compactMap { Double($0) }
-                if bounds.count == 2 { scale.minimum = bounds[0]; scale.maximum = bounds[1] }
-                if let measured = text.range(of: "measured by ") {
-                    let label = text[measured.upperBound..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-                    if !label.isEmpty { scale.label = label }
-                }
-            }
-            scales[fields[code].trimmingSpacesAndNBSP] = scale
+        for scale in descriptorScales where scale.dimension == .level {
+            scales[scale.descriptorCode] = Scale(minimum: scale.minimum, maximum: scale.maximum, label: scale.label)
         }
-        return OaSISLevelScales(scales: scales)
+        self.init(scales: scales)
     }
+
+    public func scale(for code: String) -> Scale? { scales[code] }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JobForgeCore
 import JobForgeStore
 
@@ -26,30 +27,41 @@ public enum ONetImport {
     /// ratings back from the store).
     public static func load(_ url: URL, into store: SQLiteStore, crosswalk: URL? = nil) throws -> (summary: Summary, database: ONetDatabase) {
         let database = try ONetDatabaseReader.read(url)
+        let parsedCrosswalk = try crosswalk.map(Crosswalk.load)
+        let summary = try store.dbQueue.write { db in try save(database, from: url, crosswalk: parsedCrosswalk, in: db) }
+        return (summary, database)
+    }
+
+    /// Stores a release read from `url` (and the crosswalk, when given) in the caller's
+    /// transaction. The same release twice changes nothing; a newer one replaces the ratings of
+    /// its tables.
+    public static func save(_ database: ONetDatabase, from url: URL, crosswalk: Crosswalk? = nil, in db: Database) throws -> Summary {
         let tables = ONetRatingTable.allCases.filter { !database.missingTables.contains($0) }
         let release = ONetReleaseInfo(name: database.releaseName, origin: "database", fingerprint: database.fingerprint,
                                       location: url.path, loadedAt: Date(), ratings: database.ratings.count)
-        let loaded = try store.importONetRelease(release, occupations: database.occupations, ratings: database.ratings, tables: tables)
-        var pairs: Int?
-        if let crosswalk {
-            let parsed = try Crosswalk.load(crosswalk)
-            try store.replaceONetCrosswalk(parsed.pairs)
-            pairs = parsed.pairs.count
-        }
-        let summary = Summary(release: database.releaseName, location: url.path, occupations: database.occupations.count,
-                              ratings: database.ratings.count, tables: tables.map(\.rawValue),
-                              missingTables: database.missingTables.map(\.rawValue), alreadyLoaded: !loaded, crosswalkPairs: pairs)
-        return (summary, database)
+        let loaded = try ONetArchive.importRelease(release, occupations: database.occupations, ratings: database.ratings,
+                                                   tables: tables, in: db)
+        if let crosswalk { try ONetArchive.replaceCrosswalk(crosswalk.pairs, in: db) }
+        return Summary(release: database.releaseName, location: url.path, occupations: database.occupations.count,
+                       ratings: database.ratings.count, tables: tables.map(\.rawValue),
+                       missingTables: database.missingTables.map(\.rawValue), alreadyLoaded: !loaded,
+                       crosswalkPairs: crosswalk?.pairs.count)
     }
 
     /// The tier over what the store holds (crosswalk, ratings from the database and Web Services).
     /// `ratings`: what the store holds, when the caller has it in hand already.
-    public static func tier(from store: SQLiteStore, mapping: URL, guide: URL, ratings: [ONetRating]? = nil) throws -> ONetTier {
-        let crosswalk = Crosswalk(pairs: try store.onetCrosswalk())
-        let ratings = try ratings ?? store.onetRatings()
+    /// The OaSIS level scales are the store's (the authoritative step's, from the guide).
+    public static func tier(from store: SQLiteStore, mapping: URL, ratings: [ONetRating]? = nil) throws -> ONetTier {
+        try store.dbQueue.read { db in try tier(in: db, mapping: mapping, ratings: ratings) }
+    }
+
+    /// ``tier(from:mapping:ratings:)`` in the caller's transaction (the build's O*NET step).
+    public static func tier(in db: Database, mapping: URL, ratings: [ONetRating]? = nil) throws -> ONetTier {
+        let crosswalk = Crosswalk(pairs: try ONetArchive.crosswalk(in: db))
+        let ratings = try ratings ?? ONetArchive.ratings(in: db)
         return ONetTier(crosswalk: crosswalk, ratings: ONetRatingIndex(ratings), mapping: try ONetDescriptorMapping.load(mapping),
-                        oasisScales: try OaSISLevelScales.load(guide: guide),
-                        release: try store.latestONetReleaseName() ?? "O*NET")
+                        oasisScales: OaSISLevelScales(try SQLiteStore.descriptors(category: nil, in: db).flatMap(\.scales)),
+                        release: try ONetArchive.latestReleaseName(in: db) ?? "O*NET")
     }
 
     /// Stores a Web Services fetch: ratings, "no data" answers, and a release record.
@@ -57,6 +69,6 @@ public enum ONetImport {
         let release = ONetReleaseInfo(name: "O*NET Web Services v\(apiVersion ?? "2")", origin: "web_services",
                                       fingerprint: SHA256.hex(baseURL.absoluteString), location: baseURL.absoluteString,
                                       loadedAt: Date(), ratings: report.ratings.count)
-        try store.storeFetchedONetRatings(report.ratings, fetched: report.fetched, noData: report.noData, release: release)
+        try ONetArchive(store).storeFetchedRatings(report.ratings, fetched: report.fetched, noData: report.noData, release: release)
     }
 }

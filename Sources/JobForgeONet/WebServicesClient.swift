@@ -99,41 +99,6 @@ public actor InMemoryONetResponseCache: ONetResponseCache {
     public var count: Int { entries.count }
 }
 
-/// The store's `onet_response_cache`, written in batches (one transaction per batch, not per
-/// response) so that caching does not slow a fetch down.
-public actor StoreONetResponseCache: ONetResponseCache {
-    private let store: SQLiteStore
-    private var pending: [(String, ONetCachedResponse)] = []
-    private let batchSize: Int
-
-    public init(store: SQLiteStore, batchSize: Int = 200) {
-        self.store = store
-        self.batchSize = batchSize
-    }
-
-    public func response(for key: String, now: Date) throws -> ONetCachedResponse? {
-        if let buffered = pending.last(where: { $0.0 == key })?.1, buffered.expiresAt > now { return buffered }
-        return try store.onetCachedResponse(key, now: now)
-    }
-
-    public func store(_ response: ONetCachedResponse, for key: String) throws {
-        pending.append((key, response))
-        if pending.count >= batchSize { try flush() }
-    }
-
-    public func flush() throws {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        pending.removeAll()
-        try store.storeONetResponses(batch)
-    }
-}
-
-extension SQLiteStore {
-    func storeONetResponses(_ batch: [(String, ONetCachedResponse)]) throws {
-        for (key, response) in batch { try storeONetResponse(key, response) }
-    }
-}
 
 /// What fetching one rating table of one code gave.
 public enum ONetFetchOutcome: Sendable, Equatable {

@@ -68,10 +68,10 @@ struct CellCounter {
             FROM candidate c JOIN subject s ON s.id = c.subject_id JOIN provenance p ON p.id = c.provenance_id
             """)
         while let row = try rows.next() {
-            let subject = Subject(kind: Subject.Kind(rawValue: row[0]) ?? .profile, code: row[1])
+            let subject = Subject(kind: try row.decode(at: 0, table: "subject", column: "kind"), code: row[1])
             let cell = counter.number(descriptor: row[2], dimension: row[3])
-            let source = Source(rawValue: row[4]) ?? .llm
-            if let current = stored[subject]?[cell], current.precedence >= source.precedence { continue }
+            let source: Source = try row.decode(at: 4, table: "provenance", column: "source")
+            if let current = stored[subject]?[cell], current >= source { continue }
             stored[subject, default: [:]][cell] = source
         }
         // The layers: each profile's rated cells, each unit group's O*NET offers (every load).
@@ -84,26 +84,30 @@ struct CellCounter {
             offered[row[0], default: []] += counter.numbers(inPacked: row[1])
         }
 
-        // Counting: the best precedence per cell of one subject at a time, in an array.
-        let sources: [Source?] = [nil, .llm, .onet, .authoritative]
+        // Counting: the best source per cell of one subject at a time, in an array of ranks
+        // (0 = none, then `Source`'s own order, lowest first).
+        let ranked = Source.allCases.sorted()
+        var rankOf: [Source: UInt8] = [:]
+        for (index, source) in ranked.enumerated() { rankOf[source] = UInt8(index + 1) }
         let kinds = Subject.Kind.allCases
+        let rankCount = ranked.count + 1
         let categoryCount = max(counter.categories.count, 1)
-        var totals = [Int](repeating: 0, count: kinds.count * sources.count * categoryCount)
+        var totals = [Int](repeating: 0, count: kinds.count * rankCount * categoryCount)
         var best = [UInt8](repeating: 0, count: counter.cellCount)
         var touched: [Int32] = []
-        func offer(_ cell: Int32, _ precedence: UInt8) {
+        func offer(_ cell: Int32, _ rank: UInt8) {
             let at = Int(cell)
             if best[at] == 0 { touched.append(cell) }
-            if best[at] < precedence { best[at] = precedence }
+            if best[at] < rank { best[at] = rank }
         }
-        func count<A: Sequence<Int32>, O: Sequence<Int32>>(_ subject: Subject, authoritative: A, onet: O) {
-            for cell in onet { offer(cell, UInt8(Source.onet.precedence)) }
-            for cell in authoritative { offer(cell, UInt8(Source.authoritative.precedence)) }
-            for (cell, source) in stored[subject] ?? [:] { offer(cell, UInt8(source.precedence)) }
+        func count(_ subject: Subject, authoritative: [Int32], onet: [Int32]) {
+            for cell in onet { offer(cell, rankOf[.onet]!) }
+            for cell in authoritative { offer(cell, rankOf[.authoritative]!) }
+            for (cell, source) in stored[subject] ?? [:] { offer(cell, rankOf[source]!) }
             let kind = kinds.firstIndex(of: subject.kind)!
             for cell in touched {
                 let category = counter.categoryOfCell[Int(cell)]
-                if category >= 0 { totals[(kind * sources.count + Int(best[Int(cell)])) * categoryCount + category] += 1 }
+                if category >= 0 { totals[(kind * rankCount + Int(best[Int(cell)])) * categoryCount + category] += 1 }
                 best[Int(cell)] = 0
             }
             touched.removeAll(keepingCapacity: true)
@@ -112,35 +116,43 @@ struct CellCounter {
             (stored[subject] ?? [:]).filter { $0.value == .onet }.map(\.key)
         }
 
+        // Each subject's cells from the inputs `CascadeGraph` declares for its kind, as `CellReader` derives them.
         var ratedOfUnitGroup: [String: [String: Set<Int32>]] = [:]
-        for subject in try SQLiteStore.subjects(db, kind: .profile) {
-            let unitGroup = Codes.unitGroup(ofProfile: subject.code)
-            let ratings = rated[subject.code] ?? []
-            if !ratings.isEmpty { ratedOfUnitGroup[unitGroup, default: [:]][subject.code] = Set(ratings) }
-            count(subject, authoritative: ratings, onet: offered[unitGroup] ?? [])
-        }
-        for subject in try SQLiteStore.subjects(db, kind: .unitGroup) {
-            let derived = UnitGroupRule.cellKeys(profileCells: ratedOfUnitGroup[subject.code] ?? [:]) { counter.isInterestRank[Int($0)] }
-            count(subject, authoritative: derived, onet: offered[subject.code] ?? [])
+        for (profile, cells) in rated where !cells.isEmpty {
+            ratedOfUnitGroup[Codes.unitGroup(ofProfile: profile), default: [:]][profile] = Set(cells)
         }
         let reader = CellReader(db, withMetadata: false)
-        for subject in try SQLiteStore.subjects(db, kind: .title) {
-            // TitleInheritanceRule: the profile's authoritative cells and its O*NET values.
-            guard let resolution = try reader.titleResolution(subject.code) else {
-                count(subject, authoritative: [], onet: [])
-                continue
+        for kind in kinds {
+            for subject in try SQLiteStore.subjects(db, kind: kind) {
+                var authoritative: [Int32] = [], onet: [Int32] = []
+                for input in CascadeGraph.inputs(of: kind) {
+                    switch input {
+                    case .ratings:
+                        authoritative += rated[subject.code] ?? []
+                    case .onetOffers:
+                        onet += offered[kind == .profile ? Codes.unitGroup(ofProfile: subject.code) : subject.code] ?? []
+                    case .unitGroupRule:
+                        authoritative += UnitGroupRule.cellKeys(profileCells: ratedOfUnitGroup[subject.code] ?? [:]) {
+                            counter.isInterestRank[Int($0)]
+                        }
+                    case .titleInheritance:
+                        // The profile's authoritative cells and its O*NET values (its unit group's and its own).
+                        guard let profile = try reader.titleResolution(subject.code)?.profileCode else { continue }
+                        authoritative += rated[profile] ?? []
+                        onet += (offered[Codes.unitGroup(ofProfile: profile)] ?? []) + storedONet(.profile(profile))
+                    case .stored:
+                        continue  // counted by `count` for every subject
+                    }
+                }
+                count(subject, authoritative: authoritative, onet: onet)
             }
-            let profile = resolution.profileCode
-            count(subject, authoritative: rated[profile] ?? [],
-                  onet: (offered[Codes.unitGroup(ofProfile: profile)] ?? []) + storedONet(.profile(profile)))
         }
 
         var result: [CellCount] = []
         for (kind, kindName) in kinds.enumerated() {
-            for (precedence, source) in sources.enumerated() {
-                guard let source else { continue }
+            for (index, source) in ranked.enumerated() {
                 for (category, name) in counter.categories.enumerated() {
-                    let cells = totals[(kind * sources.count + precedence) * categoryCount + category]
+                    let cells = totals[(kind * rankCount + index + 1) * categoryCount + category]
                     if cells > 0 { result.append(CellCount(subjectKind: kindName.rawValue, source: source.rawValue, category: name, cells: cells)) }
                 }
             }

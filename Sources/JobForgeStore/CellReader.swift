@@ -64,7 +64,6 @@ final class CellReader {
     private var times: [String: Date] = [:]
     /// Subject ids, read once: most reads go over many subjects.
     private var subjectIDs: [Subject: Int64]?
-    private var hasTitles: Bool?
     /// The run of each load of the layer, by its time: a derived value carries its source's time.
     private var layerRuns: [Date: String] = [:]
 
@@ -121,23 +120,30 @@ final class CellReader {
     /// `UnitGroupRule`, a title's by `TitleInheritanceRule`; and for unit groups and profiles,
     /// what O*NET offers their unit group.
     func derived(_ subject: Subject) throws -> [Candidate] {
-        switch subject.kind {
-        case .profile:
-            if let known = layers[subject.code] { return known }
-            let decoded = try layer(profile: subject.code) + onetOffers(Codes.unitGroup(ofProfile: subject.code), to: subject)
-            layers[subject.code] = decoded
-            return decoded
-        case .unitGroup:
-            var ratings: [Candidate] = []
-            for profile in try profiles(ofUnitGroup: subject.code) {
-                ratings += try winners(ofProfile: profile).filter { $0.source == .authoritative }
+        if subject.kind == .profile, let known = layers[subject.code] { return known }
+        var result: [Candidate] = []
+        for input in CascadeGraph.inputs(of: subject.kind) {
+            switch input {
+            case .ratings:
+                result += try layer(profile: subject.code)
+            case .onetOffers:
+                let unitGroup = subject.kind == .profile ? Codes.unitGroup(ofProfile: subject.code) : subject.code
+                result += try onetOffers(unitGroup, to: subject)
+            case .unitGroupRule:
+                var ratings: [Candidate] = []
+                for profile in try profiles(ofUnitGroup: subject.code) {
+                    ratings += try winners(ofProfile: profile).filter { $0.source == .authoritative }
+                }
+                result += UnitGroupRule.candidates(from: ratings, maxima: try scaleMaxima(), observedAt: nil)
+            case .titleInheritance:
+                guard let resolution = try titleResolution(subject.code) else { continue }
+                result += TitleInheritanceRule.candidates(resolution, profileCandidates: try inheritable(profile: resolution.profileCode))
+            case .stored:
+                continue  // `stored(_:)`: rows of their own, with ids
             }
-            return UnitGroupRule.candidates(from: ratings, maxima: try scaleMaxima(), observedAt: nil)
-                + (try onetOffers(subject.code, to: subject))
-        case .title:
-            guard let resolution = try titleResolution(subject.code) else { return [] }
-            return TitleInheritanceRule.candidates(resolution, profileCandidates: try inheritable(profile: resolution.profileCode))
         }
+        if subject.kind == .profile { layers[subject.code] = result }
+        return result
     }
 
     /// What a title inherits from a profile: its authoritative winners and its best O*NET value per cell.
@@ -241,18 +247,20 @@ final class CellReader {
             throw DatabaseError(message: "provenance \(id) is missing: the store is damaged; rebuild it with `jobforge build`")
         }
         let record = ProvenanceRecord(id: id, provenance: Provenance(
-                                          source: Source(rawValue: row["source"]) ?? .llm, method: row["method"],
-                                          sourceLevel: SourceLevel(rawValue: row["source_level"]) ?? .l6,
+                                          source: try row.decode("source", table: "provenance"), method: row["method"],
+                                          sourceLevel: try row.decode("source_level", table: "provenance"),
                                           sourceIDs: JSONText.decodeArray(row["source_ids"]), release: row["release"],
-                                          observedAt: time(row["observed_at"])),
+                                          observedAt: try time(row["observed_at"])),
                                       runID: row["run_id"])
         provenance[id] = record
         return record
     }
 
-    private func time(_ text: String) -> Date {
+    private func time(_ text: String) throws -> Date {
         if let known = times[text] { return known }
-        let date = Timestamp.date(text) ?? .distantPast
+        guard let date = Timestamp.date(text) else {
+            throw StoreError.corrupt(table: "provenance", column: "observed_at", value: text)
+        }
         times[text] = date
         return date
     }
@@ -262,7 +270,7 @@ final class CellReader {
         if subjectIDs == nil {
             var ids: [Subject: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, kind, code FROM subject") {
-                ids[Subject(kind: Subject.Kind(rawValue: row[1]) ?? .profile, code: row[2])] = row[0]
+                ids[Subject(kind: try row.decode(at: 1, table: "subject", column: "kind"), code: row[2])] = row[0]
             }
             subjectIDs = ids
         }
@@ -306,16 +314,13 @@ final class CellReader {
         return profilesOfUnitGroup![unitGroup] ?? []
     }
 
+    /// The title's resolution as the Titles source recorded it; nil when it is not resolved.
     func titleResolution(_ id: String) throws -> TitleInheritanceRule.Resolution? {
-        if hasTitles == nil { hasTitles = try db.tableExists("job_title") }
-        guard hasTitles == true,
-              let row = try Row.fetchOne(db, sql: """
-                SELECT profile_code, method, confidence, unit_group_method, fuzzy_score FROM job_title WHERE id = ?
-                """, arguments: [id]),
-              let profile: String = row["profile_code"], (row["confidence"] as Double) > 0 else { return nil }
-        return TitleInheritanceRule.Resolution(titleID: id, profileCode: profile, method: row["method"],
-                                               confidence: row["confidence"], unitGroupSource: row["unit_group_method"],
-                                               fuzzyScore: row["fuzzy_score"])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT profile_code, method, confidence, unit_group_source, fuzzy_score FROM title_resolution WHERE title_id = ?
+            """), arguments: [id]) else { return nil }
+        return TitleInheritanceRule.Resolution(titleID: id, profileCode: row[0], method: row[1], confidence: row[2],
+                                               unitGroupSource: row[3], fuzzyScore: row[4])
     }
 
     func scaleMaxima() throws -> UnitGroupRule.ScaleMaxima {

@@ -258,7 +258,7 @@ enum CellWriter {
 
         // What changes for subjects that already have values: their winners before the write.
         let changedProfiles = changed.map { order[$0] }
-        let affected = try subjectsToReconcile(afterChangesTo: changedProfiles, db: db)
+        let affected = try CascadeGraph.dependents(of: .ratings(profiles: changedProfiles), in: StoreTopology(db))
         let before = try winners(of: affected, db: db)
         let provenanceIDs = try changed.map { try session.provenanceID(Provenance(candidates[firsts[$0]])) }
         if layers.isEmpty { layers = packing.layers() }
@@ -280,34 +280,6 @@ enum CellWriter {
         for position in changed where !alreadyHeld.contains(order[position]) { summary.filled += counts[position] }
         summary.filled += reconciled.filled
         return summary
-    }
-
-    /// The subjects whose cells a change to these profiles' ratings can change and that hold
-    /// something beyond derived values: the profiles themselves when they had ratings or stored
-    /// candidates, their unit groups and the titles resolved to them when those have stored
-    /// candidates. Derived-only subjects simply follow their profiles.
-    static func subjectsToReconcile(afterChangesTo profiles: [String], db: Database) throws -> [Subject] {
-        let changed = Set(profiles)
-        var result: [Subject] = []
-        let rated = Set(try String.fetchAll(db, sql: "SELECT DISTINCT profile_code FROM profile_rating"))
-        let storedRows = try subjectsHoldingCandidates(db: db)
-        let unitGroups = Set(profiles.map(Codes.unitGroup(ofProfile:)))
-        var titlesOfProfiles: Set<String> = []
-        if try db.tableExists("job_title") {
-            for row in try Row.fetchAll(db, sql: "SELECT id, profile_code FROM job_title WHERE profile_code IS NOT NULL")
-            where changed.contains(row[1]) {
-                titlesOfProfiles.insert(row[0])
-            }
-        }
-        for profile in profiles where rated.contains(profile) { result.append(.profile(profile)) }
-        for subject in storedRows {
-            switch subject.kind {
-            case .profile: if changed.contains(subject.code), !rated.contains(subject.code) { result.append(subject) }
-            case .unitGroup: if unitGroups.contains(subject.code) { result.append(subject) }
-            case .title: if titlesOfProfiles.contains(subject.code) { result.append(subject) }
-            }
-        }
-        return result
     }
 
     /// The current winner of every cell of the subjects.
@@ -349,21 +321,6 @@ enum CellWriter {
         return (filled, overridden)
     }
 
-    /// The titles whose cells follow their resolutions and that hold stored values: what a
-    /// change of resolution can change beyond derived values.
-    static func titlesWithStoredCandidates(db: Database) throws -> [Subject] {
-        try subjectsHoldingCandidates(db: db, kind: .title)
-    }
-
-    /// The subjects that hold stored candidates of their own (of one kind, or all): those whose
-    /// stored winner flags a change of derived values can make stale.
-    static func subjectsHoldingCandidates(db: Database, kind: Subject.Kind? = nil) throws -> [Subject] {
-        try Row.fetchAll(db, sql: """
-            SELECT s.kind, s.code FROM subject s
-            WHERE (?1 IS NULL OR s.kind = ?1) AND EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
-            """, arguments: [kind?.rawValue]).map { Subject(kind: Subject.Kind(rawValue: $0[0]) ?? .profile, code: $0[1]) }
-    }
-
     private static func sameEntry(_ lhs: CellEntry, _ rhs: CellEntry) -> Bool {
         if !lhs.isDerived || !rhs.isDerived { return lhs.id == rhs.id }
         return lhs.candidate.source == rhs.candidate.source && lhs.candidate.method == rhs.candidate.method
@@ -373,11 +330,16 @@ enum CellWriter {
     }
 }
 
-/// The typed write side of a step, over the step's transaction.
-struct SQLiteStepWriter: StepWriter {
-    let db: Database
+/// The write side of a step, over the step's transaction: the engine's typed writes, and the
+/// step's `db` for a source's own repository, so that everything a step writes commits or rolls
+/// back together.
+public struct StepWriter {
+    /// The step's transaction.
+    public let db: Database
+    /// The run the step belongs to: the provenance of what it writes.
+    public let runID: String
 
-    func upsertNOCClasses(_ classes: [NOCClass]) throws {
+    public func upsertNOCClasses(_ classes: [NOCClass]) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO noc_class (code, level, hierarchy, title, definition, parent) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(code) DO UPDATE SET level = excluded.level, hierarchy = excluded.hierarchy,
@@ -396,7 +358,7 @@ struct SQLiteStepWriter: StepWriter {
         }
     }
 
-    func upsertProfiles(_ profiles: [Profile]) throws {
+    public func upsertProfiles(_ profiles: [Profile]) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO profile (code, unit_group, label, lead_statement) VALUES (?, ?, ?, ?)
             ON CONFLICT(code) DO UPDATE SET unit_group = excluded.unit_group, label = excluded.label,
@@ -412,7 +374,7 @@ struct SQLiteStepWriter: StepWriter {
         }
     }
 
-    func replaceProfileTexts(_ texts: [ProfileText]) throws {
+    public func replaceProfileTexts(_ texts: [ProfileText]) throws {
         let kinds = Set(texts.map(\.kind.rawValue))
         for kind in kinds { try db.execute(sql: "DELETE FROM profile_text WHERE kind = ?", arguments: [kind]) }
         // ~35,000 texts per load: bound straight to SQLite, without building arguments per row;
@@ -488,7 +450,7 @@ struct SQLiteStepWriter: StepWriter {
         return order
     }
 
-    func upsertDescriptors(_ descriptors: [Descriptor], scales: [DescriptorScale]) throws {
+    public func upsertDescriptors(_ descriptors: [Descriptor], scales: [DescriptorScale]) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO descriptor (code, name, category, structure_type, parent, definition, origin, sort_key)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -528,7 +490,7 @@ struct SQLiteStepWriter: StepWriter {
         }
     }
 
-    func recordRelease(_ release: ReleaseRecord, runID: String) throws {
+    public func recordRelease(_ release: ReleaseRecord) throws {
         let fingerprint = release.fingerprint
         if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM release WHERE source = ? AND fingerprint = ?)",
                              arguments: [release.source, fingerprint]) == true { return }
@@ -541,7 +503,7 @@ struct SQLiteStepWriter: StepWriter {
         }
     }
 
-    func recordRatingColumns(_ columns: [(file: String, header: String, descriptor: String, dimension: String, match: String)]) throws {
+    public func recordRatingColumns(_ columns: [(file: String, header: String, descriptor: String, dimension: String, match: String)]) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO rating_column (file, header, descriptor_code, dimension, match) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(file, header) DO UPDATE SET descriptor_code = excluded.descriptor_code,
@@ -552,11 +514,15 @@ struct SQLiteStepWriter: StepWriter {
         }
     }
 
-    func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
+    /// Offers candidates to their cells: each becomes the winner if the precedence rule says so,
+    /// and every change of winner is appended to the override log.
+    public func submit(_ candidates: [Candidate]) throws -> SubmitSummary {
         try CellWriter.submit(candidates, runID: runID, db: db)
     }
 
-    func storeProfileRatings(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
+    /// Stores OaSIS profile ratings in the authoritative layer (unit group and title cells are
+    /// derived from it when read).
+    public func storeProfileRatings(_ candidates: [Candidate]) throws -> SubmitSummary {
         try CellWriter.storeProfileRatings(candidates, runID: runID, db: db)
     }
 }

@@ -1,18 +1,35 @@
 import Foundation
 import GRDB
 
-extension SQLiteStore {
-    /// Every schema change, in order. Never edit a shipped migration: add a new one.
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
+/// The engine's own tables: runs, steps, releases, the reference tables, subjects, provenance,
+/// candidates, the override log, the two packed layers and the `title_resolution` contract.
+public enum EngineSchema: StoreSchema {
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         registerCoreMigrations(&migrator)
         registerCompactCellsMigration(&migrator)
-        registerTitlesMigrations(&migrator)
-        registerONetMigrations(&migrator)
-        registerLLMMigrations(&migrator)
-        registerTBSMigrations(&migrator)
         ONetLayer.registerMigration(&migrator)
-        return migrator
+        registerTitleResolutionMigration(&migrator)
+    }
+
+    /// v4: what the engine needs to know of a job title, as a table of its own: the profile a
+    /// resolved title inherits from, with the resolution's method and confidence. Only resolved
+    /// titles (`TitleInheritanceRule.Resolution.isResolved`) have a row, so "a title is
+    /// resolved" is "it has a row here". The Titles source writes it in the same transaction as
+    /// its titles (and fills it from its own table when a store is upgraded).
+    static func registerTitleResolutionMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v4-title-resolution") { db in
+            try db.execute(sql: """
+                CREATE TABLE title_resolution (
+                    title_id TEXT PRIMARY KEY,
+                    profile_code TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    confidence REAL NOT NULL CHECK (confidence > 0),
+                    unit_group_source TEXT,
+                    fuzzy_score REAL
+                );
+                CREATE INDEX title_resolution_profile ON title_resolution(profile_code);
+                """)
+        }
     }
 
     static func registerCoreMigrations(_ migrator: inout DatabaseMigrator) {

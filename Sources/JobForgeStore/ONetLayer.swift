@@ -305,10 +305,7 @@ extension ONetLayer {
         guard let first = offers.first else { return summary }
 
         // The profiles the reader offers these values to: every profile with a record or ratings.
-        var profilesOf: [String: [String]] = [:]
-        for code in try String.fetchAll(db, sql: "SELECT code FROM profile UNION SELECT profile_code FROM profile_rating ORDER BY 1") {
-            profilesOf[Codes.unitGroup(ofProfile: code), default: []].append(code)
-        }
+        let topology = StoreTopology(db)
         let newest = try db.cachedStatement(sql: """
             SELECT l.offers, p.release FROM onet_layer l JOIN provenance p ON p.id = l.provenance_id
             WHERE l.unit_group = ? ORDER BY l.provenance_id DESC LIMIT 1
@@ -317,7 +314,7 @@ extension ONetLayer {
         for unitGroup in order {
             let positions = byUnitGroup[unitGroup]!
             let payload = encode(offers, at: positions)
-            let subjects = 1 + (profilesOf[unitGroup]?.count ?? 0)
+            let subjects = 1 + (try topology.profiles(ofUnitGroup: unitGroup).count)
             let previous = try Row.fetchOne(newest, arguments: [unitGroup])
             if let previous, (previous[0] as String) == payload, (previous[1] as String?) == offers[positions[0]].release {
                 summary.unchanged += positions.count * subjects
@@ -328,7 +325,7 @@ extension ONetLayer {
         }
         guard !changed.isEmpty else { return summary }
 
-        let affected = try subjectsToReconcile(changed.map { ($0.unitGroup, $0.hadOffers) }, profilesOf: profilesOf, db: db)
+        let affected = try CascadeGraph.dependents(of: .offers(unitGroups: changed.map(\.unitGroup)), in: topology)
         let before = try CellWriter.winners(of: affected, db: db)
         let session = CellWriter.Session(db: db, runID: runID)
         let provenanceID = try session.provenanceID(Provenance(source: first.source, method: loadMethod, sourceLevel: .l5, sourceIDs: [],
@@ -359,7 +356,7 @@ extension ONetLayer {
             }
             for unitGroup in firstOffers {
                 var unitGroupHits: Set<CellName> = []
-                let profiles = profilesOf[unitGroup] ?? []
+                let profiles = try topology.profiles(ofUnitGroup: unitGroup)
                 for profile in profiles {
                     let hits = ratedOffers[profile] ?? []
                     summary.keptBelow += hits.count
@@ -372,39 +369,12 @@ extension ONetLayer {
         }
         return summary
     }
-
-    /// The subjects of these unit groups whose winners the new offers can change.
-    private static func subjectsToReconcile(_ unitGroups: [(code: String, hadOffers: Bool)], profilesOf: [String: [String]],
-                                            db: Database) throws -> [Subject] {
-        var result: [Subject] = []
-        var seen: Set<Subject> = []
-        func add(_ subject: Subject) { if seen.insert(subject).inserted { result.append(subject) } }
-        for unitGroup in unitGroups where unitGroup.hadOffers {
-            add(.unitGroup(unitGroup.code))
-            for profile in profilesOf[unitGroup.code] ?? [] { add(.profile(profile)) }
-        }
-        let codes = Set(unitGroups.map(\.code))
-        let storedRows = try CellWriter.subjectsHoldingCandidates(db: db)
-        var profileOfTitle: [String: String] = [:]
-        if storedRows.contains(where: { $0.kind == .title }), try db.tableExists("job_title") {
-            for row in try Row.fetchAll(db, sql: "SELECT id, profile_code FROM job_title WHERE profile_code IS NOT NULL") {
-                profileOfTitle[row[0]] = row[1]
-            }
-        }
-        for subject in storedRows {
-            switch subject.kind {
-            case .unitGroup: if codes.contains(subject.code) { add(subject) }
-            case .profile: if codes.contains(Codes.unitGroup(ofProfile: subject.code)) { add(subject) }
-            case .title:
-                if let profile = profileOfTitle[subject.code], codes.contains(Codes.unitGroup(ofProfile: profile)) { add(subject) }
-            }
-        }
-        return result
-    }
 }
 
-extension SQLiteStepWriter {
-    func storeONetOffers(_ offers: [UnitGroupOffer], runID: String) throws -> SubmitSummary {
+extension StepWriter {
+    /// Stores what O*NET offers unit groups in the O*NET layer: the unit groups and their
+    /// profiles get these values when read, titles inherit them.
+    public func storeONetOffers(_ offers: [UnitGroupOffer]) throws -> SubmitSummary {
         try ONetLayer.store(offers, runID: runID, db: db)
     }
 }

@@ -5,14 +5,14 @@ import GRDBSQLite
 /// Binds straight to a prepared SQLite statement. The cascade writes hundreds of thousands of
 /// candidates per build; going through SQLite's C API for them cuts the per-row cost several
 /// times compared with building `StatementArguments` for each row.
-struct RawStatement {
-    let statement: Statement
+public struct RawStatement {
+    public let statement: Statement
     private var handle: OpaquePointer { statement.sqliteStatement }
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ statement: Statement) { self.statement = statement }
+    public init(_ statement: Statement) { self.statement = statement }
 
-    func bind(_ index: Int32, _ value: String?) {
+    public func bind(_ index: Int32, _ value: String?) {
         guard var text = value else {
             sqlite3_bind_null(handle, index)
             return
@@ -23,16 +23,16 @@ struct RawStatement {
         }
     }
 
-    func bind(_ index: Int32, _ value: Double?) {
+    public func bind(_ index: Int32, _ value: Double?) {
         if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }
 
-    func bind(_ index: Int32, _ value: Int64?) {
+    public func bind(_ index: Int32, _ value: Int64?) {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }
 
     /// Runs the bound statement and resets it for the next row.
-    func step(_ db: Database) throws {
+    public func step(_ db: Database) throws {
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)

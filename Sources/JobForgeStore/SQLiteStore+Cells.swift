@@ -2,54 +2,9 @@ import Foundation
 import GRDB
 import JobForgeCore
 
-extension SQLiteStore: CellStore {
-    public func beginRun(command: String) throws -> String {
-        let id = Self.newRunID()
-        try dbQueue.write { db in
-            try db.execute(sql: "INSERT INTO run (id, command, started_at) VALUES (?, ?, ?)",
-                           arguments: [id, command, Timestamp.string(Date())])
-        }
-        return id
-    }
-
-    public func finishRun(_ id: String, status: String) throws {
-        try dbQueue.write { db in
-            try db.execute(sql: "UPDATE run SET finished_at = ?, status = ? WHERE id = ?",
-                           arguments: [Timestamp.string(Date()), status, id])
-        }
-    }
-
-    /// Run ids sort by time: `20261123T185012Z-3f9a1c`.
-    static func newRunID() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: Date()) + "-" + UUID().uuidString.prefix(6).lowercased()
-    }
-
-    public func completedStep(_ name: String) throws -> StepRecord? {
-        try dbQueue.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM step WHERE name = ?", arguments: [name]).map {
-                StepRecord(name: $0["name"], fingerprint: $0["fingerprint"],
-                           completedAt: Timestamp.date($0["completed_at"]) ?? Date(), runID: $0["run_id"],
-                           summary: $0["summary"])
-            }
-        }
-    }
-
-    public func commitStep(_ name: String, fingerprint: String, runID: String,
-                           _ body: (StepWriter) throws -> String) throws {
-        try dbQueue.write { db in
-            let summary = try body(SQLiteStepWriter(db: db))
-            try db.execute(sql: """
-                INSERT INTO step (name, fingerprint, completed_at, run_id, summary) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint,
-                    completed_at = excluded.completed_at, run_id = excluded.run_id, summary = excluded.summary
-                """, arguments: [name, fingerprint, Timestamp.string(Date()), runID, summary])
-        }
-    }
-
+extension SQLiteStore {
+    /// Offers candidates to their cells (one transaction): each becomes the winner if the
+    /// precedence rule says so, and every change of winner is appended to the override log.
     public func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
         try dbQueue.write { db in try CellWriter.submit(candidates, runID: runID, db: db) }
     }
@@ -72,11 +27,14 @@ extension SQLiteStore: CellStore {
                 return SubjectHeader(subject: subject, label: row["label"], leadStatement: row["lead_statement"],
                                      related: [row["unit_group"]], details: [:])
             case .title:
-                return try Self.titleHeader(db, id: subject.code)
+                // A title's heading is its catalog's (JobForgeTitles' `TitleCatalog.header`).
+                return nil
             }
         }
     }
 
+    /// A unit group or profile by its code (`21211`, `21211.00`); job titles are their
+    /// catalog's to find.
     public func resolveSubject(_ text: String) throws -> Subject? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         return try dbQueue.read { db in
@@ -88,7 +46,6 @@ extension SQLiteStore: CellStore {
                try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM profile WHERE code = ?)", arguments: [code]) == true {
                 return .profile(code)
             }
-            if let id = try Self.titleID(db, matching: trimmed) { return .title(id) }
             return nil
         }
     }
@@ -109,22 +66,6 @@ extension SQLiteStore: CellStore {
                 try Self.forEachCell(db, winnersOnly: true, subjects: try Self.subjects(db, kind: kind), filter: filter, body)
             }
         }
-    }
-
-    /// Every subject of a kind that has or derives cells, by code.
-    static func subjects(_ db: Database, kind: Subject.Kind) throws -> [Subject] {
-        var codes = Set(try String.fetchAll(db, sql: "SELECT code FROM subject WHERE kind = ?", arguments: [kind.rawValue]))
-        switch kind {
-        case .unitGroup:
-            codes.formUnion(try String.fetchAll(db, sql: "SELECT code FROM noc_class WHERE level = 5"))
-        case .profile:
-            codes.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT profile_code FROM profile_rating"))
-        case .title:
-            if try db.tableExists("job_title") {
-                codes.formUnion(try String.fetchAll(db, sql: "SELECT id FROM job_title WHERE profile_code IS NOT NULL AND confidence > 0"))
-            }
-        }
-        return codes.sorted().map { Subject(kind: kind, code: $0) }
     }
 
     /// Streams the cells of `subjects` (the winner of each, or every candidate), each subject's
@@ -194,9 +135,9 @@ extension SQLiteStore: CellStore {
             ).map { row in
                 OverrideEvent(id: row["id"], key: key, oldCandidateID: row["old_candidate_id"],
                               newCandidateID: row["new_candidate_id"], oldValue: row["old_value"], newValue: row["new_value"],
-                              oldSource: (row["old_source"] as String?).flatMap(Source.init(rawValue:)),
-                              newSource: Source(rawValue: row["new_source"]) ?? .llm, reason: row["reason"],
-                              at: Timestamp.date(row["at"]) ?? Date(), runID: row["run_id"])
+                              oldSource: row["old_source"] == nil ? nil : try row.decode("old_source", table: "override_event"),
+                              newSource: try row.decode("new_source", table: "override_event"), reason: row["reason"],
+                              at: try Timestamp.decode(row, "at", table: "override_event"), runID: row["run_id"])
             }
         }
     }
@@ -206,20 +147,25 @@ extension SQLiteStore: CellStore {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM override_event ORDER BY id").map { row in
                 OverrideEvent(id: row["id"],
-                              key: CellKey(subject: Subject(kind: Subject.Kind(rawValue: row["subject_kind"]) ?? .profile,
+                              key: CellKey(subject: Subject(kind: try row.decode("subject_kind", table: "override_event"),
                                                             code: row["subject_code"]),
                                            descriptor: row["descriptor_code"], dimension: CellDimension(row["dimension"])),
                               oldCandidateID: row["old_candidate_id"], newCandidateID: row["new_candidate_id"],
                               oldValue: row["old_value"], newValue: row["new_value"],
-                              oldSource: (row["old_source"] as String?).flatMap(Source.init(rawValue:)),
-                              newSource: Source(rawValue: row["new_source"]) ?? .llm, reason: row["reason"],
-                              at: Timestamp.date(row["at"]) ?? Date(), runID: row["run_id"])
+                              oldSource: row["old_source"] == nil ? nil : try row.decode("old_source", table: "override_event"),
+                              newSource: try row.decode("new_source", table: "override_event"), reason: row["reason"],
+                              at: try Timestamp.decode(row, "at", table: "override_event"), runID: row["run_id"])
             }
         }
     }
 
     public func descriptors(category: Category?) throws -> [DescriptorInfo] {
-        try dbQueue.read { db in
+        try dbQueue.read { db in try Self.descriptors(category: category, in: db) }
+    }
+
+    /// ``descriptors(category:)`` in the caller's transaction.
+    public static func descriptors(category: Category?, in db: Database) throws -> [DescriptorInfo] {
+        do {
             var sql = "SELECT * FROM descriptor WHERE structure_type = 'Descriptor'"
             var arguments: StatementArguments = []
             if let category {
@@ -289,24 +235,6 @@ extension SQLiteStore: CellStore {
     }
 }
 
-/// Timestamps are stored as ISO 8601 text in UTC with milliseconds, so that they sort as text.
-public enum Timestamp {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var cache: (Date, String)?
-
-    public static func string(_ date: Date) -> String {
-        lock.lock(); defer { lock.unlock() }
-        if let cache, cache.0 == date { return cache.1 }
-        let text = date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        cache = (date, text)
-        return text
-    }
-
-    public static func date(_ text: String?) -> Date? {
-        guard let text else { return nil }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
-    }
-}
 
 extension SQLiteStore {
     /// The dimensions a descriptor has values in for a subject (O*NET adds importance, for one).
@@ -317,7 +245,7 @@ extension SQLiteStore {
         }
     }
 
-    /// A readable label for every subject: unit group titles, profile labels, job titles.
+    /// A readable label for every unit group and profile (job titles: `TitleCatalog.labels`).
     public func subjectLabels() throws -> [Subject: String] {
         try dbQueue.read { db in
             var labels: [Subject: String] = [:]
@@ -325,9 +253,6 @@ extension SQLiteStore {
                 labels[.unitGroup(row["code"])] = row["title"]
             }
             for row in try Row.fetchAll(db, sql: "SELECT code, label FROM profile") { labels[.profile(row["code"])] = row["label"] }
-            if try db.tableExists("job_title") {
-                for row in try Row.fetchAll(db, sql: "SELECT id, title FROM job_title") { labels[.title(row["id"])] = row["title"] }
-            }
             return labels
         }
     }
@@ -346,12 +271,6 @@ extension SQLiteStore {
     }
 }
 
-extension SQLiteStore {
-    /// Every OaSIS profile code, in order.
-    public func profileCodes() throws -> [String] {
-        try dbQueue.read { try String.fetchAll($0, sql: "SELECT code FROM profile ORDER BY code") }
-    }
-}
 
 /// The descriptors and their scales, read once for a pass over many cells.
 struct DescriptorCatalog {
@@ -383,43 +302,57 @@ public struct TitleCellsSnapshot: Sendable {
 }
 
 extension SQLiteStore {
-    public func snapshotTitleCells() throws -> TitleCellsSnapshot {
-        try dbQueue.read { db in
-            TitleCellsSnapshot(winners: try CellWriter.winners(of: try CellWriter.titlesWithStoredCandidates(db: db), db: db))
-        }
+    /// Before titles are (re)resolved in `db`'s transaction: the winners that can change.
+    public static func snapshotTitleCells(in db: Database) throws -> TitleCellsSnapshot {
+        TitleCellsSnapshot(winners: try CellWriter.winners(of: try CascadeGraph.dependents(of: .resolutions, in: StoreTopology(db)),
+                                                           db: db))
     }
 
     /// After titles were (re-)resolved: their derived cells follow the new resolutions; for titles
     /// with stored candidates, winner flags are brought in line and each change of winner is logged.
-    public func reconcileTitleCells(since snapshot: TitleCellsSnapshot, runID: String) throws -> SubmitSummary {
-        try dbQueue.write { db in
-            let subjects = Set(snapshot.winners.keys).union(try CellWriter.titlesWithStoredCandidates(db: db))
-            let result = try CellWriter.reconcile(subjects.sorted { $0.code < $1.code }, before: snapshot.winners,
-                                                  session: CellWriter.Session(db: db, runID: runID))
-            var summary = SubmitSummary()
-            summary.overridden = result.overridden
-            return summary
-        }
+    public static func reconcileTitleCells(since snapshot: TitleCellsSnapshot, runID: String, in db: Database) throws -> SubmitSummary {
+        let subjects = Set(snapshot.winners.keys).union(try CascadeGraph.dependents(of: .resolutions, in: StoreTopology(db)))
+        let result = try CellWriter.reconcile(subjects.sorted { $0.code < $1.code }, before: snapshot.winners,
+                                              session: CellWriter.Session(db: db, runID: runID))
+        var summary = SubmitSummary()
+        summary.overridden = result.overridden
+        return summary
     }
 
     /// How many authoritative cells the resolved titles inherit from their profiles' ratings
     /// (`TitleInheritanceRule`; they inherit the profiles' O*NET values too). Counted per profile
     /// from the layer, without deriving every title's cells.
-    public func derivedTitleCellCount() throws -> Int {
-        try dbQueue.read { db in
-            guard try db.tableExists("job_title") else { return 0 }
-            var perProfile: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.profile_code, r.cells FROM profile_rating r
-                WHERE r.provenance_id = (SELECT MAX(provenance_id) FROM profile_rating n WHERE n.profile_code = r.profile_code)
-                """) {
-                perProfile[row[0], default: 0] += row[1] as Int
+    public static func derivedTitleCellCount(in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT COALESCE(SUM(r.cells), 0) FROM title_resolution t
+            JOIN profile_rating r ON r.profile_code = t.profile_code
+            WHERE r.provenance_id = (SELECT MAX(provenance_id) FROM profile_rating n WHERE n.profile_code = r.profile_code)
+            """) ?? 0
+    }
+
+    /// Writes what the engine needs to know of these titles' resolutions (the `title_resolution`
+    /// contract), in the caller's transaction: the resolved ones get their row, the others lose it.
+    /// The Titles source calls it in the same transaction as it stores the titles.
+    ///
+    /// - Parameters:
+    ///   - resolutions: each title's resolution by id; nil for a title that is not resolved.
+    ///   - db: the transaction that stores the titles.
+    public static func recordTitleResolutions(_ resolutions: [(id: String, resolution: TitleInheritanceRule.Resolution?)],
+                                              in db: Database) throws {
+        let remove = try db.cachedStatement(sql: "DELETE FROM title_resolution WHERE title_id = ?")
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO title_resolution (title_id, profile_code, method, confidence, unit_group_source, fuzzy_score)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(title_id) DO UPDATE SET profile_code = excluded.profile_code, method = excluded.method,
+                confidence = excluded.confidence, unit_group_source = excluded.unit_group_source, fuzzy_score = excluded.fuzzy_score
+            """)
+        for (id, resolution) in resolutions {
+            guard let resolution, resolution.isResolved else {
+                try remove.execute(arguments: [id])
+                continue
             }
-            var count = 0
-            for profile in try String.fetchAll(db, sql: "SELECT profile_code FROM job_title WHERE profile_code IS NOT NULL AND confidence > 0") {
-                count += perProfile[profile] ?? 0
-            }
-            return count
+            try upsert.execute(arguments: [id, resolution.profileCode, resolution.method, resolution.confidence,
+                                           resolution.unitGroupSource, resolution.fuzzyScore])
         }
     }
 }

@@ -1,45 +1,6 @@
 import Foundation
 import JobForgeCore
 
-/// What the cascade and the commands need from a store. SQLite is the engine today; a
-/// PostgreSQL engine implements the same protocol.
-public protocol CellStore: Sendable {
-    /// Starts a run (a command invocation) and returns its id.
-    func beginRun(command: String) throws -> String
-    func finishRun(_ id: String, status: String) throws
-
-    /// The record of a completed step, if one with this name completed.
-    func completedStep(_ name: String) throws -> StepRecord?
-
-    /// Runs `body` and records the step as completed, all in one transaction: a process killed
-    /// during the step leaves the store as it was before it.
-    func commitStep(_ name: String, fingerprint: String, runID: String,
-                    _ body: (StepWriter) throws -> String) throws
-
-    /// Offers candidates to their cells (one transaction): each becomes the winner if the
-    /// precedence rule says so, and every change of winner is appended to the override log.
-    func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
-
-    // Reads.
-    func subjectHeader(_ subject: Subject) throws -> SubjectHeader?
-    func resolveSubject(_ text: String) throws -> Subject?
-    func winners(of subject: Subject, filter: CellFilter) throws -> [CellValue]
-    func candidates(for key: CellKey) throws -> [StoredCandidate]
-    func overrides(for key: CellKey) throws -> [OverrideEvent]
-    func descriptors(category: Category?) throws -> [DescriptorInfo]
-    func descriptor(matching text: String) throws -> DescriptorInfo?
-    func cellCounts() throws -> [CellCount]
-}
-
-/// A completed step of a build.
-public struct StepRecord: Sendable, Codable {
-    public var name: String
-    public var fingerprint: String
-    public var completedAt: Date
-    public var runID: String
-    public var summary: String?
-}
-
 /// What a `submit` did.
 public struct SubmitSummary: Sendable, Codable, Equatable {
     /// New candidates stored.
@@ -87,6 +48,14 @@ public struct SubjectHeader: Sendable, Codable {
     /// For a profile: its unit group; for a unit group: its profiles; for a title: its profile.
     public var related: [String]
     public var details: [String: String]
+
+    public init(subject: Subject, label: String, leadStatement: String?, related: [String], details: [String: String]) {
+        self.subject = subject
+        self.label = label
+        self.leadStatement = leadStatement
+        self.related = related
+        self.details = details
+    }
 }
 
 /// A cell's winning value, with what a reader needs beside it.
@@ -160,21 +129,3 @@ public struct CellCount: Sendable, Codable {
     public var cells: Int
 }
 
-/// The write side of a step: typed inserts, so that source modules need not know SQL.
-public protocol StepWriter {
-    func upsertNOCClasses(_ classes: [NOCClass]) throws
-    func upsertProfiles(_ profiles: [Profile]) throws
-    /// Replaces the texts of the given kinds for the given profiles.
-    func replaceProfileTexts(_ texts: [ProfileText]) throws
-    func upsertDescriptors(_ descriptors: [Descriptor], scales: [DescriptorScale]) throws
-    func recordRelease(_ release: ReleaseRecord, runID: String) throws
-    /// How each rating column was tied to a descriptor: (file, header, descriptor, dimension, match).
-    func recordRatingColumns(_ columns: [(file: String, header: String, descriptor: String, dimension: String, match: String)]) throws
-    func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
-    /// Stores OaSIS profile ratings in the authoritative layer (unit group and title cells are
-    /// derived from it when read).
-    func storeProfileRatings(_ candidates: [Candidate], runID: String) throws -> SubmitSummary
-    /// Stores what O*NET offers unit groups in the O*NET layer: the unit groups and their
-    /// profiles get these values when read, titles inherit them.
-    func storeONetOffers(_ offers: [UnitGroupOffer], runID: String) throws -> SubmitSummary
-}

@@ -37,16 +37,16 @@ public struct TBSRowView: Sendable, Codable, Hashable {
 
 /// Reads the stored TBS data for `show` and `export`.
 public struct TBSReader: Sendable {
-    public let store: SQLiteStore
+    public let archive: TBSArchive
 
-    public init(store: SQLiteStore) { self.store = store }
+    public init(store: SQLiteStore) { archive = TBSArchive(store) }
 
     /// The rows of the newest table version in a language, with linked content and link statuses.
     public func currentRows(language: TBSLanguage) throws -> (version: TBSPageVersion, rows: [TBSRowView])? {
-        guard let version = try store.tbsTableVersions(language: language).last else { return nil }
-        let rows = try store.tbsRows(pageVersionID: version.id)
-        let sections = try store.tbsLatestSections()
-        let statuses = try store.tbsLinkStatuses()
+        guard let version = try archive.tableVersions(language: language).last else { return nil }
+        let rows = try archive.rows(pageVersionID: version.id)
+        let sections = try archive.latestSections()
+        let statuses = try archive.linkStatuses()
         let views = rows.map { row in
             TBSRowView(row: row, links: row.links.map { link in
                 var content: TBSSectionView?
@@ -144,13 +144,13 @@ public struct TBSDiff: Sendable, Codable {
 extension TBSReader {
     /// The diff between two stored table versions (default: the last two) of a language.
     public func diff(language: TBSLanguage, from: Int64? = nil, to: Int64? = nil) throws -> TBSDiff {
-        let versions = try store.tbsTableVersions(language: language)
-        guard let toVersion = try to.flatMap(store.tbsPageVersion(id:)) ?? versions.last else {
+        let versions = try archive.tableVersions(language: language)
+        guard let toVersion = try to.flatMap(archive.pageVersion(id:)) ?? versions.last else {
             throw TBSReportError("no stored \(language.rawValue) table: run `jobforge tbs scrape` first")
         }
         let fromVersion: TBSPageVersion
         if let from {
-            guard let found = try store.tbsPageVersion(id: from) else { throw TBSReportError("no page version \(from)") }
+            guard let found = try archive.pageVersion(id: from) else { throw TBSReportError("no page version \(from)") }
             fromVersion = found
         } else {
             guard let previous = versions.last(where: { $0.id < toVersion.id }) else {
@@ -158,7 +158,7 @@ extension TBSReader {
             }
             fromVersion = previous
         }
-        let result = TBSDiff.rows(try store.tbsRows(pageVersionID: fromVersion.id), try store.tbsRows(pageVersionID: toVersion.id))
+        let result = TBSDiff.rows(try archive.rows(pageVersionID: fromVersion.id), try archive.rows(pageVersionID: toVersion.id))
         return TBSDiff(language: language, from: fromVersion, to: toVersion, changes: result.changes, unchanged: result.unchanged)
     }
 }

@@ -67,7 +67,7 @@ public struct TBSScraper: Sendable {
     /// Runs the scrape and saves it; returns what was stored.
     public func run(progress: @Sendable (TBSProgress) -> Void = { _ in }) async throws -> Outcome {
         let record = try await crawl(progress: progress)
-        let summary = try store.saveTBSScrape(record)
+        let summary = try TBSArchive(store).saveScrape(record)
         return Outcome(summary: summary, record: record)
     }
 
@@ -201,7 +201,7 @@ public struct TBSScraper: Sendable {
         var conditional: TBSConditional?
         var stored: TBSStoredPage?
         if options.conditional {
-            stored = try store.tbsLatestPage(url: canonical)
+            stored = try TBSArchive(store).latestPage(url: canonical)
             if let stored {
                 conditional = TBSConditional(etag: stored.version.provenance.etag,
                                              lastModified: stored.version.provenance.httpLastModified)

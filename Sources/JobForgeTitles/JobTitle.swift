@@ -150,5 +150,14 @@ public struct TitleResolution: Sendable, Codable, Equatable {
         self.note = note
     }
 
-    public var isResolved: Bool { profileCode != nil && method.isResolved }
+    /// The resolution as the engine's inheritance rule takes it; nil when there is no profile.
+    public func inheritance(titleID: String) -> TitleInheritanceRule.Resolution? {
+        profileCode.map {
+            TitleInheritanceRule.Resolution(titleID: titleID, profileCode: $0, method: method.rawValue, confidence: confidence,
+                                            unitGroupSource: unitGroupSource?.rawValue, fuzzyScore: fuzzyScore)
+        }
+    }
+
+    /// Whether the title inherits its profile's cells (`TitleInheritanceRule.Resolution.isResolved`).
+    public var isResolved: Bool { inheritance(titleID: "")?.isResolved ?? false }
 }

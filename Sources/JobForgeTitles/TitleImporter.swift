@@ -1,5 +1,6 @@
 import Foundation
 import JobForgeCore
+import GRDB
 import JobForgeStore
 
 /// What an import did, for the terminal and for `--json`.
@@ -39,37 +40,41 @@ public struct StrictImportError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The job-architecture workflow over a store: read and check the file, resolve every title,
-/// store titles and resolutions in one transaction.
+/// store titles and resolutions. Each operation writes in the caller's transaction, so that a
+/// build step or a command commits it together with the reconciliation of the titles' cells.
 public struct TitleImporter: Sendable {
-    public let store: SQLiteStore
     public let resolver: TitleResolver
+    /// Unit groups an LLM suggested for titles without a code (the LLM source's, handed in by
+    /// the caller): a title keeps the one applied to it through re-imports and rebuilds.
+    public let suggestions: [SuggestedUnitGroup]
 
-    public init(store: SQLiteStore, resolver: TitleResolver) {
-        self.store = store
+    public init(resolver: TitleResolver, suggestions: [SuggestedUnitGroup] = []) {
         self.resolver = resolver
+        self.suggestions = suggestions
     }
 
     /// A resolver over the OaSIS profiles already in the store and the shipped concordance.
     public static func resolver(store: SQLiteStore, dataDirectory: URL) throws -> TitleResolver {
-        let rows = try store.titleReferenceRows()
+        let rows = try TitleCatalog(store).referenceRows()
         return TitleResolver(reference: ProfileReference(rows: rows),
                              concordance: try NOCConcordance.shipped(dataDirectory: dataDirectory))
     }
 
     /// Imports a job architecture file. With `strict`, any bad row throws `StrictImportError`
     /// before anything is written.
-    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false) throws -> TitleImportSummary {
+    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false,
+                           in db: Database) throws -> TitleImportSummary {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw InputError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
         }
-        return try importData(data, file: url.lastPathComponent, mapping: mapping, strict: strict)
+        return try importData(data, file: url.lastPathComponent, mapping: mapping, strict: strict, in: db)
     }
 
     public func importData(_ data: Data, file: String, mapping: ColumnMapping = ColumnMapping(),
-                           strict: Bool = false) throws -> TitleImportSummary {
+                           strict: Bool = false, in db: Database) throws -> TitleImportSummary {
         let parser = ArchitectureParser(mapping: mapping, unitGroups: resolver.unitGroups, concordance: resolver.concordance)
         let parsed = try parser.parse(data, file: file)
         if strict && !parsed.badRows.isEmpty { throw StrictImportError(badRows: parsed.badRows) }
@@ -78,7 +83,7 @@ public struct TitleImporter: Sendable {
         records.reserveCapacity(parsed.titles.count)
         var byMethod: [String: Int] = [:]
         var fromNOC2016 = 0
-        let applied = try appliedSuggestions()
+        let applied = try appliedSuggestions(in: db)
         for title in parsed.titles {
             let resolution = resolve(title, applied: applied)
             byMethod[resolution.method.rawValue, default: 0] += 1
@@ -98,7 +103,7 @@ public struct TitleImporter: Sendable {
         let run = TitleImportRunRecord(file: file, sha256: summary.sha256, importedAt: Date(), rowsRead: summary.rowsRead,
                                        imported: summary.imported, skipped: summary.skipped,
                                        summaryJSON: Self.json(summary))
-        let (runID, counts) = try store.saveTitleImport(run, titles: records)
+        let (runID, counts) = try TitleCatalog.saveImport(run, titles: records, in: db)
         summary.importRunID = runID
         summary.inserted = counts.inserted
         summary.updated = counts.updated
@@ -108,15 +113,15 @@ public struct TitleImporter: Sendable {
 
     /// Resolves every stored title again (after OaSIS was loaded or reloaded). Returns what changed.
     @discardableResult
-    public func resolveStoredTitles() throws -> TitleUpsertCounts {
-        let applied = try appliedSuggestions()
-        let records = try store.jobTitles().map { record -> JobTitleRecord in
+    public func resolveStoredTitles(in db: Database) throws -> TitleUpsertCounts {
+        let applied = try appliedSuggestions(in: db)
+        let records = try TitleCatalog.titles(in: db).map { record -> JobTitleRecord in
             let title = Self.jobTitle(record)
             var updated = Self.record(title, resolve(title, applied: applied))
             updated.importRunID = record.importRunID
             return updated
         }
-        return try store.upsertJobTitles(records)
+        return try TitleCatalog.upsert(records, in: db)
     }
 
     /// A title's resolution. A title still without a code keeps the unit group an applied LLM
@@ -127,14 +132,13 @@ public struct TitleImporter: Sendable {
     }
 
     /// The suggestions applied to stored titles (unit group source `llm_suggestion`), by title id.
-    private func appliedSuggestions() throws -> [String: SuggestedUnitGroup] {
-        let applied = try store.jobTitles(unitGroupMethod: UnitGroupSource.llmSuggestion.rawValue)
+    private func appliedSuggestions(in db: Database) throws -> [String: SuggestedUnitGroup] {
+        let applied = try TitleCatalog.titles(unitGroupMethod: UnitGroupSource.llmSuggestion.rawValue, in: db)
         guard !applied.isEmpty else { return [:] }
         let unitGroups = Dictionary(applied.map { ($0.id, $0.unitGroup) }) { first, _ in first }
         var result: [String: SuggestedUnitGroup] = [:]
-        for record in try store.latestLLMNOCSuggestions() {
-            guard let suggestion = SuggestedUnitGroup(record: record), unitGroups[record.titleID] == suggestion.unitGroup else { continue }
-            result[record.titleID] = suggestion
+        for suggestion in suggestions where unitGroups[suggestion.titleID] == suggestion.unitGroup {
+            result[suggestion.titleID] = suggestion
         }
         return result
     }
@@ -152,14 +156,6 @@ public struct TitleImporter: Sendable {
             self.confidence = confidence
             self.model = model
         }
-
-        /// A stored suggestion that proposed a unit group.
-        public init?(record: LLMNOCSuggestionRecord) {
-            guard record.status == "suggested", let unitGroup = record.unitGroup, let confidence = record.confidence else {
-                return nil
-            }
-            self.init(titleID: record.titleID, unitGroup: unitGroup, confidence: confidence, model: record.model)
-        }
     }
 
     /// What applying suggestions did.
@@ -174,9 +170,10 @@ public struct TitleImporter: Sendable {
     /// Resolves titles that have no NOC code within the unit group an LLM suggested, when the
     /// suggestion is at least `minimumConfidence` sure. The title's resolution confidence is the
     /// method's times the suggestion's, and its unit group source says where it came from.
-    public func applySuggestions(_ suggestions: [SuggestedUnitGroup], minimumConfidence: Double) throws -> SuggestionReport {
+    public func applySuggestions(_ suggestions: [SuggestedUnitGroup], minimumConfidence: Double,
+                                 in db: Database) throws -> SuggestionReport {
         var report = SuggestionReport()
-        let records = Dictionary(try store.jobTitles().map { ($0.id, $0) }) { first, _ in first }
+        let records = Dictionary(try TitleCatalog.titles(in: db).map { ($0.id, $0) }) { first, _ in first }
         var updates: [JobTitleRecord] = []
         for suggestion in suggestions {
             guard let record = records[suggestion.titleID] else {
@@ -197,7 +194,7 @@ public struct TitleImporter: Sendable {
             updates.append(updated)
             report.applied.append(record.id)
         }
-        _ = try store.upsertJobTitles(updates)
+        _ = try TitleCatalog.upsert(updates, in: db)
         return report
     }
 

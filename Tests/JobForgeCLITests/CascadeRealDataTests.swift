@@ -1,5 +1,5 @@
 import Foundation
-import JobForgeCascade
+import JobForgeBuild
 import JobForgeCore
 import JobForgeLLM
 import JobForgeNet
@@ -16,22 +16,22 @@ struct CascadeRealDataTests {
     func softwareEngineerFallsThroughToTheLLM() async throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-cascade")
         defer { folder.remove() }
-        let store = try SQLiteStore(path: folder.path("c.sqlite").path)
+        let store = try SQLiteStore(path: folder.path("c.sqlite").path, schemas: BuildPipeline.schemas)
         let pipeline = BuildPipeline(options: .init(dataFolder: RepoPaths.data))
         let first = try await pipeline.run(store: store)
         let onet = try #require(first.steps.first { $0.name == "onet" })
-        #expect(onet.status == "done")
+        #expect(onet.status == .done)
         #expect(onet.detail.contains("no O*NET data for") && onet.detail.contains("21231"))
 
         // A user's title in Software engineers and designers, then a build: the title inherits its
         // profile's cells (O*NET ones included, of which 21231 has none) without the O*NET step.
         let csv = "id,title,noc_2021\nSWE-1,Software engineer,21231\n"
-        let importer = TitleImporter(store: store, resolver: try TitleImporter.resolver(store: store, dataDirectory: RepoPaths.data))
-        let summary = try importer.importData(Data(csv.utf8), file: "mine.csv")
+        let importer = TitleImporter(resolver: try TitleImporter.resolver(store: store, dataDirectory: RepoPaths.data))
+        let summary = try await store.dbQueue.write { try importer.importData(Data(csv.utf8), file: "mine.csv", in: $0) }
         #expect(summary.imported == 1)
         let second = try await pipeline.run(store: store)
-        #expect(second.steps.first { $0.name == "titles" }?.status == "done")
-        #expect(second.steps.first { $0.name == "onet" }?.status == "unchanged")
+        #expect(second.steps.first { $0.name == "titles" }?.status == .done)
+        #expect(second.steps.first { $0.name == "onet" }?.status == .unchanged)
 
         let subject = Subject.title("SWE-1")
         let before = try store.winners(of: subject, filter: CellFilter(categories: ["Skills"]))
@@ -90,7 +90,7 @@ struct CascadeRealDataTests {
     func newerONetReleaseOverridesAtTheNextBuild() async throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-onet-release")
         defer { folder.remove() }
-        let store = try SQLiteStore(path: folder.path("c.sqlite").path)
+        let store = try SQLiteStore(path: folder.path("c.sqlite").path, schemas: BuildPipeline.schemas)
         let pipeline = BuildPipeline(options: .init(dataFolder: RepoPaths.data, steps: [.authoritative, .onet]))
         _ = try await pipeline.run(store: store)
         // 11100 Financial auditors and accountants <- 13-2011.00 only; 2.A.1.a Reading Comprehension is F01b01.
@@ -114,9 +114,9 @@ struct CascadeRealDataTests {
         #expect(!imported.alreadyLoaded && imported.release == "O*NET 30.0")
 
         let second = try await pipeline.run(store: store)
-        #expect(second.steps.first { $0.name == "authoritative" }?.status == "unchanged")
+        #expect(second.steps.first { $0.name == "authoritative" }?.status == .unchanged)
         let onet = try #require(second.steps.first { $0.name == "onet" })
-        #expect(onet.status == "done", "the store's O*NET ratings changed: the tier runs again")
+        #expect(onet.status == .done, "the store's O*NET ratings changed: the tier runs again")
         for key in [unitGroup, profile] {
             let candidates = try store.candidates(for: key)
             let winner = try #require(candidates.first(where: \.isWinner)?.candidate)
@@ -130,7 +130,7 @@ struct CascadeRealDataTests {
         // Every cell O*NET held changed winner (the 30.0 value replaces the 29.3 one, newer among
         // equals), but only that element's value changed, in the unit groups crosswalked to
         // 13-2011.00 and their profiles.
-        let crosswalk = Crosswalk(pairs: try store.onetCrosswalk())
+        let crosswalk = Crosswalk(pairs: try ONetArchive(store).crosswalk())
         let changed = try store.allOverrides().filter { $0.oldValue != $0.newValue }
         #expect(changed.count >= 2)
         for event in changed {
@@ -138,6 +138,6 @@ struct CascadeRealDataTests {
             let code = event.key.subject.kind == .unitGroup ? event.key.subject.code : Codes.unitGroup(ofProfile: event.key.subject.code)
             #expect(crosswalk.socCodes(forUnitGroup: code).contains("13-2011.00"))
         }
-        #expect(try await pipeline.run(store: store).steps.first { $0.name == "onet" }?.status == "unchanged")
+        #expect(try await pipeline.run(store: store).steps.first { $0.name == "onet" }?.status == .unchanged)
     }
 }

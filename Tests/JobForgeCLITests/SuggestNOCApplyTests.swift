@@ -1,5 +1,7 @@
 import Foundation
+import JobForgeCLI
 import JobForgeCore
+import JobForgeLLM
 import JobForgeStore
 import JobForgeTestSupport
 import JobForgeTitles
@@ -16,7 +18,7 @@ struct SuggestNOCApplyTests {
         let build = try JobForgeBinary.run(["build"], in: folder.url)
         #expect(build.status == 0, "\(build.stderr)")
         let path = folder.path("jobforge.sqlite").path
-        let before = try SQLiteStore(path: path).jobTitles()
+        let before = try TitleCatalog(SQLiteStore(path: path, schemas: StoreOptions.schemas)).titles()
         let noCode = before.filter { $0.noc2021 == nil && $0.noc2016 == nil }
         let withCode = before.filter { $0.noc2021 != nil || $0.noc2016 != nil }
         #expect(noCode.count >= 3, "the sample has titles without a code")
@@ -31,9 +33,9 @@ struct SuggestNOCApplyTests {
         #expect(await fake.violations.isEmpty)
 
         func checkApplied() throws {
-            let store = try SQLiteStore(path: path)
-            let suggestions = Dictionary(uniqueKeysWithValues: try store.latestLLMNOCSuggestions().map { ($0.titleID, $0) })
-            let after = Dictionary(uniqueKeysWithValues: try store.jobTitles().map { ($0.id, $0) })
+            let store = try SQLiteStore(path: path, schemas: StoreOptions.schemas)
+            let suggestions = Dictionary(uniqueKeysWithValues: try LLMLog(store).latestNOCSuggestions().map { ($0.titleID, $0) })
+            let after = Dictionary(uniqueKeysWithValues: try TitleCatalog(store).titles().map { ($0.id, $0) })
             for title in noCode {
                 let record = try #require(after[title.id])
                 let suggestion = try #require(suggestions[title.id])
@@ -61,13 +63,15 @@ struct SuggestNOCApplyTests {
         try checkApplied()
 
         // Below the threshold, or for a title with a code, a suggestion is not applied.
-        let store = try SQLiteStore(path: path)
-        let importer = TitleImporter(store: store, resolver: try TitleImporter.resolver(store: store, dataDirectory: RepoPaths.data))
+        let store = try SQLiteStore(path: path, schemas: StoreOptions.schemas)
+        let importer = TitleImporter(resolver: try TitleImporter.resolver(store: store, dataDirectory: RepoPaths.data))
         let coded = try #require(withCode.first)
-        let report = try importer.applySuggestions([
-            .init(titleID: coded.id, unitGroup: "21231", confidence: 0.99, model: "m"),
-            .init(titleID: noCode[0].id, unitGroup: "21231", confidence: 0.5, model: "m"),
-        ], minimumConfidence: 0.7)
+        let report = try await store.dbQueue.write { db in
+            try importer.applySuggestions([
+                .init(titleID: coded.id, unitGroup: "21231", confidence: 0.99, model: "m"),
+                .init(titleID: noCode[0].id, unitGroup: "21231", confidence: 0.5, model: "m"),
+            ], minimumConfidence: 0.7, in: db)
+        }
         #expect(report.keptUserCode == [coded.id])
         #expect(report.belowConfidence == [noCode[0].id])
         #expect(report.applied.isEmpty)

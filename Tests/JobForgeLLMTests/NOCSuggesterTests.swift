@@ -28,7 +28,7 @@ import Testing
         defer { Task { await harness.stop() } }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try SQLiteStore(path: directory.path("s.sqlite").path)
+        let store = LLMLog(try SQLiteStore(path: directory.path("s.sqlite").path, schemas: [LLMSchema.self]))
         await harness.fake.inject(.wrongAttribute, when: .titleContains("Wrong"), times: nil)
         await harness.fake.inject(.refusal("No."), when: .titleContains("Refuse"), times: nil)
         let suggester = NOCSuggester(client: harness.client, recorder: store, runID: "s1", catalogue: Self.unitGroups)
@@ -36,7 +36,7 @@ import Testing
             NOCSuggester.Title(id: "T-\($0.offset)", context: TitleContext(title: $0.element, function: "Policy", family: "Analysis"))
         }
         let records = try await suggester.suggest(titles)
-        try store.saveLLMNOCSuggestions(records)
+        try store.saveNOCSuggestions(records)
         #expect(await harness.fake.violations == [])
 
         #expect(records[0].status == "suggested")
@@ -53,7 +53,7 @@ import Testing
         #expect(records[2].status == "refused")
         // 1 + 2 (retried once) + 1 requests; the stored latest suggestion per title matches.
         #expect(await harness.fake.requestCount == 4)
-        #expect(try store.latestLLMNOCSuggestions().map(\.status) == ["suggested", "invalid", "refused"])
+        #expect(try store.latestNOCSuggestions().map(\.status) == ["suggested", "invalid", "refused"])
 
         // Cached: asking again calls nothing.
         _ = try await suggester.suggest(titles)

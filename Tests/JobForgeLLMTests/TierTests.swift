@@ -48,7 +48,7 @@ import Testing
         defer { Task { await harness.stop() } }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try SQLiteStore(path: directory.path("llm.sqlite").path)
+        let store = LLMLog(try SQLiteStore(path: directory.path("llm.sqlite").path, schemas: [LLMSchema.self]))
         let first = RealDataInputs.request(titleID: "T-1", title: "Senior Software Developer", cells: 8)
         let second = RealDataInputs.request(titleID: "T-2", title: "Junior Software Developer", cells: 8)
 
@@ -58,7 +58,7 @@ import Testing
         #expect(broken.summary.answered == 8)
         #expect(broken.summary.failed == 8)
         #expect(broken.outcomes(.failed).allSatisfy { $0.detail?.contains("HTTP 500") == true })
-        #expect(try store.llmOutcomeCounts(runID: "run-1") == ["answered": 8, "failed": 8])
+        #expect(try store.outcomeCounts(runID: "run-1") == ["answered": 8, "failed": 8])
 
         // Resumed against a healthy service: only T-2's two batches go out.
         await harness.fake.clearFaults()
@@ -302,7 +302,7 @@ import Testing
         defer { Task { await harness.stop() } }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try SQLiteStore(path: directory.path("bench.sqlite").path)
+        let store = LLMLog(try SQLiteStore(path: directory.path("bench.sqlite").path, schemas: [LLMSchema.self]))
         let requests = (0..<4).map { title in
             ImputationRequest(subject: .title("B-\(title)"), context: TitleContext(title: "Benchmark title \(title)"),
                               missing: (0..<(cells / 4)).map { offset in

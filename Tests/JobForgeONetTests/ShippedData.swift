@@ -1,5 +1,6 @@
 import Foundation
 import JobForgeCore
+import JobForgeOaSIS
 @testable import JobForgeONet
 import JobForgeTestSupport
 
@@ -13,7 +14,8 @@ enum Shipped {
     static let database: ONetDatabase = try! ONetDatabaseReader.read(onetFolder)
     static let crosswalk: Crosswalk = try! Crosswalk.load(crosswalkURL)
     static let mapping: ONetDescriptorMapping = try! ONetDescriptorMapping.load(mappingURL)
-    static let scales: OaSISLevelScales = try! OaSISLevelScales.load(guide: guideURL)
+    /// The level scales as the store holds them after the authoritative step (JobForgeOaSIS reads the guide).
+    static let scales = OaSISLevelScales(try! OaSISDataset.load(OaSISFiles(dataFolder: RepoPaths.data)).scales)
     static let tier = ONetTier(crosswalk: crosswalk, ratings: ONetRatingIndex(database.ratings), mapping: mapping,
                                oasisScales: scales, release: database.releaseName)
 }

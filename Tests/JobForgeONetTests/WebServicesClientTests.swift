@@ -170,7 +170,7 @@ final class LogLines: @unchecked Sendable {
     @Test func responsesAreCachedInTheStoreWithAnExpiry() async throws {
         let temp = try TemporaryDirectory(prefix: "onet-cache")
         defer { temp.remove() }
-        let store = try SQLiteStore(path: temp.path("store.sqlite").path)
+        let store = try SQLiteStore(path: temp.path("store.sqlite").path, schemas: [ONetSchema.self])
         let server = try await FakeONetServer.start(apiKey: Self.key)
         defer { Task { await server.stop() } }
         let log = LogLines()
@@ -182,9 +182,9 @@ final class LogLines: @unchecked Sendable {
             .fetchAll(socCodes: ["11-1011.00", "15-1252.00"], tables: [.skills])
         #expect(second.networkRequests == 0 && second.cacheHits == 2)
         // Expired entries are not used.
-        #expect(try store.onetCachedResponse("database/rows/skills?filter=onetsoc_code.eq.11-1011.00&start=1&end=2000",
+        #expect(try ONetArchive(store).cachedResponse("database/rows/skills?filter=onetsoc_code.eq.11-1011.00&start=1&end=2000",
                                              now: Date().addingTimeInterval(40 * 86_400)) == nil)
-        #expect(try store.onetCachedResponse("database/rows/skills?filter=onetsoc_code.eq.11-1011.00&start=1&end=2000") != nil)
+        #expect(try ONetArchive(store).cachedResponse("database/rows/skills?filter=onetsoc_code.eq.11-1011.00&start=1&end=2000") != nil)
     }
 
     @Test func missingKeyExplainsHowToSetIt() {

@@ -1,5 +1,5 @@
 import Foundation
-import JobForgeCascade
+import JobForgeBuild
 import JobForgeCore
 import JobForgeOaSIS
 import JobForgeStore
@@ -23,7 +23,7 @@ struct MalformedInputTests {
         edit(&lines)
         try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
 
-        let store = try SQLiteStore(path: folder.path("t.sqlite").path)
+        let store = try SQLiteStore(path: folder.path("t.sqlite").path, schemas: BuildPipeline.schemas)
         do {
             _ = try await BuildPipeline(options: .init(dataFolder: data)).run(store: store)
             Issue.record("the broken \(file) was accepted")

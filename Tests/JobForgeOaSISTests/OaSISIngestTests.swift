@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import JobForgeCascade
+import JobForgeBuild
 import JobForgeCore
 import JobForgeOaSIS
 import JobForgeStore
@@ -26,7 +26,7 @@ actor BuiltStore {
         if let task { return try await task.value }
         let task = Task {
             let folder = try TemporaryDirectory(prefix: "jobforge-oasis")
-            let store = try SQLiteStore(path: folder.path("built.sqlite").path)
+            let store = try SQLiteStore(path: folder.path("built.sqlite").path, schemas: BuildPipeline.schemas)
             let report = try await BuildPipeline(options: .init(dataFolder: RepoPaths.data)).run(store: store)
             return Built(store: store, report: report)
         }
@@ -170,7 +170,7 @@ struct OaSISIngestTests {
     func idempotent() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let store = try SQLiteStore(path: folder.path("idem.sqlite").path)
+        let store = try SQLiteStore(path: folder.path("idem.sqlite").path, schemas: BuildPipeline.schemas)
         let pipeline = BuildPipeline(options: .init(dataFolder: RepoPaths.data))
         let first = try await pipeline.run(store: store)
         #expect(!first.changedNothing)

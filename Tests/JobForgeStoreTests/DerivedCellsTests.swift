@@ -18,12 +18,13 @@ struct DerivedCellsTests {
                   release: release, observedAt: at.addingTimeInterval(seconds))
     }
 
-    static func title(resolvedTo profile: String?) -> JobTitleRecord {
-        JobTitleRecord(id: "T-1", title: "Data scientist", titleFR: nil, function: nil, family: nil, managerialLevel: nil,
-                       noc2021: "21211", noc2016: nil, extraJSON: "{}", sourceFile: "test.csv", sourceLine: 2,
-                       unitGroup: "21211", unitGroupMethod: "noc2021", profileCode: profile,
-                       method: profile == nil ? "no_profile" : "exact_title", confidence: profile == nil ? 0 : 0.95,
-                       fuzzyScore: nil, candidatesJSON: "[]", note: "")
+    /// Title T-1 resolved to `profile` by exact title (0.95), or not resolved.
+    static func resolve(_ store: SQLiteStore, toProfile profile: String?) throws {
+        let resolution = profile.map {
+            TitleInheritanceRule.Resolution(titleID: "T-1", profileCode: $0, method: "exact_title", confidence: 0.95,
+                                            unitGroupSource: "noc2021")
+        }
+        try store.dbQueue.write { db in try SQLiteStore.recordTitleResolutions([("T-1", resolution)], in: db) }
     }
 
     func withStore(_ body: (SQLiteStore, String) throws -> Void) throws {
@@ -31,7 +32,7 @@ struct DerivedCellsTests {
     }
 
     func storeRatings(_ store: SQLiteStore, _ ratings: [Candidate], run: String) throws -> SubmitSummary {
-        try ProgrammingStore.write(store, step: "authoritative", run: run) { try $0.storeProfileRatings(ratings, runID: run) }
+        try ProgrammingStore.write(store, step: "authoritative", run: run) { try $0.storeProfileRatings(ratings) }
     }
 
     @Test("a unit group derives its cell from its profile, and an O*NET value for it is kept below")
@@ -81,7 +82,7 @@ struct DerivedCellsTests {
     func titleResolutionOverridesItsLLMValue() throws {
         try withStore { store, run in
             _ = try storeRatings(store, [Self.rating(3, release: "r1")], run: run)
-            _ = try store.upsertJobTitles([Self.title(resolvedTo: nil)])
+            try Self.resolve(store, toProfile: nil)
             let key = CellKey(subject: .title("T-1"), descriptor: "F01b02", dimension: .level)
             let llm = Candidate(key: key, value: 4, source: .llm, method: "llm_imputation", sourceLevel: .l7,
                                 sourceIDs: ["req_1"], confidence: 0.6, rationale: "a guess", release: "gpt-4o-2024-08-06",
@@ -89,9 +90,12 @@ struct DerivedCellsTests {
             #expect(try store.submit([llm], runID: run).filled == 1)
             #expect(try store.winners(of: .title("T-1"), filter: CellFilter()).map(\.source) == [.llm])
 
-            let before = try store.snapshotTitleCells()
-            _ = try store.upsertJobTitles([Self.title(resolvedTo: Self.profile)])
-            let reconciled = try store.reconcileTitleCells(since: before, runID: run)
+            let reconciled = try store.dbQueue.write { db in
+                let before = try SQLiteStore.snapshotTitleCells(in: db)
+                try SQLiteStore.recordTitleResolutions([("T-1", TitleInheritanceRule.Resolution(
+                    titleID: "T-1", profileCode: Self.profile, method: "exact_title", confidence: 0.95, unitGroupSource: "noc2021"))], in: db)
+                return try SQLiteStore.reconcileTitleCells(since: before, runID: run, in: db)
+            }
             #expect(reconciled.overridden == 1)
 
             let winners = try store.winners(of: .title("T-1"), filter: CellFilter())

@@ -28,12 +28,12 @@ struct ONetLayerTests {
         try ProgrammingStore.with(body) { writer, run in
             let rating = Candidate(key: Self.level, value: 3, source: .authoritative, method: "oasis_rating", sourceLevel: .l6,
                                    sourceIDs: [Self.profile], confidence: 1, release: "OaSIS 2023 v1.0", observedAt: Self.at)
-            _ = try writer.storeProfileRatings([rating], runID: run)
+            _ = try writer.storeProfileRatings([rating])
         }
     }
 
     func storeOffers(_ store: SQLiteStore, _ offers: [UnitGroupOffer], run: String) throws -> SubmitSummary {
-        try ProgrammingStore.write(store, step: "onet", run: run) { try $0.storeONetOffers(offers, runID: run) }
+        try ProgrammingStore.write(store, step: "onet", run: run) { try $0.storeONetOffers(offers) }
     }
 
     @Test("offers fill what OaSIS does not rate and stay below what it does, for the unit group and its profile; the same offers again change nothing")
@@ -103,7 +103,7 @@ struct ONetLayerTests {
     func titlesInheritOffers() throws {
         try withStore { store, run in
             _ = try storeOffers(store, [Self.offer(.importance, 4, at: 10)], run: run)
-            _ = try store.upsertJobTitles([DerivedCellsTests.title(resolvedTo: Self.profile)])
+            try DerivedCellsTests.resolve(store, toProfile: Self.profile)
             let winners = try store.winners(of: .title("T-1"), filter: CellFilter())
             let importance = try #require(winners.first { $0.dimension == "importance" })
             #expect(importance.source == .onet && importance.value == 4)
@@ -120,7 +120,8 @@ struct ONetLayerTests {
         let path = folder.path("v2.sqlite").path
         do {
             let queue = try DatabaseQueue(path: path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "v1-tbs")
+            // The engine's tables as schema v2 left them (the sources' tables play no part here).
+            try SQLiteStore.migrator([]).migrate(queue, upTo: "v2-compact-cells")
             try queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO run (id, command, started_at, status) VALUES ('r1', 'build', '2024-01-01T00:00:00.000Z', 'ok');

@@ -15,7 +15,7 @@ struct ScrapeFixture {
 
     static func make(delay: TimeInterval = 0) async throws -> ScrapeFixture {
         let directory = try TemporaryDirectory(prefix: "jobforge-tbs")
-        let store = try SQLiteStore(path: directory.path("store.sqlite").path)
+        let store = try SQLiteStore(path: directory.path("store.sqlite").path, schemas: [TBSSchema.self])
         let site = try await FakeCanadaSite.start()
         return ScrapeFixture(directory: directory, store: store, site: site, fetcher: fetcher(site, delay: delay))
     }
@@ -62,7 +62,7 @@ let definitionsURL = "https://www.canada.ca" + FakeCanadaSite.definitionsPathEN
         #expect(try fixture.count("SELECT COUNT(*) FROM tbs_row WHERE language = 'en'") == 217)
         #expect(try fixture.count("SELECT COUNT(*) FROM tbs_row WHERE language = 'fr'") == 217)
         #expect(try fixture.count("SELECT COUNT(*) FROM tbs_row_link WHERE column_key = 'definition'") == 432)
-        let english = try #require(try fixture.store.tbsTableVersions(language: .en).last)
+        let english = try #require(try TBSArchive(fixture.store).tableVersions(language: .en).last)
         #expect(english.provenance.url == TBSPages.tableURL(.en).absoluteString)
         #expect(english.provenance.title == "Occupational groups for the public service - Canada.ca")
         #expect(english.provenance.pageModified == "2026-01-09")
@@ -73,7 +73,7 @@ let definitionsURL = "https://www.canada.ca" + FakeCanadaSite.definitionsPathEN
 
         // Definitions: 213 fragments, 213 distinct non-empty texts, status ok.
         #expect(try fixture.count("SELECT COUNT(DISTINCT text) FROM tbs_section s JOIN tbs_page_version v ON v.id = s.page_version_id WHERE v.url = '\(definitionsURL)' AND s.fragment LIKE 'def-%' AND length(text) > 0") >= 213)
-        let statuses = try fixture.store.tbsLinkStatuses()
+        let statuses = try TBSArchive(fixture.store).linkStatuses()
         let definitionLinks = statuses.values.filter { $0.documentURL == definitionsURL && $0.fragment?.hasPrefix("def-") == true }
         #expect(definitionLinks.filter { $0.status == .ok }.count >= 213)
         // Standards pages are not among the real files: recorded as not found, no content invented.
@@ -150,9 +150,9 @@ let definitionsURL = "https://www.canada.ca" + FakeCanadaSite.definitionsPathEN
         fixture.site.setPage(FakeCanadaSite.tablePathEN, changed)
         let third = try await fixture.scraper(TBSScrapeOptions(languages: [.en], conditional: true)).run()
         #expect(third.summary.newVersions == 1)
-        let versions = try fixture.store.tbsTableVersions(language: .en)
+        let versions = try TBSArchive(fixture.store).tableVersions(language: .en)
         #expect(versions.count == 2)
-        #expect(try fixture.store.tbsRows(pageVersionID: versions[0].id).count == 217)
+        #expect(try TBSArchive(fixture.store).rows(pageVersionID: versions[0].id).count == 217)
         let diff = try TBSReader(store: fixture.store).diff(language: .en)
         #expect(diff.changes.count == 1)
         #expect(diff.changes.first?.identity == "def-ai-nop")
@@ -180,7 +180,7 @@ let definitionsURL = "https://www.canada.ca" + FakeCanadaSite.definitionsPathEN
         fixture.site.misbehave(jes, .status(503, retryAfter: nil, times: 10))
         let outcome = try await fixture.scraper(TBSScrapeOptions(languages: [.en], maxDepth: 1)).run()
         #expect(outcome.summary.newVersions == 2)
-        let statuses = try fixture.store.tbsLinkStatuses()
+        let statuses = try TBSArchive(fixture.store).linkStatuses()
         let jesLinks = statuses.values.filter { $0.documentURL.hasSuffix(jes) }
         #expect(!jesLinks.isEmpty && jesLinks.allSatisfy { $0.status == .failed && $0.httpStatus == 503 && $0.reason?.contains("HTTP 503") == true })
         // Bounded: 3 attempts, then the failure is recorded and the scrape goes on.

@@ -122,13 +122,13 @@ import JobForgeTestSupport
         #expect(throws: StrictImportError.self) {
             try temporary.importer.importData(.csv(text), file: "arch.csv", strict: true)
         }
-        #expect(try temporary.store.jobTitleCount() == 0)
-        #expect(try temporary.store.titleImportRuns().isEmpty)
+        #expect(try temporary.catalog.count() == 0)
+        #expect(try temporary.catalog.importRuns().isEmpty)
         // Without --strict the good row goes in and the bad one is reported.
         let summary = try temporary.importer.importData(.csv(text), file: "arch.csv")
         #expect(summary.imported == 1)
         #expect(summary.skippedByReason == ["no_title": 1])
-        #expect(try temporary.store.jobTitleCount() == 1)
+        #expect(try temporary.catalog.count() == 1)
     }
 
     @Test func reimportingTheSameFileChangesNothingAndAnEditUpdatesInPlace() throws {
@@ -137,18 +137,18 @@ import JobForgeTestSupport
         let text = "id,title,noc,family\n1,Data scientist,21211,IT\n2,Historian,41409,Research\n3,Intern,,\n"
         let first = try temporary.importer.importData(.csv(text), file: "arch.csv")
         #expect(first.inserted == 3)
-        let before = try temporary.store.jobTitles()
+        let before = try temporary.catalog.titles()
         let second = try temporary.importer.importData(.csv(text), file: "arch.csv")
         #expect(second.inserted == 0)
         #expect(second.updated == 0)
         #expect(second.unchanged == 3)
-        #expect(try temporary.store.jobTitles() == before)
-        #expect(try temporary.store.titleImportRuns().count == 2)
+        #expect(try temporary.catalog.titles() == before)
+        #expect(try temporary.catalog.importRuns().count == 2)
 
         let edited = "id,title,noc,family\n1,Data scientist,21211,Analytics\n2,Historian,41409,Research\n3,Intern,,\n"
         let third = try temporary.importer.importData(.csv(edited), file: "arch.csv")
         #expect(third.updated == 1)
-        let after = try temporary.store.jobTitles()
+        let after = try temporary.catalog.titles()
         #expect(after.count == 3)
         #expect(after.first { $0.id == "1" }?.family == "Analytics")
         #expect(after.first { $0.id == "1" }?.importRunID == third.importRunID)
@@ -177,14 +177,14 @@ import JobForgeTestSupport
         #expect(again.unchanged == 285)
         #expect(again.columns == summary.columns)
 
-        let unresolved = try temporary.store.jobTitles(unresolvedOnly: true)
+        let unresolved = try temporary.catalog.titles(unresolvedOnly: true)
         #expect(unresolved.count == 16)
         #expect(unresolved.allSatisfy { $0.confidence == 0 && !$0.note.isEmpty })
-        let fuzzy = try temporary.store.jobTitles(method: "fuzzy")
+        let fuzzy = try temporary.catalog.titles(method: "fuzzy")
         #expect(fuzzy.allSatisfy { ($0.fuzzyScore ?? 0) >= 70 && $0.confidence == 0.60 })
         // A quoted field with a line break comes through whole.
-        let quoted = try #require(try temporary.store.jobTitles().first { $0.extraJSON.contains("Hybrid role") })
+        let quoted = try #require(try temporary.catalog.titles().first { $0.extraJSON.contains("Hybrid role") })
         #expect(TitleImporter.jobTitle(quoted).extra["Notes"] == "Hybrid role:\nanalytics and machine learning")
-        #expect(try temporary.store.jobTitle(matching: "data SCIENTIST")?.profileCode == "21211.00")
+        #expect(try temporary.catalog.title(matching: "data SCIENTIST")?.profileCode == "21211.00")
     }
 }

@@ -24,12 +24,27 @@ struct TemporaryStore {
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "jobforge-titles")
-        store = try SQLiteStore(path: directory.path("store.sqlite").path)
+        store = try SQLiteStore(path: directory.path("store.sqlite").path, schemas: [TitlesSchema.self])
     }
 
-    var importer: TitleImporter { TitleImporter(store: store, resolver: RealData.resolver) }
+    var catalog: TitleCatalog { TitleCatalog(store) }
+    var importer: StoreImporter { StoreImporter(importer: TitleImporter(resolver: RealData.resolver), store: store) }
 
     func remove() { directory.remove() }
+}
+
+/// An importer that writes each import in a transaction of its own, as `titles import` does.
+struct StoreImporter {
+    let importer: TitleImporter
+    let store: SQLiteStore
+
+    func importData(_ data: Data, file: String, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false) throws -> TitleImportSummary {
+        try store.dbQueue.write { try importer.importData(data, file: file, mapping: mapping, strict: strict, in: $0) }
+    }
+
+    func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false) throws -> TitleImportSummary {
+        try store.dbQueue.write { try importer.importFile(url, mapping: mapping, strict: strict, in: $0) }
+    }
 }
 
 extension Data {

@@ -32,8 +32,7 @@ import JobForgeTestSupport
         let resolution = RealData.resolver.resolve(title)
         #expect(resolution.method == .fuzzy)
         let at = Date(timeIntervalSince1970: 1_800_000_000)
-        let inherited = TitleInheritance.candidates(title: title, resolution: resolution,
-                                                    profileCandidates: profileCandidates, observedAt: at)
+        let inherited = Self.inherit(title, resolution, from: profileCandidates, at: at)
         let own = profileCandidates.filter { $0.key.subject == .profile("41409.04") }
         #expect(!own.isEmpty)
         #expect(own.count < profileCandidates.count)
@@ -56,20 +55,34 @@ import JobForgeTestSupport
     @Test func anUnresolvedTitleInheritsNothing() throws {
         let title = JobTitle(id: "T-2", title: "Chief of Staff")
         let resolution = RealData.resolver.resolve(title)
-        let inherited = TitleInheritance.candidates(title: title, resolution: resolution,
-                                                    profileCandidates: try Self.skillCandidates(unitGroup: "41409"))
+        let inherited = Self.inherit(title, resolution, from: try Self.skillCandidates(unitGroup: "41409"))
         #expect(inherited.isEmpty)
     }
 
-    @Test func nonAuthoritativeCandidatesAreNotInherited() throws {
+    @Test("O*NET values of the profile are inherited as O*NET, authoritative ones as inherited, both at the resolution's confidence")
+    func onetCandidatesAreInheritedAsONet() throws {
         var candidates = try Self.skillCandidates(unitGroup: "21211")
         let onet = candidates.map { c -> Candidate in var copy = c; copy.source = .onet; copy.method = "onet_mean"; return copy }
         candidates += onet
+        let llm = candidates.map { c -> Candidate in var copy = c; copy.source = .llm; copy.method = "llm_imputation"; return copy }
+        candidates += llm
         let title = JobTitle(id: "T-3", title: "data scientist", noc2021: "21211")
         let resolution = RealData.resolver.resolve(title)
         #expect(resolution.method == .exactTitle)
-        let inherited = TitleInheritance.candidates(title: title, resolution: resolution, profileCandidates: candidates)
-        #expect(inherited.count == onet.count)
-        #expect(inherited.allSatisfy { $0.metadata["source_method"] == "oasis_rating" && abs($0.confidence - 0.95) < 1e-12 })
+        let inherited = Self.inherit(title, resolution, from: candidates)
+        #expect(inherited.count == 2 * onet.count)
+        let authoritative = inherited.filter { $0.source == .authoritative }
+        #expect(authoritative.count == onet.count)
+        #expect(authoritative.allSatisfy { $0.method == "inherited" && $0.metadata["source_method"] == "oasis_rating" })
+        let fromONet = inherited.filter { $0.source == .onet }
+        #expect(fromONet.count == onet.count)
+        #expect(fromONet.allSatisfy { $0.method == "onet_mean" && $0.metadata["source_method"] == "onet_mean" })
+        #expect(inherited.allSatisfy { abs($0.confidence - 0.95) < 1e-12 })
+    }
+
+    /// A title's inherited candidates through the engine's rule, as the store derives them.
+    static func inherit(_ title: JobTitle, _ resolution: TitleResolution, from candidates: [Candidate], at: Date? = nil) -> [Candidate] {
+        guard let rule = resolution.inheritance(titleID: title.id) else { return [] }
+        return TitleInheritanceRule.candidates(rule, profileCandidates: candidates, observedAt: at)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JobForgeCore
 import JobForgeONet
 import JobForgeStore
@@ -13,32 +14,25 @@ extension BuildPipeline {
     /// group, stored as the O*NET layer: the unit groups and their profiles get these values
     /// when read, titles inherit them from their profile. Lower than authoritative: where OaSIS
     /// has a value the O*NET value is kept as a lower candidate; it fills importance and
-    /// O*NET-only cells.
+    /// O*NET-only cells. Crosswalk, release and layer are one transaction.
     ///
-    /// The step runs again when the shipped files change, when the authoritative data changes,
-    /// or when the store's O*NET ratings do (`onet import` of another release, `onet fetch`).
+    /// The step runs again when the shipped files change, when the authoritative data changes
+    /// (the tier reads the guide's scales from the store), or when the store's O*NET ratings do
+    /// (`onet import` of another release, `onet fetch`).
     func onetStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         let onetFiles = try FileManager.default.contentsOfDirectory(at: onetFolder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
         let inputs = try Fingerprint.files(onetFiles + [crosswalkFile, onetMappingFile, guideFile])
             + (try store.completedStep("authoritative")?.fingerprint ?? "")
-        func fingerprint() throws -> String { SHA256.hex(inputs + (try Self.onetRatingsKey(store))) }
-        if let done = try store.completedStep("onet"), done.fingerprint == (try fingerprint()) {
-            return StepReport(name: "onet", status: "unchanged", detail: "same O*NET files, ratings and crosswalk as run \(done.runID)",
+        func fingerprint(_ db: Database) throws -> String { SHA256.hex(inputs + (try Self.onetRatingsKey(ONetArchive.releases(in: db)))) }
+        if let done = try store.completedStep("onet"), done.fingerprint == (try store.dbQueue.read(fingerprint)) {
+            return StepReport(name: "onet", status: .unchanged, detail: "same O*NET files, ratings and crosswalk as run \(done.runID)",
                               seconds: Date().timeIntervalSince(started))
         }
+        // Files are read before the transaction; everything written, in it.
         let crosswalk = try Crosswalk.load(crosswalkFile)
-        try store.replaceONetCrosswalk(crosswalk.pairs)
-        let (imported, database) = try ONetImport.load(onetFolder, into: store)
-        Timing.mark("O*NET import")
-        // Just loaded with every table the tier reads: the store holds exactly these ratings.
-        let tiered: Set<ONetRatingTable> = [.skills, .knowledge, .abilities, .workActivities]
-        let inHand = !imported.alreadyLoaded && tiered.isDisjoint(with: database.missingTables) ? database.ratings : nil
-        let tier = try ONetImport.tier(from: store, mapping: onetMappingFile, guide: guideFile, ratings: inHand)
-        let result = tier.offers(forUnitGroups: try store.nocUnitGroupCodes())
-        Timing.mark("O*NET tier")
-
+        let database = try ONetDatabaseReader.read(onetFolder)
         let mapping = try ONetDescriptorMapping.load(onetMappingFile)
         let (descriptors, allScales) = mapping.onetOnlyDescriptors(contentModel: try ONetContentModel.load(folder: onetFolder))
         // The importance scale of OaSIS descriptors is declared once, with the guide's descriptors
@@ -46,10 +40,19 @@ extension BuildPipeline {
         let onetOnly = Set(descriptors.map(\.code))
         let scales = allScales.filter { onetOnly.contains($0.descriptorCode) }
         var detail = ""
-        try store.commitStep("onet", fingerprint: try fingerprint(), runID: runID) { writer in
+        try store.commitStep("onet", fingerprint: fingerprint, runID: runID) { writer in
+            let imported = try ONetImport.save(database, from: onetFolder, crosswalk: crosswalk, in: writer.db)
+            Timing.mark("O*NET import")
+            // Just loaded with every table the tier reads: the store holds exactly these ratings.
+            let tiered: Set<ONetRatingTable> = [.skills, .knowledge, .abilities, .workActivities]
+            let inHand = !imported.alreadyLoaded && tiered.isDisjoint(with: database.missingTables) ? database.ratings : nil
+            let tier = try ONetImport.tier(in: writer.db, mapping: onetMappingFile, ratings: inHand)
+            let result = tier.offers(forUnitGroups: try ONetArchive.nocUnitGroupCodes(in: writer.db))
+            Timing.mark("O*NET tier")
             try writer.upsertDescriptors(descriptors, scales: scales)
-            let summary = try writer.storeONetOffers(result.offers, runID: runID)
+            let summary = try writer.storeONetOffers(result.offers)
             Timing.mark("O*NET layer")
+            TestHooks.holdIfAsked(step: "onet")
             let gaps = result.gaps.map(\.unitGroup).sorted()
             detail = "\(imported.release): \(imported.ratings) ratings\(imported.alreadyLoaded ? " (already loaded)" : ""); "
                 + "\(crosswalk.pairs.count) crosswalk pairs; \(result.offers.count) values offered to unit groups and their profiles; "
@@ -58,12 +61,12 @@ extension BuildPipeline {
                 + "no O*NET data for \(gaps.count) unit groups: \(gaps.joined(separator: ", "))"
             return detail
         }
-        return StepReport(name: "onet", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+        return StepReport(name: "onet", status: .done, detail: detail, seconds: Date().timeIntervalSince(started))
     }
 
     /// What the store's O*NET ratings are: every release or fetch loaded, and when.
-    static func onetRatingsKey(_ store: SQLiteStore) throws -> String {
-        try store.onetReleases().map { "\($0.origin) \($0.fingerprint) \($0.loadedAt.timeIntervalSince1970) \($0.ratings)" }
+    static func onetRatingsKey(_ releases: [ONetReleaseInfo]) -> String {
+        releases.map { "\($0.origin) \($0.fingerprint) \($0.loadedAt.timeIntervalSince1970) \($0.ratings)" }
             .joined(separator: "\n")
     }
 }

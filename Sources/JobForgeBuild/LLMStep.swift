@@ -3,6 +3,7 @@ import JobForgeCore
 import JobForgeLLM
 import JobForgeNet
 import JobForgeStore
+import JobForgeTitles
 
 /// The LLM tier's input, built from the store: for each job title, every cell no higher source
 /// filled, with the title's full job-architecture context.
@@ -17,7 +18,7 @@ public enum LLMStep {
             if let categories, !categories.contains(info.descriptor.category) { continue }
             for scale in info.scales { expected.append((info, scale)) }
         }
-        let titles = try store.jobTitles()
+        let titles = try TitleCatalog(store).titles()
         var requests: [ImputationRequest] = []
         for record in titles {
             if let titleFilter, !titleFilter.contains(record.id), !titleFilter.contains(record.title) { continue }
@@ -55,7 +56,7 @@ public enum LLMStep {
                            requests: [ImputationRequest], transport: any HTTPTransportProvider = DefaultTransport(),
                            progress: (@Sendable (LLMProgress) -> Void)? = nil) async throws -> (LLMTierResult, SubmitSummary) {
         let client = OpenAIClient(configuration: configuration, transport: transport.transport)
-        let tier = LLMTier(client: client, recorder: store, runID: runID)
+        let tier = LLMTier(client: client, recorder: LLMLog(store), runID: runID)
         let result = try await tier.run(requests, progress: progress)
         let summary = try store.submit(result.candidates, runID: runID)
         return (result, summary)

@@ -1,6 +1,8 @@
 import Foundation
+import GRDB
 import JobForgeCore
 import JobForgeLLM
+import JobForgeONet
 import JobForgeOaSIS
 import JobForgeStore
 import JobForgeTitles
@@ -32,11 +34,23 @@ public struct BuildPipeline: Sendable {
     /// What one step did.
     public struct StepReport: Sendable, Codable {
         public var name: String
-        /// `done`, `unchanged` (inputs as at the last run) or `skipped` (with the reason in `detail`).
-        public var status: String
+        public var status: StepStatus
         public var detail: String
         public var seconds: Double
     }
+
+    /// How a step ended.
+    public enum StepStatus: String, Sendable, Codable {
+        /// The step ran and committed.
+        case done
+        /// Its inputs were as at the last run: nothing to do.
+        case unchanged
+        /// Not configured (the reason is in the report's `detail`).
+        case skipped
+    }
+
+    /// The tables every build writes besides the engine's: pass them when opening the store.
+    public static let schemas: [any StoreSchema.Type] = [TitlesSchema.self, ONetSchema.self, LLMSchema.self]
 
     public struct Report: Sendable, Codable {
         public var runID: String
@@ -46,7 +60,7 @@ public struct BuildPipeline: Sendable {
         public var seconds: Double
 
         /// True when no step had anything to do.
-        public var changedNothing: Bool { steps.allSatisfy { $0.status != "done" } }
+        public var changedNothing: Bool { steps.allSatisfy { $0.status != .done } }
     }
 
     public let options: Options
@@ -56,10 +70,9 @@ public struct BuildPipeline: Sendable {
     public func run(store: SQLiteStore, progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
         let started = Date()
         Timing.mark("open the store")
-        let runID = try store.beginRun(command: "build")
         var steps: [StepReport] = []
         func selected(_ step: Step) -> Bool { options.steps?.contains(step) ?? true }
-        do {
+        let runID = try await store.withRun(command: "build") { runID in
             if selected(.authoritative) {
                 progress("authoritative: NOC 2021 and OaSIS 2023")
                 steps.append(try authoritativeStep(store: store, runID: runID))
@@ -76,14 +89,11 @@ public struct BuildPipeline: Sendable {
                 progress("llm: cells no higher source filled")
                 steps.append(try await llmStep(store: store, runID: runID))
             }
-            try store.finishRun(runID, status: "ok")
-        } catch {
-            try? store.finishRun(runID, status: "failed: \(error)")
-            throw error
+            return runID
         }
         let tables = try store.tableCounts()
         Timing.mark("table counts")
-        let cells = try cellCounts(store: store, changed: steps.contains { $0.status == "done" }, runID: runID)
+        let cells = try cellCounts(store: store, changed: steps.contains { $0.status == .done }, runID: runID)
         Timing.mark("cell counts")
         return Report(runID: runID, steps: steps, tables: tables, cells: cells, seconds: Date().timeIntervalSince(started))
     }
@@ -97,7 +107,7 @@ public struct BuildPipeline: Sendable {
         let inputs = try OaSISInputs(reading: OaSISFiles(dataFolder: options.dataFolder))
         let fingerprint = Fingerprint.of(inputs.digests)
         if let done = try store.completedStep("authoritative"), done.fingerprint == fingerprint {
-            return StepReport(name: "authoritative", status: "unchanged",
+            return StepReport(name: "authoritative", status: .unchanged,
                               detail: "same NOC and OaSIS files as run \(done.runID)", seconds: Date().timeIntervalSince(started))
         }
         let observedAt = Date()
@@ -116,11 +126,11 @@ public struct BuildPipeline: Sendable {
                 try writer.replaceProfileTexts(references.texts)
                 Timing.mark("reference tables")
             }
-            for release in dataset.releases { try writer.recordRelease(release, runID: runID) }
+            for release in dataset.releases { try writer.recordRelease(release) }
             try writer.recordRatingColumns(dataset.columnMatches.map {
                 ($0.file, $0.header, $0.descriptorCode, $0.dimension.rawValue, $0.match)
             })
-            let profiles = try writer.storeProfileRatings(dataset.profileRatings, runID: runID)
+            let profiles = try writer.storeProfileRatings(dataset.profileRatings)
             Timing.mark("ratings")
             TestHooks.holdIfAsked(step: "authoritative")
             detail = "\(dataset.nocClasses.filter { $0.level == 5 }.count) unit groups, \(dataset.profiles.count) profiles, "
@@ -134,7 +144,7 @@ public struct BuildPipeline: Sendable {
         // The ~40 MB of candidates are freed on the other core, not on the build's path.
         DispatchQueue.global(qos: .utility).async { [loaded] in withExtendedLifetime(loaded) {} }
         loaded = nil
-        return StepReport(name: "authoritative", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+        return StepReport(name: "authoritative", status: .done, detail: detail, seconds: Date().timeIntervalSince(started))
     }
 }
 
@@ -156,19 +166,27 @@ extension BuildPipeline {
 
 /// A hook for the crash test: with `JOBFORGE_TEST_HOLD_IN_STEP=<step>`, the step announces
 /// itself on stderr once its writes are done but before its transaction commits, and waits
-/// to be killed. Nothing else reads this variable.
+/// to be killed. Debug builds only: a release binary never reads this variable.
 enum TestHooks {
     static func holdIfAsked(step: String) {
+        #if DEBUG
         guard ProcessInfo.processInfo.environment["JOBFORGE_TEST_HOLD_IN_STEP"] == step else { return }
         FileHandle.standardError.write(Data("holding in \(step)\n".utf8))
         Thread.sleep(forTimeInterval: 120)
+        #endif
     }
 }
 
 /// Phase timings and memory on stderr when `JOBFORGE_TIMING=1`, to measure before optimizing.
 enum Timing {
     static let enabled = ProcessInfo.processInfo.environment["JOBFORGE_TIMING"] == "1"
-    nonisolated(unsafe) static var last = Date()
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var lastMark = Date()
+    /// When the last phase ended (guarded: steps may mark from another thread).
+    static var last: Date {
+        get { lock.withLock { lastMark } }
+        set { lock.withLock { lastMark = newValue } }
+    }
 
     /// A figure of /proc/self/status in MB (0 where there is none).
     static func memory(_ field: String) -> Double {
@@ -193,7 +211,8 @@ extension BuildPipeline {
     var sampleMapping: URL { options.dataFolder.appendingPathComponent("sample/job_architecture.mapping") }
 
     /// Step 2: import and resolve the sample architecture, then inherit L6 -> L7 for every
-    /// resolved title in the store (the user's own imports included).
+    /// resolved title in the store (the user's own imports included). Import, resolution and the
+    /// reconciliation of the titles' cells are one transaction.
     func titlesStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         let authoritative = try store.completedStep("authoritative")?.fingerprint ?? ""
@@ -202,26 +221,32 @@ extension BuildPipeline {
         let inputs = try Fingerprint.files([sampleArchitecture, sampleMapping,
                                             options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
             + authoritative
-        let fingerprint = inputs + (try Self.titlesKey(store))
+        let fingerprint = inputs + (try Self.titlesKey(TitleCatalog(store).titles()))
         if let done = try store.completedStep("titles"), done.fingerprint == fingerprint {
-            return StepReport(name: "titles", status: "unchanged", detail: "same sample and profiles as run \(done.runID)",
+            return StepReport(name: "titles", status: .unchanged, detail: "same sample and profiles as run \(done.runID)",
                               seconds: Date().timeIntervalSince(started))
         }
-        let resolver = try TitleImporter.resolver(store: store, dataDirectory: options.dataFolder)
-        let importer = TitleImporter(store: store, resolver: resolver)
+        let importer = TitleImporter(resolver: try TitleImporter.resolver(store: store, dataDirectory: options.dataFolder),
+                                     suggestions: try AppliedSuggestions.latest(in: store))
         let mapping = try ColumnMapping(contentsOf: sampleMapping)
-        let (summary, inherited) = try TitleCells.resolving(store: store, runID: runID) {
-            let summary = try importer.importFile(sampleArchitecture, mapping: mapping)
-            // Profiles may have changed since titles were last resolved: resolve all of them again.
-            _ = try importer.resolveStoredTitles()
-            return summary
+        var detail = ""
+        try store.commitStep("titles", fingerprint: { db in
+            // Recorded with the titles as they are now, so the next build sees no change.
+            inputs + (try Self.titlesKey(TitleCatalog.titles(in: db)))
+        }, runID: runID) { writer in
+            let (summary, inherited) = try TitleCells.resolving(in: writer.db, runID: runID) { db in
+                let summary = try importer.importFile(sampleArchitecture, mapping: mapping, in: db)
+                // Profiles may have changed since titles were last resolved: resolve all of them again.
+                _ = try importer.resolveStoredTitles(in: db)
+                return summary
+            }
+            TestHooks.holdIfAsked(step: "titles")
+            detail = "sample: \(summary.imported) titles imported, \(summary.skipped) skipped; "
+                + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
+                + "\(inherited.inheritedCells) rated cells inherited from their profiles (with their O*NET values), \(inherited.overridden) overridden"
+            return detail
         }
-        let detail = "sample: \(summary.imported) titles imported, \(summary.skipped) skipped; "
-            + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
-            + "\(inherited.inheritedCells) rated cells inherited from their profiles (with their O*NET values), \(inherited.overridden) overridden"
-        // Recorded with the titles as they are now, so the next build sees no change.
-        try store.commitStep("titles", fingerprint: inputs + (try Self.titlesKey(store)), runID: runID) { _ in detail }
-        return StepReport(name: "titles", status: "done", detail: detail, seconds: Date().timeIntervalSince(started))
+        return StepReport(name: "titles", status: .done, detail: detail, seconds: Date().timeIntervalSince(started))
     }
 }
 
@@ -232,16 +257,16 @@ extension BuildPipeline {
         let started = Date()
         guard case .ready(let configuration) = options.llm else {
             if case .skipped(let reason) = options.llm {
-                return StepReport(name: "llm", status: "skipped", detail: reason, seconds: 0)
+                return StepReport(name: "llm", status: .skipped, detail: reason, seconds: 0)
             }
-            return StepReport(name: "llm", status: "skipped", detail: "not configured", seconds: 0)
+            return StepReport(name: "llm", status: .skipped, detail: "not configured", seconds: 0)
         }
         let requests = try LLMStep.requests(store: store)
         let (result, summary) = try await LLMStep.run(store: store, configuration: configuration, runID: runID, requests: requests)
         let s = result.summary
         let detail = "\(s.cellsAsked) cells asked: \(s.answered) answered, \(s.refused) refused, \(s.invalid) invalid, "
             + "\(s.failed) failed; \(s.requests) requests, \(s.cacheHits) from cache; \(summary.filled) cells filled"
-        return StepReport(name: "llm", status: summary.inserted > 0 ? "done" : "unchanged", detail: detail,
+        return StepReport(name: "llm", status: summary.inserted > 0 ? .done : .unchanged, detail: detail,
                           seconds: Date().timeIntervalSince(started))
     }
 }
@@ -261,8 +286,8 @@ extension BuildPipeline {
     }
 
     /// What the titles' cells depend on: each title's id, profile and resolution confidence.
-    static func titlesKey(_ store: SQLiteStore) throws -> String {
-        SHA256.hex(try store.jobTitles().map { "\($0.id)|\($0.unitGroup ?? "")|\($0.profileCode ?? "")|\($0.confidence)" }
+    static func titlesKey(_ titles: [JobTitleRecord]) -> String {
+        SHA256.hex(titles.map { "\($0.id)|\($0.unitGroup ?? "")|\($0.profileCode ?? "")|\($0.confidence)" }
             .joined(separator: "\n"))
     }
 }

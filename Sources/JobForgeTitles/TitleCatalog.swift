@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 import JobForgeCore
+import JobForgeStore
 
-extension SQLiteStore {
-    /// Tables of the Titles source. Add migrations here, named "v1-titles", "v2-...", never edit shipped ones.
-    static func registerTitlesMigrations(_ migrator: inout DatabaseMigrator) {
+/// The Titles source's tables: the user's job titles as imported, with their resolutions, and
+/// each import. Add migrations here, named "v1-titles", "v2-...", never edit shipped ones.
+public enum TitlesSchema: StoreSchema {
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-titles") { db in
             try db.execute(sql: """
                 -- One import of a job architecture file.
@@ -45,6 +47,22 @@ extension SQLiteStore {
                 CREATE INDEX job_title_profile ON job_title(profile_code);
                 CREATE INDEX job_title_method ON job_title(method);
                 CREATE INDEX job_title_title ON job_title(title COLLATE NOCASE);
+                """)
+        }
+        // The store's one time format (milliseconds) for the imports written before it.
+        migrator.registerMigration("v2-titles-one-timestamp") { db in
+            try db.execute(sql: """
+                UPDATE title_import_run SET imported_at = substr(imported_at, 1, 19) || '.000Z'
+                WHERE imported_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'
+                """)
+        }
+        // The engine's `title_resolution` contract (created by the engine's v4), filled from the
+        // titles stored before it: the resolved ones, as `TitleCatalog` writes it from now on.
+        migrator.registerMigration("v3-titles-resolution") { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO title_resolution (title_id, profile_code, method, confidence, unit_group_source, fuzzy_score)
+                SELECT id, profile_code, method, confidence, unit_group_method, fuzzy_score FROM job_title
+                WHERE profile_code IS NOT NULL AND confidence > 0
                 """)
         }
     }
@@ -163,7 +181,25 @@ public struct TitleReferenceRows: Sendable {
     public var unitGroups: Set<String>
 }
 
-extension SQLiteStore {
+/// The Titles source's repository over a store: its titles, their imports and resolutions.
+///
+/// Writes come in two forms: a convenience method that is its own transaction, and a static
+/// core that takes the caller's `Database`, so that a build step or a command composes the
+/// titles' writes with the engine's in one transaction:
+///
+/// ```swift
+/// try store.dbQueue.write { db in
+///     let counts = try TitleCatalog.upsert(records, in: db)   // job_title and title_resolution
+///     _ = try SQLiteStore.reconcileTitleCells(since: snapshot, runID: runID, in: db)
+/// }
+/// ```
+public struct TitleCatalog: Sendable {
+    public let store: SQLiteStore
+    public init(_ store: SQLiteStore) { self.store = store }
+    var dbQueue: DatabaseQueue { store.dbQueue }
+}
+
+extension TitleCatalog {
     private static let upsertTitleSQL = """
         INSERT INTO job_title (id, title, title_fr, function, family, managerial_level, noc_2021, noc_2016, extra,
             source_file, source_line, unit_group, unit_group_method, profile_code, method, confidence, fuzzy_score,
@@ -193,25 +229,37 @@ extension SQLiteStore {
     /// Records an import and upserts its titles, in one transaction: a title already stored
     /// (same id) is updated in place, an identical one is left alone. Returns the run's id.
     @discardableResult
-    public func saveTitleImport(_ run: TitleImportRunRecord, titles: [JobTitleRecord]) throws -> (runID: Int64, counts: TitleUpsertCounts) {
-        try dbQueue.write { db in
-            try db.execute(sql: """
-                INSERT INTO title_import_run (file, sha256, imported_at, rows_read, imported, skipped, summary)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.file, run.sha256, Self.titlesTimestamp(run.importedAt), run.rowsRead, run.imported,
-                                 run.skipped, run.summaryJSON])
-            let runID = db.lastInsertedRowID
-            let counts = try Self.upsertTitles(db, titles, runID: runID)
-            return (runID, counts)
-        }
+    public func saveImport(_ run: TitleImportRunRecord, titles: [JobTitleRecord]) throws -> (runID: Int64, counts: TitleUpsertCounts) {
+        try dbQueue.write { db in try Self.saveImport(run, titles: titles, in: db) }
+    }
+
+    /// ``saveImport(_:titles:)`` in the caller's transaction.
+    public static func saveImport(_ run: TitleImportRunRecord, titles: [JobTitleRecord],
+                                  in db: Database) throws -> (runID: Int64, counts: TitleUpsertCounts) {
+        try db.execute(sql: """
+            INSERT INTO title_import_run (file, sha256, imported_at, rows_read, imported, skipped, summary)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [run.file, run.sha256, Timestamp.string(run.importedAt), run.rowsRead, run.imported,
+                             run.skipped, run.summaryJSON])
+        let runID = db.lastInsertedRowID
+        let counts = try upsertTitles(db, titles, runID: runID)
+        return (runID, counts)
     }
 
     /// Upserts titles without an import (after re-resolving them against a new OaSIS load).
     @discardableResult
-    public func upsertJobTitles(_ titles: [JobTitleRecord]) throws -> TitleUpsertCounts {
-        try dbQueue.write { db in try Self.upsertTitles(db, titles, runID: nil) }
+    public func upsert(_ titles: [JobTitleRecord]) throws -> TitleUpsertCounts {
+        try dbQueue.write { db in try Self.upsert(titles, in: db) }
     }
 
+    /// ``upsert(_:)`` in the caller's transaction.
+    @discardableResult
+    public static func upsert(_ titles: [JobTitleRecord], in db: Database) throws -> TitleUpsertCounts {
+        try upsertTitles(db, titles, runID: nil)
+    }
+
+    /// Writes the titles and, in the same transaction, what the engine needs of their
+    /// resolutions (`title_resolution`).
     private static func upsertTitles(_ db: Database, _ titles: [JobTitleRecord], runID: Int64?) throws -> TitleUpsertCounts {
         let existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
         let statement = try db.cachedStatement(sql: upsertTitleSQL)
@@ -232,43 +280,48 @@ extension SQLiteStore {
                 counts.unchanged += 1
             }
         }
+        try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
         return counts
     }
 
     /// Stored titles in id order; `unresolvedOnly` keeps those without a profile, `method` one
     /// method, `unitGroupMethod` one source of the unit group.
-    public func jobTitles(unresolvedOnly: Bool = false, method: String? = nil,
-                          unitGroupMethod: String? = nil) throws -> [JobTitleRecord] {
-        try dbQueue.read { db in
-            var conditions: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            if unresolvedOnly { conditions.append("profile_code IS NULL") }
-            if let method { conditions.append("method = ?"); arguments.append(method) }
-            if let unitGroupMethod { conditions.append("unit_group_method = ?"); arguments.append(unitGroupMethod) }
-            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT * FROM job_title\(filter) ORDER BY id",
-                                    arguments: StatementArguments(arguments)).map(JobTitleRecord.init(row:))
-        }
+    public func titles(unresolvedOnly: Bool = false, method: String? = nil,
+                       unitGroupMethod: String? = nil) throws -> [JobTitleRecord] {
+        try dbQueue.read { db in try Self.titles(unresolvedOnly: unresolvedOnly, method: method, unitGroupMethod: unitGroupMethod, in: db) }
+    }
+
+    /// ``titles(unresolvedOnly:method:unitGroupMethod:)`` in the caller's transaction.
+    public static func titles(unresolvedOnly: Bool = false, method: String? = nil, unitGroupMethod: String? = nil,
+                              in db: Database) throws -> [JobTitleRecord] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if unresolvedOnly { conditions.append("profile_code IS NULL") }
+        if let method { conditions.append("method = ?"); arguments.append(method) }
+        if let unitGroupMethod { conditions.append("unit_group_method = ?"); arguments.append(unitGroupMethod) }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: "SELECT * FROM job_title\(filter) ORDER BY id",
+                                arguments: StatementArguments(arguments)).map(JobTitleRecord.init(row:))
     }
 
     /// A title by id, or else by exact title (ignoring case; the lowest id when several share it).
-    public func jobTitle(matching text: String) throws -> JobTitleRecord? {
+    public func title(matching text: String) throws -> JobTitleRecord? {
         try dbQueue.read { db in
             guard let id = try Self.titleID(db, matching: text) else { return nil }
             return try Row.fetchOne(db, sql: "SELECT * FROM job_title WHERE id = ?", arguments: [id]).map(JobTitleRecord.init(row:))
         }
     }
 
-    public func jobTitleCount() throws -> Int {
+    public func count() throws -> Int {
         try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job_title") ?? 0 }
     }
 
     /// Every import recorded, oldest first.
-    public func titleImportRuns() throws -> [TitleImportRunRecord] {
+    public func importRuns() throws -> [TitleImportRunRecord] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM title_import_run ORDER BY id").map { row in
                 TitleImportRunRecord(id: row["id"], file: row["file"], sha256: row["sha256"],
-                                     importedAt: Self.titlesDate(row["imported_at"]) ?? Date(timeIntervalSince1970: 0),
+                                     importedAt: Timestamp.date(row["imported_at"]) ?? Date(timeIntervalSince1970: 0),
                                      rowsRead: row["rows_read"], imported: row["imported"], skipped: row["skipped"],
                                      summaryJSON: row["summary"])
             }
@@ -276,29 +329,81 @@ extension SQLiteStore {
     }
 
     /// Profiles, their example titles and the NOC 2021 unit groups, for a `TitleResolver`.
-    public func titleReferenceRows() throws -> TitleReferenceRows {
-        try dbQueue.read { db in
-            let profiles = try Row.fetchAll(db, sql: "SELECT code, unit_group, label, lead_statement FROM profile ORDER BY code").map {
-                Profile(code: $0["code"], unitGroup: $0["unit_group"], label: $0["label"], leadStatement: $0["lead_statement"])
+    public func referenceRows() throws -> TitleReferenceRows {
+        try dbQueue.read { db in try Self.referenceRows(in: db) }
+    }
+
+    /// ``referenceRows()`` in the caller's transaction.
+    public static func referenceRows(in db: Database) throws -> TitleReferenceRows {
+        let profiles = try Row.fetchAll(db, sql: "SELECT code, unit_group, label, lead_statement FROM profile ORDER BY code").map {
+            Profile(code: $0["code"], unitGroup: $0["unit_group"], label: $0["label"], leadStatement: $0["lead_statement"])
+        }
+        let titles = try Row.fetchAll(db, sql: """
+            SELECT profile_code, seq, text, qualifier, reference FROM profile_text
+            WHERE kind = ? ORDER BY profile_code, seq
+            """, arguments: [ProfileText.Kind.exampleTitle.rawValue]).map {
+            ProfileText(profileCode: $0["profile_code"], kind: .exampleTitle, seq: $0["seq"], text: $0["text"],
+                        qualifier: $0["qualifier"], reference: $0["reference"])
+        }
+        var unitGroups = Set(try String.fetchAll(db, sql: "SELECT code FROM noc_class WHERE level = 5"))
+        unitGroups.formUnion(profiles.map(\.unitGroup))
+        return TitleReferenceRows(profiles: profiles, titles: titles, unitGroups: unitGroups)
+    }
+}
+
+extension TitleCatalog {
+    /// A job title by id, or by exact title (ignoring case; the lowest id when several share it).
+    public func titleID(matching text: String) throws -> String? {
+        try dbQueue.read { db in try Self.titleID(db, matching: text.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    static func titleID(_ db: Database, matching text: String) throws -> String? {
+        if let id = try String.fetchOne(db, sql: "SELECT id FROM job_title WHERE id = ?", arguments: [text]) { return id }
+        return try String.fetchOne(db, sql: "SELECT id FROM job_title WHERE title = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+                                   arguments: [text])
+    }
+
+    /// The heading `show` and `explain` print for a title: its title, its profile's lead
+    /// statement, and every column of its row.
+    public func header(id: String) throws -> SubjectHeader? {
+        try dbQueue.read { db -> SubjectHeader? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM job_title WHERE id = ?", arguments: [id]) else { return nil }
+            var details: [String: String] = [:]
+            for column in row.columnNames {
+                let value: DatabaseValue = row[column]
+                switch value.storage {
+                case .string(let text) where !text.isEmpty: details[column] = text
+                case .int64(let number): details[column] = String(number)
+                case .double(let number): details[column] = String(number)
+                default: break
+                }
             }
-            let titles = try Row.fetchAll(db, sql: """
-                SELECT profile_code, seq, text, qualifier, reference FROM profile_text
-                WHERE kind = ? ORDER BY profile_code, seq
-                """, arguments: [ProfileText.Kind.exampleTitle.rawValue]).map {
-                ProfileText(profileCode: $0["profile_code"], kind: .exampleTitle, seq: $0["seq"], text: $0["text"],
-                            qualifier: $0["qualifier"], reference: $0["reference"])
+            let profile = details["profile_code"]
+            var lead: String?
+            if let profile {
+                lead = try String.fetchOne(db, sql: "SELECT lead_statement FROM profile WHERE code = ?", arguments: [profile])
             }
-            var unitGroups = Set(try String.fetchAll(db, sql: "SELECT code FROM noc_class WHERE level = 5"))
-            unitGroups.formUnion(profiles.map(\.unitGroup))
-            return TitleReferenceRows(profiles: profiles, titles: titles, unitGroups: unitGroups)
+            return SubjectHeader(subject: .title(id), label: details["title"] ?? id, leadStatement: lead,
+                                 related: profile.map { [$0] } ?? [], details: details)
         }
     }
 
-    private static func titlesTimestamp(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+    /// Every title's label (its title), for exports.
+    public func labels() throws -> [Subject: String] {
+        try dbQueue.read { db in
+            var labels: [Subject: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, title FROM job_title") { labels[.title(row["id"])] = row["title"] }
+            return labels
+        }
     }
+}
 
-    private static func titlesDate(_ text: String?) -> Date? {
-        text.flatMap { ISO8601DateFormatter().date(from: $0) }
+extension JobTitleRecord {
+    /// What the engine inherits by (`TitleInheritanceRule`): nil when the title has no profile.
+    public var resolution: TitleInheritanceRule.Resolution? {
+        profileCode.map {
+            TitleInheritanceRule.Resolution(titleID: id, profileCode: $0, method: method, confidence: confidence,
+                                            unitGroupSource: unitGroupMethod, fuzzyScore: fuzzyScore)
+        }
     }
 }

@@ -2,13 +2,14 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import JobForgeCore
+import JobForgeStore
 
-extension SQLiteStore {
-    /// Tables of the ONet source. Add migrations here, named "v1-onet", "v2-...", never edit shipped ones.
-    ///
-    /// The raw O*NET data (crosswalk, occupations, ratings) as the last release or fetch left it;
-    /// the tier's candidates go to the core tables through the cascade, never from here.
-    static func registerONetMigrations(_ migrator: inout DatabaseMigrator) {
+/// The O*NET source's tables. Add migrations here, named "v1-onet", "v2-...", never edit shipped ones.
+///
+/// The raw O*NET data (crosswalk, occupations, ratings) as the last release or fetch left it;
+/// the tier's values go to the engine's O*NET layer through the build, never from here.
+public enum ONetSchema: StoreSchema {
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-onet") { db in
             try db.execute(sql: """
                 CREATE TABLE onet_release (
@@ -91,37 +92,64 @@ public struct ONetCachedResponse: Sendable, Equatable {
     }
 }
 
-extension SQLiteStore {
+/// The O*NET source's repository over a store: crosswalk, occupations, ratings, releases,
+/// "no data" records and the Web Services response cache.
+///
+/// The writes a build step composes have a static core that takes the caller's `Database`:
+///
+/// ```swift
+/// try store.commitStep("onet", fingerprint: inputs, runID: runID) { writer in
+///     try ONetArchive.replaceCrosswalk(pairs, in: writer.db)
+///     try ONetArchive.importRelease(release, occupations: occupations, ratings: ratings, tables: tables, in: writer.db)
+///     return "..."
+/// }
+/// ```
+public struct ONetArchive: Sendable {
+    public let store: SQLiteStore
+    public init(_ store: SQLiteStore) { self.store = store }
+    var dbQueue: DatabaseQueue { store.dbQueue }
+}
+
+extension ONetArchive {
     // MARK: Crosswalk and occupations
 
     /// Replaces the crosswalk with these pairs (one transaction).
-    public func replaceONetCrosswalk(_ pairs: [CrosswalkPair]) throws {
-        try dbQueue.write { db in
-            try db.execute(sql: "DELETE FROM onet_crosswalk")
-            let statement = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO onet_crosswalk (unit_group, soc, noc_title, crosswalk_onet_title, seq) VALUES (?, ?, ?, ?, ?)
-                """)
-            for (index, pair) in pairs.enumerated() {
-                try statement.execute(arguments: [pair.unitGroup, pair.soc, pair.nocTitle, pair.crosswalkONetTitle, index])
-            }
+    public func replaceCrosswalk(_ pairs: [CrosswalkPair]) throws {
+        try dbQueue.write { db in try Self.replaceCrosswalk(pairs, in: db) }
+    }
+
+    /// ``replaceCrosswalk(_:)`` in the caller's transaction.
+    public static func replaceCrosswalk(_ pairs: [CrosswalkPair], in db: Database) throws {
+        try db.execute(sql: "DELETE FROM onet_crosswalk")
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO onet_crosswalk (unit_group, soc, noc_title, crosswalk_onet_title, seq) VALUES (?, ?, ?, ?, ?)
+            """)
+        for (index, pair) in pairs.enumerated() {
+            try statement.execute(arguments: [pair.unitGroup, pair.soc, pair.nocTitle, pair.crosswalkONetTitle, index])
         }
     }
 
-    public func onetCrosswalk() throws -> [CrosswalkPair] {
-        try dbQueue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM onet_crosswalk ORDER BY seq").map {
-                CrosswalkPair(unitGroup: $0["unit_group"], soc: $0["soc"], nocTitle: $0["noc_title"],
-                              crosswalkONetTitle: $0["crosswalk_onet_title"])
-            }
+    public func crosswalk() throws -> [CrosswalkPair] {
+        try dbQueue.read { db in try Self.crosswalk(in: db) }
+    }
+
+    public static func crosswalk(in db: Database) throws -> [CrosswalkPair] {
+        return try Row.fetchAll(db, sql: "SELECT * FROM onet_crosswalk ORDER BY seq").map {
+            CrosswalkPair(unitGroup: $0["unit_group"], soc: $0["soc"], nocTitle: $0["noc_title"],
+                          crosswalkONetTitle: $0["crosswalk_onet_title"])
         }
     }
 
     /// Every NOC unit group the store knows (level 5 of the NOC structure), for coverage reports.
     public func nocUnitGroupCodes() throws -> [String] {
-        try dbQueue.read { db in try String.fetchAll(db, sql: "SELECT code FROM noc_class WHERE level = 5 ORDER BY code") }
+        try dbQueue.read { db in try Self.nocUnitGroupCodes(in: db) }
     }
 
-    public func onetOccupations() throws -> [ONetOccupation] {
+    public static func nocUnitGroupCodes(in db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT code FROM noc_class WHERE level = 5 ORDER BY code")
+    }
+
+    public func occupations() throws -> [ONetOccupation] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM onet_occupation ORDER BY code").map {
                 ONetOccupation(code: $0["code"], title: $0["title"], description: $0["description"])
@@ -136,37 +164,42 @@ extension SQLiteStore {
     /// a release no longer rates lose theirs), and the release is recorded. Loading the same
     /// release twice changes nothing. Returns false when this release was already loaded.
     @discardableResult
-    public func importONetRelease(_ release: ONetReleaseInfo, occupations: [ONetOccupation], ratings: [ONetRating],
-                                  tables: [ONetRatingTable]) throws -> Bool {
-        try dbQueue.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM onet_release WHERE origin = ? AND fingerprint = ?",
-                                 arguments: [release.origin, release.fingerprint]) == true {
-                return false
-            }
-            let occupation = try db.cachedStatement(sql: """
-                INSERT INTO onet_occupation (code, title, description) VALUES (?, ?, ?)
-                ON CONFLICT(code) DO UPDATE SET title = excluded.title, description = excluded.description
-                """)
-            for item in occupations { try occupation.execute(arguments: [item.code, item.title, item.description]) }
-            // One scan of each table for all the rating tables replaced, not one per rating table.
-            if !tables.isEmpty {
-                let names = StatementArguments(tables.map(\.rawValue))
-                let placeholders = Array(repeating: "?", count: tables.count).joined(separator: ", ")
-                try db.execute(sql: "DELETE FROM onet_rating WHERE rating_table IN (\(placeholders))", arguments: names)
-                try db.execute(sql: "DELETE FROM onet_no_data WHERE rating_table IN (\(placeholders))", arguments: names)
-            }
-            try Self.insertRatings(db, ratings, release: release.name, origin: release.origin)
-            try db.execute(sql: """
-                INSERT INTO onet_release (name, origin, fingerprint, location, loaded_at, ratings) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [release.name, release.origin, release.fingerprint, release.location,
-                                 Timestamp.string(release.loadedAt), release.ratings])
-            return true
+    public func importRelease(_ release: ONetReleaseInfo, occupations: [ONetOccupation], ratings: [ONetRating],
+                              tables: [ONetRatingTable]) throws -> Bool {
+        try dbQueue.write { db in try Self.importRelease(release, occupations: occupations, ratings: ratings, tables: tables, in: db) }
+    }
+
+    /// ``importRelease(_:occupations:ratings:tables:)`` in the caller's transaction.
+    @discardableResult
+    public static func importRelease(_ release: ONetReleaseInfo, occupations: [ONetOccupation], ratings: [ONetRating],
+                                     tables: [ONetRatingTable], in db: Database) throws -> Bool {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM onet_release WHERE origin = ? AND fingerprint = ?",
+                             arguments: [release.origin, release.fingerprint]) == true {
+            return false
         }
+        let occupation = try db.cachedStatement(sql: """
+            INSERT INTO onet_occupation (code, title, description) VALUES (?, ?, ?)
+            ON CONFLICT(code) DO UPDATE SET title = excluded.title, description = excluded.description
+            """)
+        for item in occupations { try occupation.execute(arguments: [item.code, item.title, item.description]) }
+        // One scan of each table for all the rating tables replaced, not one per rating table.
+        if !tables.isEmpty {
+            let names = StatementArguments(tables.map(\.rawValue))
+            let placeholders = Array(repeating: "?", count: tables.count).joined(separator: ", ")
+            try db.execute(sql: "DELETE FROM onet_rating WHERE rating_table IN (\(placeholders))", arguments: names)
+            try db.execute(sql: "DELETE FROM onet_no_data WHERE rating_table IN (\(placeholders))", arguments: names)
+        }
+        try insertRatings(db, ratings, release: release.name, origin: release.origin)
+        try db.execute(sql: """
+            INSERT INTO onet_release (name, origin, fingerprint, location, loaded_at, ratings) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [release.name, release.origin, release.fingerprint, release.location,
+                             Timestamp.string(release.loadedAt), release.ratings])
+        return true
     }
 
     /// Stores ratings fetched from Web Services for some codes: each (code, table) fetched
     /// replaces what the store had for it; "no data" answers are recorded.
-    public func storeFetchedONetRatings(_ ratings: [ONetRating], fetched: [(soc: String, table: ONetRatingTable)],
+    public func storeFetchedRatings(_ ratings: [ONetRating], fetched: [(soc: String, table: ONetRatingTable)],
                                         noData: [ONetNoDataRecord], release: ONetReleaseInfo) throws {
         try dbQueue.write { db in
             let clear = try db.cachedStatement(sql: "DELETE FROM onet_rating WHERE soc = ? AND rating_table = ?")
@@ -307,74 +340,76 @@ extension SQLiteStore {
     ///   a time);
     /// - in primary-key order (code, element, scale, category), which needs no sorter in SQLite;
     ///   each code's rows are put in table order here, cheaper than SQLite sorting the records.
-    public func onetRatings(soc: [String]? = nil) throws -> [ONetRating] {
-        try dbQueue.read { db in
-            var filter = ""
-            if let soc { filter = " WHERE soc IN (\(Array(repeating: "?", count: soc.count).joined(separator: ",")))" }
-            let statement = try db.makeStatement(sql: """
-                SELECT soc, rating_table, element_id, element_name, scale_id, category, value, n, standard_error, lower_ci,
-                    upper_ci, recommend_suppress, not_relevant, date, domain_source
-                FROM onet_rating\(filter) ORDER BY soc, element_id, scale_id, category
-                """)
-            let handle = statement.sqliteStatement
-            defer { sqlite3_reset(handle) }
-            if let soc { try statement.setArguments(StatementArguments(soc)) }
-            var result: [ONetRating] = []
-            if soc == nil { result.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM onet_rating") ?? 0) }
+    public func ratings(soc: [String]? = nil) throws -> [ONetRating] {
+        try dbQueue.read { db in try Self.ratings(soc: soc, in: db) }
+    }
 
-            var socs = TextColumnStrings(), elementIDs = TextColumnStrings(), elementNames = TextColumnStrings()
-            var scales = TextColumnStrings(), dates = TextColumnStrings(), sources = TextColumnStrings()
-            /// The `rating_table` names met, what they stand for, and the index of the last one.
-            var tableNames: [String] = []
-            var tableCases: [ONetRatingTable] = []
-            var lastTable = -1
-            /// The current code's rows, with the index of their table name.
-            var group: [(table: Int, rating: ONetRating)] = []
+    public static func ratings(soc: [String]? = nil, in db: Database) throws -> [ONetRating] {
+        var filter = ""
+        if let soc { filter = " WHERE soc IN (\(Array(repeating: "?", count: soc.count).joined(separator: ",")))" }
+        let statement = try db.makeStatement(sql: """
+            SELECT soc, rating_table, element_id, element_name, scale_id, category, value, n, standard_error, lower_ci,
+                upper_ci, recommend_suppress, not_relevant, date, domain_source
+            FROM onet_rating\(filter) ORDER BY soc, element_id, scale_id, category
+            """)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        if let soc { try statement.setArguments(StatementArguments(soc)) }
+        var result: [ONetRating] = []
+        if soc == nil { result.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM onet_rating") ?? 0) }
 
-            /// Appends the current code's rows by table name (bytewise, as SQLite orders text), each
-            /// table's rows in the order read.
-            func flushGroup() {
-                let tables = Set(group.map(\.table))
-                if tables.count == 1 {
-                    for item in group { result.append(item.rating) }
-                } else {
-                    for table in tables.sorted(by: { tableNames[$0].utf8.lexicographicallyPrecedes(tableNames[$1].utf8) }) {
-                        for item in group where item.table == table { result.append(item.rating) }
-                    }
+        var socs = TextColumnStrings(), elementIDs = TextColumnStrings(), elementNames = TextColumnStrings()
+        var scales = TextColumnStrings(), dates = TextColumnStrings(), sources = TextColumnStrings()
+        /// The `rating_table` names met, what they stand for, and the index of the last one.
+        var tableNames: [String] = []
+        var tableCases: [ONetRatingTable] = []
+        var lastTable = -1
+        /// The current code's rows, with the index of their table name.
+        var group: [(table: Int, rating: ONetRating)] = []
+
+        /// Appends the current code's rows by table name (bytewise, as SQLite orders text), each
+        /// table's rows in the order read.
+        func flushGroup() {
+            let tables = Set(group.map(\.table))
+            if tables.count == 1 {
+                for item in group { result.append(item.rating) }
+            } else {
+                for table in tables.sorted(by: { tableNames[$0].utf8.lexicographicallyPrecedes(tableNames[$1].utf8) }) {
+                    for item in group where item.table == table { result.append(item.rating) }
                 }
-                group.removeAll(keepingCapacity: true)
             }
-
-            while true {
-                let code = sqlite3_step(handle)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                        sql: statement.sql)
-                }
-                let soc = socs.string(handle, 0) ?? ""
-                if socs.changed { flushGroup() }
-                let tableName = TextColumnStrings.text(handle, 1) ?? UnsafeBufferPointer(start: nil, count: 0)
-                if lastTable < 0 || !tableNames[lastTable].utf8.elementsEqual(tableName) {
-                    lastTable = tableNames.firstIndex { $0.utf8.elementsEqual(tableName) } ?? {
-                        let name = String(decoding: tableName, as: UTF8.self)
-                        tableNames.append(name)
-                        tableCases.append(ONetRatingTable(rawValue: name) ?? .skills)
-                        return tableNames.count - 1
-                    }()
-                }
-                group.append((lastTable, ONetRating(
-                    table: tableCases[lastTable], soc: soc,
-                    elementID: elementIDs.string(handle, 2) ?? "", elementName: elementNames.string(handle, 3) ?? "",
-                    scaleID: scales.string(handle, 4) ?? "", category: Int(sqlite3_column_int64(handle, 5)),
-                    value: Self.double(handle, 6), n: Self.int(handle, 7), standardError: Self.double(handle, 8),
-                    lowerCI: Self.double(handle, 9), upperCI: Self.double(handle, 10),
-                    recommendSuppress: Self.bool(handle, 11), notRelevant: Self.bool(handle, 12),
-                    date: dates.string(handle, 13), domainSource: sources.string(handle, 14))))
-            }
-            flushGroup()
-            return result
+            group.removeAll(keepingCapacity: true)
         }
+
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                    sql: statement.sql)
+            }
+            let soc = socs.string(handle, 0) ?? ""
+            if socs.changed { flushGroup() }
+            let tableName = TextColumnStrings.text(handle, 1) ?? UnsafeBufferPointer(start: nil, count: 0)
+            if lastTable < 0 || !tableNames[lastTable].utf8.elementsEqual(tableName) {
+                lastTable = tableNames.firstIndex { $0.utf8.elementsEqual(tableName) } ?? {
+                    let name = String(decoding: tableName, as: UTF8.self)
+                    tableNames.append(name)
+                    tableCases.append(ONetRatingTable(rawValue: name) ?? .skills)
+                    return tableNames.count - 1
+                }()
+            }
+            group.append((lastTable, ONetRating(
+                table: tableCases[lastTable], soc: soc,
+                elementID: elementIDs.string(handle, 2) ?? "", elementName: elementNames.string(handle, 3) ?? "",
+                scaleID: scales.string(handle, 4) ?? "", category: Int(sqlite3_column_int64(handle, 5)),
+                value: Self.double(handle, 6), n: Self.int(handle, 7), standardError: Self.double(handle, 8),
+                lowerCI: Self.double(handle, 9), upperCI: Self.double(handle, 10),
+                recommendSuppress: Self.bool(handle, 11), notRelevant: Self.bool(handle, 12),
+                date: dates.string(handle, 13), domainSource: sources.string(handle, 14))))
+        }
+        flushGroup()
+        return result
     }
 
     private static func double(_ handle: OpaquePointer, _ column: Int32) -> Double? {
@@ -397,23 +432,29 @@ extension SQLiteStore {
         }
     }
 
-    public func onetReleases() throws -> [ONetReleaseInfo] {
-        try dbQueue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM onet_release ORDER BY id").map {
-                ONetReleaseInfo(name: $0["name"], origin: $0["origin"], fingerprint: $0["fingerprint"], location: $0["location"],
-                                loadedAt: Timestamp.date($0["loaded_at"]) ?? Date(), ratings: $0["ratings"])
-            }
+    public func releases() throws -> [ONetReleaseInfo] {
+        try dbQueue.read { db in try Self.releases(in: db) }
+    }
+
+    public static func releases(in db: Database) throws -> [ONetReleaseInfo] {
+        return try Row.fetchAll(db, sql: "SELECT * FROM onet_release ORDER BY id").map {
+            ONetReleaseInfo(name: $0["name"], origin: $0["origin"], fingerprint: $0["fingerprint"], location: $0["location"],
+                            loadedAt: try Timestamp.decode($0, "loaded_at", table: "onet_release"), ratings: $0["ratings"])
         }
     }
 
     /// The name of the release the ratings came from last (`O*NET 29.3`), if any.
-    public func latestONetReleaseName() throws -> String? {
-        try dbQueue.read { db in try String.fetchOne(db, sql: "SELECT name FROM onet_release ORDER BY id DESC LIMIT 1") }
+    public func latestReleaseName() throws -> String? {
+        try dbQueue.read { db in try Self.latestReleaseName(in: db) }
+    }
+
+    public static func latestReleaseName(in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT name FROM onet_release ORDER BY id DESC LIMIT 1")
     }
 
     // MARK: No data
 
-    public func recordONetNoData(_ records: [ONetNoDataRecord]) throws {
+    public func recordNoData(_ records: [ONetNoDataRecord]) throws {
         try dbQueue.write { db in
             let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO onet_no_data (soc, rating_table, reason, recorded_at) VALUES (?, ?, ?, ?)")
             for record in records {
@@ -422,11 +463,11 @@ extension SQLiteStore {
         }
     }
 
-    public func onetNoData() throws -> [ONetNoDataRecord] {
+    public func noData() throws -> [ONetNoDataRecord] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM onet_no_data ORDER BY soc, rating_table").map {
-                ONetNoDataRecord(soc: $0["soc"], table: ONetRatingTable(rawValue: $0["rating_table"]) ?? .skills,
-                                 reason: $0["reason"], recordedAt: Timestamp.date($0["recorded_at"]) ?? Date())
+                ONetNoDataRecord(soc: $0["soc"], table: try $0.decode("rating_table", table: "onet_no_data"),
+                                 reason: $0["reason"], recordedAt: try Timestamp.decode($0, "recorded_at", table: "onet_no_data"))
             }
         }
     }
@@ -434,7 +475,7 @@ extension SQLiteStore {
     // MARK: Response cache
 
     /// A cached response that has not expired at `now`.
-    public func onetCachedResponse(_ key: String, now: Date = Date()) throws -> ONetCachedResponse? {
+    public func cachedResponse(_ key: String, now: Date = Date()) throws -> ONetCachedResponse? {
         try dbQueue.read { db in
             // ISO 8601 UTC timestamps of one format compare as text: no date parsing per lookup.
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM onet_response_cache WHERE request_key = ? AND expires_at > ?",
@@ -444,13 +485,20 @@ extension SQLiteStore {
         }
     }
 
-    public func storeONetResponse(_ key: String, _ response: ONetCachedResponse) throws {
-        try dbQueue.write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO onet_response_cache (request_key, status, body, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [key, response.status, response.body, Timestamp.string(response.fetchedAt),
-                                 Timestamp.string(response.expiresAt)])
-        }
+    /// Stores responses in one transaction.
+    public func storeResponses(_ batch: [(String, ONetCachedResponse)]) throws {
+        try dbQueue.write { db in for (key, response) in batch { try Self.storeResponse(key, response, in: db) } }
+    }
+
+    public func storeResponse(_ key: String, _ response: ONetCachedResponse) throws {
+        try dbQueue.write { db in try Self.storeResponse(key, response, in: db) }
+    }
+
+    static func storeResponse(_ key: String, _ response: ONetCachedResponse, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO onet_response_cache (request_key, status, body, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [key, response.status, response.body, Timestamp.string(response.fetchedAt),
+                             Timestamp.string(response.expiresAt)])
     }
 }
 
@@ -583,5 +631,35 @@ private struct TextColumnStrings {
         guard text.utf8.count == bytes.count else { return false }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
         return text.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, base, bytes.count) == 0 } ?? false
+    }
+}
+
+/// The store's `onet_response_cache`, written in batches (one transaction per batch, not per
+/// response) so that caching does not slow a fetch down.
+public actor StoreONetResponseCache: ONetResponseCache {
+    private let archive: ONetArchive
+    private var pending: [(String, ONetCachedResponse)] = []
+    private let batchSize: Int
+
+    public init(store: SQLiteStore, batchSize: Int = 200) {
+        self.archive = ONetArchive(store)
+        self.batchSize = batchSize
+    }
+
+    public func response(for key: String, now: Date) throws -> ONetCachedResponse? {
+        if let buffered = pending.last(where: { $0.0 == key })?.1, buffered.expiresAt > now { return buffered }
+        return try archive.cachedResponse(key, now: now)
+    }
+
+    public func store(_ response: ONetCachedResponse, for key: String) throws {
+        pending.append((key, response))
+        if pending.count >= batchSize { try flush() }
+    }
+
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll()
+        try archive.storeResponses(batch)
     }
 }

@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
 import JobForgeCore
+import JobForgeStore
 
-extension SQLiteStore {
-    /// Tables of the TBS source. Add migrations here, named "v1-tbs", "v2-...", never edit shipped ones.
-    ///
-    /// A scrape is one transaction. A page gets a new `tbs_page_version` only when its content hash
-    /// changes; rows, links and sections belong to the version they were read from, so earlier
-    /// versions stay whole. `tbs_fetch` says what every scrape saw for every URL.
-    static func registerTBSMigrations(_ migrator: inout DatabaseMigrator) {
+/// The TBS source's tables. Add migrations here, named "v1-tbs", "v2-...", never edit shipped ones.
+///
+/// A scrape is one transaction. A page gets a new `tbs_page_version` only when its content hash
+/// changes; rows, links and sections belong to the version they were read from, so earlier
+/// versions stay whole. `tbs_fetch` says what every scrape saw for every URL.
+public enum TBSSchema: StoreSchema {
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-tbs") { db in
             try db.execute(sql: """
                 CREATE TABLE tbs_scrape (
@@ -152,38 +153,31 @@ public struct TBSScrapeInfo: Sendable, Codable, Hashable {
     public var newVersions: Int
 }
 
-enum TBSDates {
-    static func string(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    static func date(_ text: String) -> Date {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text) ?? Date(timeIntervalSince1970: 0)
-    }
-}
 
 private func flagsText(_ flags: [TBSFlag]) -> String { flags.map(\.rawValue).joined(separator: ",") }
 private func flags(_ text: String?) -> [TBSFlag] {
     (text ?? "").split(separator: ",").compactMap { TBSFlag(rawValue: String($0)) }
 }
 
-extension SQLiteStore {
+/// The TBS source's archive over a store: every scrape, page version, table row, link and
+/// section, with their provenance.
+public struct TBSArchive: Sendable {
+    public let store: SQLiteStore
+    public init(_ store: SQLiteStore) { self.store = store }
+    var dbQueue: DatabaseQueue { store.dbQueue }
+}
+
+extension TBSArchive {
     /// Writes a whole scrape in one transaction: new page versions (only for changed content),
     /// their rows, links and sections, what each URL returned, and each link's status.
     @discardableResult
-    public func saveTBSScrape(_ record: TBSScrapeRecord) throws -> TBSScrapeSummary {
+    public func saveScrape(_ record: TBSScrapeRecord) throws -> TBSScrapeSummary {
         try dbQueue.write { db in
             try db.execute(sql: """
                 INSERT INTO tbs_scrape (kind, started_at, finished_at, languages, fetched_from, user_agent, requests,
                                         bytes_received, new_versions)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """, arguments: [record.kind, TBSDates.string(record.startedAt), TBSDates.string(record.finishedAt),
+                """, arguments: [record.kind, Timestamp.string(record.startedAt), Timestamp.string(record.finishedAt),
                                  record.languages.map(\.rawValue).joined(separator: ","), record.fetchedFrom,
                                  record.userAgent, record.requests, record.bytesReceived])
             let scrapeID = db.lastInsertedRowID
@@ -225,7 +219,7 @@ extension SQLiteStore {
                                     http_last_modified, etag, bytes, extraction_method, body, scrape_id)
                                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                                 """, arguments: [page.url, page.role.rawValue, page.language?.rawValue, provenance.contentHash,
-                                                 TBSDates.string(provenance.fetchedAt), provenance.title, provenance.pageModified,
+                                                 Timestamp.string(provenance.fetchedAt), provenance.title, provenance.pageModified,
                                                  provenance.httpLastModified, provenance.etag, provenance.bytes,
                                                  page.extractionMethod, body, scrapeID])
                             versionID = db.lastInsertedRowID
@@ -266,7 +260,7 @@ extension SQLiteStore {
                 }
                 try insertFetch.execute(arguments: [
                     scrapeID, page.url, page.language?.rawValue, page.role.rawValue, page.depth, page.result.rawValue,
-                    isNew ? 1 : 0, page.httpStatus, page.reason, versionID, TBSDates.string(page.checkedAt), page.bytesTransferred,
+                    isNew ? 1 : 0, page.httpStatus, page.reason, versionID, Timestamp.string(page.checkedAt), page.bytesTransferred,
                 ])
             }
             let insertStatus = try db.cachedStatement(sql: """
@@ -286,7 +280,7 @@ extension SQLiteStore {
         TBSPageVersion(
             id: row["id"], role: TBSPageRole(rawValue: row["role"]) ?? .document,
             language: (row["language"] as String?).flatMap(TBSLanguage.init(rawValue:)),
-            provenance: TBSPageProvenance(url: row["url"], fetchedAt: TBSDates.date(row["fetched_at"]), title: row["title"],
+            provenance: TBSPageProvenance(url: row["url"], fetchedAt: (Timestamp.date(row["fetched_at"]) ?? Date(timeIntervalSince1970: 0)), title: row["title"],
                                           contentHash: row["content_hash"], pageModified: row["page_modified"],
                                           httpLastModified: row["http_last_modified"], etag: row["etag"], bytes: row["bytes"]),
             extractionMethod: row["extraction_method"], scrapeID: row["scrape_id"])
@@ -295,7 +289,7 @@ extension SQLiteStore {
     private static let versionColumns = "id, url, role, language, content_hash, fetched_at, title, page_modified, http_last_modified, etag, bytes, extraction_method, scrape_id"
 
     /// The newest stored version of a page, with its body (for conditional requests and re-reading).
-    public func tbsLatestPage(url: String) throws -> TBSStoredPage? {
+    public func latestPage(url: String) throws -> TBSStoredPage? {
         try dbQueue.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns), body FROM tbs_page_version WHERE url = ? ORDER BY id DESC LIMIT 1",
                                              arguments: [url]) else { return nil }
@@ -304,14 +298,14 @@ extension SQLiteStore {
     }
 
     /// Every stored version of the occupational groups table in a language, oldest first.
-    public func tbsTableVersions(language: TBSLanguage) throws -> [TBSPageVersion] {
+    public func tableVersions(language: TBSLanguage) throws -> [TBSPageVersion] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM tbs_page_version WHERE role = 'table' AND language = ? ORDER BY id",
                              arguments: [language.rawValue]).map(Self.version(from:))
         }
     }
 
-    public func tbsPageVersion(id: Int64) throws -> TBSPageVersion? {
+    public func pageVersion(id: Int64) throws -> TBSPageVersion? {
         try dbQueue.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns) FROM tbs_page_version WHERE id = ?", arguments: [id])
                 .map(Self.version(from:))
@@ -319,7 +313,7 @@ extension SQLiteStore {
     }
 
     /// The rows of a table version, in page order, with their links.
-    public func tbsRows(pageVersionID: Int64) throws -> [TBSRow] {
+    public func rows(pageVersionID: Int64) throws -> [TBSRow] {
         try dbQueue.read { db in
             var links: [Int: [TBSLink]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM tbs_row_link WHERE page_version_id = ? ORDER BY position, seq",
@@ -345,7 +339,7 @@ extension SQLiteStore {
     }
 
     /// The section a link names, from the newest stored version of its document that has it.
-    public func tbsSection(documentURL: String, fragment: String) throws -> (TBSSection, TBSPageVersion)? {
+    public func section(documentURL: String, fragment: String) throws -> (TBSSection, TBSPageVersion)? {
         try dbQueue.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT s.fragment, s.heading, s.text, s.method, s.links,
@@ -362,7 +356,7 @@ extension SQLiteStore {
     }
 
     /// All sections of the newest version of each document that has sections, keyed by URL then fragment.
-    public func tbsLatestSections() throws -> [String: [String: (TBSSection, TBSPageVersion)]] {
+    public func latestSections() throws -> [String: [String: (TBSSection, TBSPageVersion)]] {
         try dbQueue.read { db in
             var result: [String: [String: (TBSSection, TBSPageVersion)]] = [:]
             let rows = try Row.fetchAll(db, sql: """
@@ -384,7 +378,7 @@ extension SQLiteStore {
     }
 
     /// Link statuses of a scrape (the latest when nil), keyed by URL with fragment.
-    public func tbsLinkStatuses(scrapeID: Int64? = nil) throws -> [String: TBSLinkCheck] {
+    public func linkStatuses(scrapeID: Int64? = nil) throws -> [String: TBSLinkCheck] {
         try dbQueue.read { db in
             guard let id = try scrapeID ?? Int64.fetchOne(db, sql: "SELECT MAX(id) FROM tbs_scrape") else { return [:] }
             var result: [String: TBSLinkCheck] = [:]
@@ -398,27 +392,15 @@ extension SQLiteStore {
         }
     }
 
-    public func tbsScrapes() throws -> [TBSScrapeInfo] {
+    public func scrapes() throws -> [TBSScrapeInfo] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM tbs_scrape ORDER BY id").map { row in
-                TBSScrapeInfo(id: row["id"], kind: row["kind"], startedAt: TBSDates.date(row["started_at"]),
-                              finishedAt: TBSDates.date(row["finished_at"]),
+                TBSScrapeInfo(id: row["id"], kind: row["kind"], startedAt: (Timestamp.date(row["started_at"]) ?? Date(timeIntervalSince1970: 0)),
+                              finishedAt: (Timestamp.date(row["finished_at"]) ?? Date(timeIntervalSince1970: 0)),
                               languages: (row["languages"] as String).split(separator: ",").compactMap { TBSLanguage(rawValue: String($0)) },
                               fetchedFrom: row["fetched_from"], requests: row["requests"], bytesReceived: row["bytes_received"],
                               newVersions: row["new_versions"])
             }
-        }
-    }
-
-    /// Counts of what a scrape saw, by result (`fetched`, `not_modified`, ...).
-    public func tbsFetchCounts(scrapeID: Int64) throws -> [String: Int] {
-        try dbQueue.read { db in
-            var result: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT result, COUNT(*) AS n FROM tbs_fetch WHERE scrape_id = ? GROUP BY result",
-                                        arguments: [scrapeID]) {
-                result[row["result"]] = row["n"]
-            }
-            return result
         }
     }
 }

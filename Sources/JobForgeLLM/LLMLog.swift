@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JobForgeCore
+import JobForgeStore
 
 /// A response of the model kept in the cache: a re-run, or a run resumed after a kill,
 /// finds it by model and prompt hash and makes no call.
@@ -101,9 +102,10 @@ public struct LLMNOCSuggestionRecord: Sendable, Equatable {
     }
 }
 
-extension SQLiteStore {
-    /// Tables of the LLM source. Add migrations here, named "v1-llm", "v2-...", never edit shipped ones.
-    static func registerLLMMigrations(_ migrator: inout DatabaseMigrator) {
+/// The LLM source's tables: the response cache, what became of every cell asked, and NOC
+/// suggestions. Add migrations here, named "v1-llm", "v2-...", never edit shipped ones.
+public enum LLMSchema: StoreSchema {
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-llm") { db in
             try db.execute(sql: """
                 CREATE TABLE llm_response (
@@ -155,10 +157,21 @@ extension SQLiteStore {
                 """)
         }
     }
+}
 
+/// The LLM source's log over a store: the response cache, cell outcomes and NOC suggestions.
+/// It is also the tier's `LLMRecorder` in production (each call one transaction, so a killed
+/// run keeps everything saved before it).
+public struct LLMLog: Sendable {
+    public let store: SQLiteStore
+    public init(_ store: SQLiteStore) { self.store = store }
+    var dbQueue: DatabaseQueue { store.dbQueue }
+}
+
+extension LLMLog {
     // MARK: - Response cache
 
-    public func llmCachedResponse(model: String, promptHash: String) throws -> LLMResponseRecord? {
+    public func cachedResponseRecord(model: String, promptHash: String) throws -> LLMResponseRecord? {
         try dbQueue.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT model, prompt_hash, request_id, response_body, prompt_tokens, completion_tokens, received_at, run_id
@@ -168,7 +181,7 @@ extension SQLiteStore {
     }
 
     /// Keeps the first response for a prompt: a cached answer is never replaced by a later one.
-    public func saveLLMResponse(_ record: LLMResponseRecord) throws {
+    public func saveResponseRecord(_ record: LLMResponseRecord) throws {
         try dbQueue.write { db in
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO llm_response
@@ -176,11 +189,11 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [record.model, record.promptHash, record.requestID, record.responseBody,
                                          record.promptTokens, record.completionTokens,
-                                         LLMStorageDates.format(record.receivedAt), record.runID])
+                                         Timestamp.string(record.receivedAt), record.runID])
         }
     }
 
-    public func llmCachedResponseCount(model: String? = nil) throws -> Int {
+    public func cachedResponseCount(model: String? = nil) throws -> Int {
         try dbQueue.read { db in
             if let model {
                 return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM llm_response WHERE model = ?", arguments: [model]) ?? 0
@@ -192,12 +205,12 @@ extension SQLiteStore {
     // MARK: - Cell outcomes
 
     /// Appends outcomes in one transaction.
-    public func saveLLMOutcomes(_ records: [LLMOutcomeRecord]) throws {
-        try saveLLMBatch(responses: [], outcomes: records)
+    public func saveOutcomeRecords(_ records: [LLMOutcomeRecord]) throws {
+        try saveBatchRecords(responses: [], outcomes: records)
     }
 
     /// A batch's responses (cache) and outcomes in one transaction: one commit per batch.
-    public func saveLLMBatch(responses: [LLMResponseRecord], outcomes records: [LLMOutcomeRecord]) throws {
+    public func saveBatchRecords(responses: [LLMResponseRecord], outcomes records: [LLMOutcomeRecord]) throws {
         guard !records.isEmpty || !responses.isEmpty else { return }
         try dbQueue.write { db in
             let cache = try db.cachedStatement(sql: """
@@ -208,7 +221,7 @@ extension SQLiteStore {
             for record in responses {
                 try cache.execute(arguments: [record.model, record.promptHash, record.requestID, record.responseBody,
                                               record.promptTokens, record.completionTokens,
-                                              LLMStorageDates.format(record.receivedAt), record.runID])
+                                              Timestamp.string(record.receivedAt), record.runID])
             }
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO llm_cell_outcome
@@ -220,14 +233,14 @@ extension SQLiteStore {
                 try statement.execute(arguments: [
                     record.runID, record.subjectKind, record.subjectCode, record.descriptorCode, record.dimension,
                     record.status, record.value, record.confidence, record.rationale, record.detail, record.model,
-                    record.requestID, record.promptHash, LLMStorageDates.format(record.at), record.fromCache,
+                    record.requestID, record.promptHash, Timestamp.string(record.at), record.fromCache,
                 ])
             }
         }
     }
 
     /// Outcomes of one run (or of every run), in the order they were recorded.
-    public func llmOutcomes(runID: String? = nil) throws -> [LLMOutcomeRecord] {
+    public func outcomes(runID: String? = nil) throws -> [LLMOutcomeRecord] {
         try dbQueue.read { db in
             let select = "SELECT * FROM llm_cell_outcome"
             let rows = if let runID {
@@ -240,7 +253,7 @@ extension SQLiteStore {
     }
 
     /// The latest outcome of each cell of a subject: what `explain` shows beside the LLM value.
-    public func latestLLMOutcomes(subject: Subject) throws -> [LLMOutcomeRecord] {
+    public func latestOutcomes(subject: Subject) throws -> [LLMOutcomeRecord] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.* FROM llm_cell_outcome o
@@ -254,7 +267,7 @@ extension SQLiteStore {
     }
 
     /// Outcome counts by status, for one run or all.
-    public func llmOutcomeCounts(runID: String? = nil) throws -> [String: Int] {
+    public func outcomeCounts(runID: String? = nil) throws -> [String: Int] {
         try dbQueue.read { db in
             let rows = if let runID {
                 try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM llm_cell_outcome WHERE run_id = ? GROUP BY status", arguments: [runID])
@@ -269,7 +282,7 @@ extension SQLiteStore {
 
     // MARK: - NOC suggestions
 
-    public func saveLLMNOCSuggestions(_ records: [LLMNOCSuggestionRecord]) throws {
+    public func saveNOCSuggestions(_ records: [LLMNOCSuggestionRecord]) throws {
         guard !records.isEmpty else { return }
         try dbQueue.write { db in
             let statement = try db.cachedStatement(sql: """
@@ -280,14 +293,14 @@ extension SQLiteStore {
             for record in records {
                 try statement.execute(arguments: [
                     record.titleID, record.status, record.unitGroup, record.unitGroupTitle, record.confidence,
-                    record.rationale, record.detail, record.model, record.requestID, LLMStorageDates.format(record.at), record.runID,
+                    record.rationale, record.detail, record.model, record.requestID, Timestamp.string(record.at), record.runID,
                 ])
             }
         }
     }
 
     /// The latest suggestion per title (any status), by title id.
-    public func latestLLMNOCSuggestions() throws -> [LLMNOCSuggestionRecord] {
+    public func latestNOCSuggestions() throws -> [LLMNOCSuggestionRecord] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT s.* FROM llm_noc_suggestion s
@@ -298,7 +311,7 @@ extension SQLiteStore {
                     titleID: row["title_id"], status: row["status"], unitGroup: row["unit_group"],
                     unitGroupTitle: row["unit_group_title"], confidence: row["confidence"], rationale: row["rationale"],
                     detail: row["detail"], model: row["model"], requestID: row["request_id"],
-                    at: LLMStorageDates.parse(row["at"]), runID: row["run_id"])
+                    at: (Timestamp.date(row["at"]) ?? Date(timeIntervalSince1970: 0)), runID: row["run_id"])
             }
         }
     }
@@ -306,7 +319,7 @@ extension SQLiteStore {
     private static func responseRecord(_ row: Row) -> LLMResponseRecord {
         LLMResponseRecord(model: row["model"], promptHash: row["prompt_hash"], requestID: row["request_id"],
                           responseBody: row["response_body"], promptTokens: row["prompt_tokens"],
-                          completionTokens: row["completion_tokens"], receivedAt: LLMStorageDates.parse(row["received_at"]),
+                          completionTokens: row["completion_tokens"], receivedAt: (Timestamp.date(row["received_at"]) ?? Date(timeIntervalSince1970: 0)),
                           runID: row["run_id"])
     }
 
@@ -315,38 +328,7 @@ extension SQLiteStore {
                          descriptorCode: row["descriptor_code"], dimension: row["dimension"], status: row["status"],
                          value: row["value"], confidence: row["confidence"], rationale: row["rationale"], detail: row["detail"],
                          model: row["model"], requestID: row["request_id"], promptHash: row["prompt_hash"],
-                         at: LLMStorageDates.parse(row["at"]), fromCache: row["from_cache"])
+                         at: (Timestamp.date(row["at"]) ?? Date(timeIntervalSince1970: 0)), fromCache: row["from_cache"])
     }
 }
 
-/// Times as ISO 8601 UTC text with milliseconds (`2026-03-05T14:02:11.042Z`). Rounded to the
-/// millisecond both ways, so a time read back is the very `Date` that `LLMStorageDates.rounded`
-/// gives: a cached answer carries the same time as when it was first received.
-public enum LLMStorageDates {
-    /// `date` at millisecond precision, as it will read back from the store.
-    public static func rounded(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds(date)) / 1000)
-    }
-
-    static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
-    }
-
-    static func format(_ date: Date) -> String {
-        let total = milliseconds(date)
-        let seconds = total >= 0 ? total / 1000 : (total - 999) / 1000
-        let millis = total - seconds * 1000
-        let base = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
-        return String(base.dropLast()) + String(format: ".%03dZ", Int(millis))
-    }
-
-    static func parse(_ text: String?) -> Date {
-        guard let text else { return Date(timeIntervalSince1970: 0) }
-        let parts = text.split(separator: ".")
-        if parts.count == 2, let base = try? Date.ISO8601FormatStyle().parse(parts[0] + "Z"),
-           let millis = Int64(parts[1].filter(\.isNumber).prefix(3)) {
-            return Date(timeIntervalSince1970: Double(Int64(base.timeIntervalSince1970.rounded()) * 1000 + millis) / 1000)
-        }
-        return (try? Date.ISO8601FormatStyle().parse(text)) ?? Date(timeIntervalSince1970: 0)
-    }
-}
