@@ -20,7 +20,7 @@ let package = Package(
         // The domain, no I/O: codes, descriptors, scales, subjects, cells, candidates, precedence.
         .target(name: "JobForgeCore"),
         // HTTP plumbing shared by the network sources: transport, retry policy, rate limits.
-        .target(name: "JobForgeNet", dependencies: ["JobForgeCore"]),
+        .target(name: "JobForgeNet"),
         // The Store protocol and its SQLite engine.
         .target(name: "JobForgeStore", dependencies: [
             "JobForgeCore",
@@ -58,6 +58,7 @@ let package = Package(
             .product(name: "FlyingSocks", package: "FlyingFox"),
         ], path: "Tests/JobForgeTestSupport"),
         .testTarget(name: "JobForgeCoreTests", dependencies: ["JobForgeCore", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeNetTests", dependencies: ["JobForgeNet"]),
         .testTarget(name: "JobForgeStoreTests", dependencies: [
             "JobForgeStore", "JobForgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
