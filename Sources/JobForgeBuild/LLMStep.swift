@@ -53,22 +53,12 @@ public enum LLMStep {
 
     /// Asks the model for the missing cells and offers the answers to the cascade.
     public static func run(store: SQLiteStore, configuration: LLMConfiguration, runID: String,
-                           requests: [ImputationRequest], transport: any HTTPTransportProvider = DefaultTransport(),
+                           requests: [ImputationRequest], transport: any HTTPTransport = URLSessionTransport(),
                            progress: (@Sendable (LLMProgress) -> Void)? = nil) async throws -> (LLMTierResult, SubmitSummary) {
-        let client = OpenAIClient(configuration: configuration, transport: transport.transport)
+        let client = OpenAIClient(configuration: configuration, transport: transport)
         let tier = LLMTier(client: client, recorder: LLMLog(store), runID: runID)
         let result = try await tier.run(requests, progress: progress)
         let summary = try store.submit(result.candidates, runID: runID)
         return (result, summary)
     }
-}
-
-/// Lets tests hand in a transport without the cascade importing test code.
-public protocol HTTPTransportProvider: Sendable {
-    var transport: any HTTPTransport { get }
-}
-
-public struct DefaultTransport: HTTPTransportProvider {
-    public init() {}
-    public var transport: any HTTPTransport { URLSessionTransport() }
 }

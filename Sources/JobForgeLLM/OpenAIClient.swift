@@ -40,24 +40,22 @@ public struct CompletionFailure: Error, Sendable, CustomStringConvertible {
 /// stops the whole step on 401/403/404, naming `OPENAI_API_KEY` but never its value.
 public struct OpenAIClient: Sendable {
     public let configuration: LLMConfiguration
-    private let transport: any HTTPTransport
-    private let sleep: @Sendable (TimeInterval) async throws -> Void
+    private let caller: HTTPCaller
     private let now: @Sendable () -> Date
 
+    /// `sleep` and `now` are injectable so that tests do not wait; `log` receives one line per
+    /// retry or give-up, never the key.
     public init(configuration: LLMConfiguration, transport: any HTTPTransport = URLSessionTransport(),
-                sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { seconds in
-                    try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
-                },
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                sleep: @escaping @Sendable (TimeInterval) async throws -> Void = HTTPCaller.sleep,
+                now: @escaping @Sendable () -> Date = { Date() },
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.configuration = configuration
-        self.transport = transport
-        self.sleep = sleep
+        self.caller = HTTPCaller(transport: transport, policy: configuration.retryPolicy,
+                                 secrets: configuration.apiKey.map { [$0] } ?? [], log: log, sleep: sleep, now: now)
         self.now = now
     }
 
     private var secrets: [String] { configuration.apiKey.map { [$0] } ?? [] }
-
-    private func scrub(_ text: String) -> String { Redaction.scrub(text, secrets: secrets) }
 
     /// Sends `body` (a serialized `ChatCompletionRequest`) and returns the decoded completion.
     /// Throws `LLMError` for what stops the step, `CompletionFailure` for what fails one batch.
@@ -68,72 +66,50 @@ public struct OpenAIClient: Sendable {
             if configuration.usesAzureKeyHeader { headers["api-key"] = key } else { headers["Authorization"] = "Bearer \(key)" }
         }
         let request = HTTPRequest(method: "POST", url: url, headers: headers, body: body, timeout: configuration.requestTimeout)
-        let policy = configuration.retryPolicy
         let shownURL = Redaction.describe(url)
-        var attempt = 0
-        var lastProblem = ""
-        while attempt < policy.maxAttempts {
-            attempt += 1
-            var retryAfter: String?
-            do {
-                let response = try await sendWithDeadline(request)
+        let secrets = self.secrets
+        let scrub: @Sendable (String) -> String = { Redaction.scrub($0, secrets: secrets) }
+        do {
+            let ((completion, response), attempts) = try await caller.send(request) { response, attempt
+                -> HTTPDecision<(ChatCompletionResponse, HTTPResponse)> in
                 switch response.status {
                 case 200..<300:
-                    do {
-                        let completion = try JSONDecoder().decode(ChatCompletionResponse.self, from: response.body)
-                        guard !completion.choices.isEmpty else {
-                            lastProblem = "HTTP \(response.status) with no choices: \(scrub(response.bodyExcerpt()))"
-                            break
-                        }
-                        let requestID = response.header("x-request-id") ?? completion.id
-                        return CompletionExchange(response: completion, rawBody: response.body, requestID: requestID, receivedAt: now(),
-                                                  httpRequests: attempt, fromCache: false)
-                    } catch {
-                        lastProblem = "HTTP \(response.status) but the body is not a chat completion: \(scrub(response.bodyExcerpt()))"
+                    guard let completion = try? JSONDecoder().decode(ChatCompletionResponse.self, from: response.body) else {
+                        return .retry("HTTP \(response.status) but the body is not a chat completion: \(scrub(response.bodyExcerpt()))")
                     }
+                    guard !completion.choices.isEmpty else {
+                        return .retry("HTTP \(response.status) with no choices: \(scrub(response.bodyExcerpt()))")
+                    }
+                    return .accept((completion, response))
                 case 401, 403:
-                    throw LLMError.unauthorized(status: response.status, url: shownURL, message: Self.errorMessage(response, scrub: scrub))
+                    return .fail(LLMError.unauthorized(status: response.status, url: shownURL, message: Self.errorMessage(response, scrub: scrub)))
                 case 404:
-                    throw LLMError.fatalHTTP(status: 404, url: shownURL, excerpt: Self.errorMessage(response, scrub: scrub))
+                    return .fail(LLMError.fatalHTTP(status: 404, url: shownURL, excerpt: Self.errorMessage(response, scrub: scrub)))
                 default:
                     let message = "HTTP \(response.status) from \(shownURL): \(Self.errorMessage(response, scrub: scrub))"
                     guard RetryPolicy.isRetryable(status: response.status) else {
-                        throw CompletionFailure(message: message, httpRequests: attempt)
+                        return .fail(CompletionFailure(message: message, httpRequests: attempt))
                     }
-                    lastProblem = message
-                    retryAfter = response.header("retry-after-ms").flatMap { Double($0) }.map { String($0 / 1000) }
-                        ?? response.header("retry-after")
-                    if let retryAfter, let seconds = RetryPolicy.parseRetryAfter(retryAfter), seconds > policy.maxRetryAfter {
-                        throw CompletionFailure(message: message + " (Retry-After \(Int(seconds)) s is longer than the \(Int(policy.maxRetryAfter)) s we wait)",
-                                                httpRequests: attempt)
-                    }
+                    return .retry(message)
                 }
-            } catch let error as TransportError {
-                lastProblem = scrub(error.isTimeout ? "timed out after \(Int(configuration.requestTimeout)) s: \(error.description)" : error.description)
-            } catch is DeadlineExceeded {
-                lastProblem = "no answer from \(shownURL) within \(JSONValue.format(configuration.requestTimeout)) s"
             }
-            if attempt < policy.maxAttempts {
-                try await sleep(policy.delay(afterAttempt: attempt, retryAfter: retryAfter))
+            let requestID = response.header("x-request-id") ?? completion.id
+            return CompletionExchange(response: completion, rawBody: response.body, requestID: requestID, receivedAt: now(),
+                                      httpRequests: attempts, fromCache: false)
+        } catch let failure as HTTPRetryFailure {
+            let problem: String
+            switch failure.problem {
+            case let error as TransportError:
+                problem = scrub(error.isTimeout ? "timed out after \(Int(configuration.requestTimeout)) s: \(error.description)" : error.description)
+            case is HTTPDeadlineExceeded:
+                problem = "no answer from \(shownURL) within \(JSONValue.format(configuration.requestTimeout)) s"
+            default:
+                problem = "\(failure.problem)"
             }
-        }
-        throw CompletionFailure(message: "gave up after \(attempt) attempts: \(lastProblem)", httpRequests: attempt)
-    }
-
-    /// The transport's own timeout is not reliable everywhere (URLSession on Linux treats it as an
-    /// idle timeout), so the deadline is enforced here: whichever ends first, answer or deadline.
-    private func sendWithDeadline(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let transport = self.transport
-        let seconds = configuration.requestTimeout
-        return try await withThrowingTaskGroup(of: HTTPResponse?.self) { group in
-            group.addTask { try await transport.send(request) }
-            group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(max(0.001, seconds) * 1_000_000_000))
-                return nil
+            if let refused = failure.refusedWait {
+                throw CompletionFailure(message: "\(problem) (\(refused))", httpRequests: failure.attempts)
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else { throw DeadlineExceeded() }
-            return response
+            throw CompletionFailure(message: "gave up after \(failure.attempts) attempts: \(problem)", httpRequests: failure.attempts)
         }
     }
 
@@ -146,4 +122,3 @@ public struct OpenAIClient: Sendable {
     }
 }
 
-struct DeadlineExceeded: Error {}

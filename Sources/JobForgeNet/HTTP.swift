@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Synchronization
 
 /// An HTTP request as the sources build it: plain values, easy to log without secrets.
 public struct HTTPRequest: Sendable {
@@ -49,6 +50,9 @@ public struct HTTPResponse: Sendable {
 }
 
 /// Sends requests. The real one is `URLSessionTransport`; tests can wrap it to count calls.
+///
+/// `send` must end promptly once its task is cancelled: `HTTPCaller` enforces its deadline by
+/// cancelling it, and waits for it to end.
 public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
@@ -59,9 +63,16 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var isTimeout: Bool
     public var description: String { "request to \(url) failed: \(message)" }
+
+    public init(url: String, message: String, isTimeout: Bool = false) {
+        self.url = url
+        self.message = message
+        self.isTimeout = isTimeout
+    }
 }
 
 /// URLSession (libcurl underneath on Linux): costs nothing to build and speaks async/await.
+/// Cancelling `send` ends it at once, whatever the session does with the cancelled task.
 public struct URLSessionTransport: HTTPTransport {
     private let session: URLSession
 
@@ -83,7 +94,7 @@ public struct URLSessionTransport: HTTPTransport {
         urlRequest.httpBody = request.body
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         do {
-            let (data, response) = try await session.data(for: urlRequest)
+            let (data, response) = try await load(urlRequest)
             guard let http = response as? HTTPURLResponse else {
                 throw TransportError(url: Redaction.describe(request.url), message: "not an HTTP response", isTimeout: false)
             }
@@ -94,11 +105,103 @@ public struct URLSessionTransport: HTTPTransport {
             return HTTPResponse(status: http.statusCode, headers: headers, body: data, url: request.url)
         } catch let error as TransportError {
             throw error
+        } catch let error as CancellationError {
+            throw error
         } catch let error as URLError {
             throw TransportError(url: Redaction.describe(request.url), message: error.localizedDescription,
                                  isTimeout: error.code == .timedOut)
         } catch {
             throw TransportError(url: Redaction.describe(request.url), message: "\(error)", isTimeout: false)
+        }
+    }
+
+    /// `session.data(for:)` resumes its continuation only when the session calls the task's
+    /// completion handler, which a cancelled libcurl task may never do: a deadline that cancels it
+    /// would then wait forever. Here cancellation resumes the continuation itself, once, and the
+    /// session's late answer, if any, is dropped.
+    private func load(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *) {
+            let load = CancellableLoad()
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    load.start(session: session, request: request, continuation: continuation)
+                }
+            } onCancel: {
+                load.cancel()
+            }
+        } else {
+            return try await session.data(for: request)
+        }
+    }
+}
+
+/// One data task whose continuation is resumed exactly once: by the session's answer, or by
+/// cancellation, whichever comes first (cancellation may come before the task even starts).
+@available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *)
+private final class CancellableLoad: Sendable {
+    typealias Continuation = CheckedContinuation<(Data, URLResponse), any Error>
+
+    private enum State {
+        case idle
+        case cancelled
+        case running(Continuation, URLSessionDataTask?)
+        case finished
+    }
+
+    private let state = Mutex(State.idle)
+
+    func start(session: URLSession, request: URLRequest, continuation: Continuation) {
+        let started = state.withLock { state in
+            guard case .idle = state else { return false }
+            state = .running(continuation, nil)
+            return true
+        }
+        guard started else {
+            continuation.resume(throwing: CancellationError())
+            return
+        }
+        let task = session.dataTask(with: request) { data, response, error in
+            self.complete(data: data, response: response, error: error)
+        }
+        let attached = state.withLock { state in
+            guard case .running(let continuation, nil) = state else { return false }
+            state = .running(continuation, task)
+            return true
+        }
+        // Not attached: cancelled meanwhile, and the continuation already resumed.
+        if attached { task.resume() } else { task.cancel() }
+    }
+
+    func cancel() {
+        let (continuation, task) = state.withLock { state -> (Continuation?, URLSessionDataTask?) in
+            switch state {
+            case .idle:
+                state = .cancelled
+                return (nil, nil)
+            case .running(let continuation, let task):
+                state = .finished
+                return (continuation, task)
+            case .cancelled, .finished:
+                return (nil, nil)
+            }
+        }
+        task?.cancel()
+        continuation?.resume(throwing: CancellationError())
+    }
+
+    private func complete(data: Data?, response: URLResponse?, error: (any Error)?) {
+        let continuation = state.withLock { state -> Continuation? in
+            guard case .running(let continuation, _) = state else { return nil }
+            state = .finished
+            return continuation
+        }
+        guard let continuation else { return }
+        if let error {
+            continuation.resume(throwing: error)
+        } else if let response {
+            continuation.resume(returning: (data ?? Data(), response))
+        } else {
+            continuation.resume(throwing: URLError(.badServerResponse))
         }
     }
 }

@@ -25,15 +25,27 @@ public struct RetryPolicy: Sendable {
         status == 429 || status == 408 || (500...599).contains(status)
     }
 
-    /// The delay before attempt `attempt + 1` (attempt counts from 1), given the response's
-    /// `Retry-After` header if any. `random` is injectable so tests are deterministic.
-    public func delay(afterAttempt attempt: Int, retryAfter: String?,
+    /// The delay before attempt `attempt + 1` (attempt counts from 1). `requested` is what the
+    /// response asked for (`requestedDelay(in:)`), used as it is, floored at `minimumDelay`;
+    /// otherwise exponential backoff with full jitter. `random` is injectable so tests are
+    /// deterministic.
+    public func delay(afterAttempt attempt: Int, requested: TimeInterval?,
                       random: (ClosedRange<Double>) -> Double = { Double.random(in: $0) }) -> TimeInterval {
-        if let retryAfter, let seconds = RetryPolicy.parseRetryAfter(retryAfter) {
-            return max(minimumDelay, min(seconds, maxRetryAfter))
+        if let requested {
+            return max(minimumDelay, min(requested, maxRetryAfter))
         }
         let exponential = min(maxDelay, baseDelay * pow(2, Double(max(0, attempt - 1))))
         return max(minimumDelay, random(0...exponential))
+    }
+
+    /// The wait a response asks for, in seconds: `retry-after-ms` (OpenAI's, milliseconds) when
+    /// present, else `Retry-After` (delta-seconds or an HTTP date, counted from `now`).
+    public static func requestedDelay(in response: HTTPResponse, now: Date = Date()) -> TimeInterval? {
+        if let value = response.header("retry-after-ms"),
+           let milliseconds = Double(value.trimmingCharacters(in: .whitespaces)), milliseconds.isFinite {
+            return max(0, milliseconds / 1000)
+        }
+        return response.header("Retry-After").flatMap { parseRetryAfter($0, now: now) }
     }
 
     /// `Retry-After` is either delta-seconds or an HTTP date.

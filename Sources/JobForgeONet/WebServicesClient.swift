@@ -125,40 +125,39 @@ public struct ONetFetchReport: Sendable {
 /// a concurrency limit and a response cache. Shapes live in `ONetAPI`.
 public final class ONetWebServicesClient: Sendable {
     public let configuration: ONetWebServicesConfiguration
-    private let transport: HTTPTransport
     private let cache: ONetResponseCache?
     private let limiter: ConcurrencyLimiter
     private let log: @Sendable (String) -> Void
-    private let counters = Counters()
+    private let caller: HTTPCaller
+    private let requests = HTTPCounter()
+    private let cacheHits = CacheHits()
 
     /// `log` receives one line per retry, failure or "no data" answer; lines never contain the key.
     public init(configuration: ONetWebServicesConfiguration, transport: HTTPTransport = URLSessionTransport(),
                 cache: ONetResponseCache? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.configuration = configuration
-        self.transport = transport
         self.cache = cache
         self.limiter = ConcurrencyLimiter(limit: configuration.concurrency)
         self.log = log
+        self.caller = HTTPCaller(transport: transport, policy: configuration.retry, counter: requests,
+                                 secrets: [configuration.apiKey], log: log)
     }
 
-    actor Counters {
-        var network = 0, cacheHits = 0, retries = 0
-        func addNetwork() { network += 1 }
-        func addHit() { cacheHits += 1 }
-        func addRetry() { retries += 1 }
-        func snapshot() -> (Int, Int, Int) { (network, cacheHits, retries) }
+    actor CacheHits {
+        var count = 0
+        func add() { count += 1 }
     }
 
     /// Requests sent over the network, cache hits and retries so far.
     public func statistics() async -> (networkRequests: Int, cacheHits: Int, retries: Int) {
-        let (network, hits, retries) = await counters.snapshot()
-        return (network, hits, retries)
+        let counts = await requests.counts
+        return (counts.requests, await cacheHits.count, counts.retries)
     }
 
     /// `about`: the API version the service reports.
     public func apiVersion() async throws -> String? {
         let url = try makeURL(path: ONetAPI.aboutPath, query: [])
-        let response = try await get(url, cacheKey: nil)
+        let response = try await get(url) { response in .accept(response) }
         return ONetAPI.apiVersion(response.body)
     }
 
@@ -209,7 +208,7 @@ public final class ONetWebServicesClient: Sendable {
         let started = Date()
         let jobs = socCodes.flatMap { soc in tables.map { (soc, $0) } }
         var report = ONetFetchReport()
-        let before = await counters.snapshot()
+        let before = await statistics()
         try await withThrowingTaskGroup(of: (String, ONetRatingTable, Result<ONetFetchOutcome, ONetServiceError>).self) { group in
             var iterator = jobs.makeIterator()
             // Keep a bounded number of tasks alive; the limiter bounds requests in flight.
@@ -244,10 +243,10 @@ public final class ONetWebServicesClient: Sendable {
             }
         }
         try await cache?.flush()
-        let after = await counters.snapshot()
-        report.networkRequests = after.0 - before.0
-        report.cacheHits = after.1 - before.1
-        report.retries = after.2 - before.2
+        let after = await statistics()
+        report.networkRequests = after.networkRequests - before.networkRequests
+        report.cacheHits = after.cacheHits - before.cacheHits
+        report.retries = after.retries - before.retries
         report.elapsed = Date().timeIntervalSince(started)
         return report
     }
@@ -268,131 +267,73 @@ public final class ONetWebServicesClient: Sendable {
     private func fetchPage(_ url: URL) async throws -> PageResult {
         let key = cacheKey(url)
         if let cache, let cached = try await cache.response(for: key, now: Date()) {
-            if cached.status == 422 { await counters.addHit(); return .noData(noDataMessage(cached.body)) }
-            if let page = try? ONetAPI.decodePage(cached.body) { await counters.addHit(); return .page(page) }
+            if cached.status == 422 { await cacheHits.add(); return .noData(noDataMessage(cached.body)) }
+            if let page = try? ONetAPI.decodePage(cached.body) { await cacheHits.add(); return .page(page) }
         }
-        var attempt = 0
-        while true {
-            attempt += 1
-            let response = try await get(url, cacheKey: key)
-            if response.status == 422 { return .noData(noDataMessage(response.body)) }
+        let (response, page) = try await get(url) { response -> HTTPDecision<(HTTPResponse, ONetAPI.RowsPage?)> in
+            guard response.status != 422 else { return .accept((response, nil)) }
             do {
-                let page = try ONetAPI.decodePage(response.body)
-                try await cache?.store(ONetCachedResponse(status: 200, body: response.body, fetchedAt: Date(),
-                                                          expiresAt: Date().addingTimeInterval(configuration.cacheLifetime)), for: key)
-                return .page(page)
+                return .accept((response, try ONetAPI.decodePage(response.body)))
             } catch {
                 // A truncated or garbled body: worth another try, within the same bound.
-                let excerpt = scrub(response.bodyExcerpt(limit: 120))
-                guard attempt < configuration.retry.maxAttempts else {
-                    throw ONetServiceError.invalidResponse(url: describe(url), detail: "not the expected JSON (\(shortDecodingError(error)))", excerpt: excerpt)
-                }
-                await counters.addRetry()
-                let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)
-                log("GET \(describe(url)): unreadable JSON (\(shortDecodingError(error))), retrying in \(String(format: "%.1f", delay)) s")
-                try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+                return .retry(because: UnreadableJSON(detail: self.shortDecodingError(error),
+                                                      excerpt: self.scrub(response.bodyExcerpt(limit: 120))))
             }
         }
+        guard let page else {
+            try await cache?.store(ONetCachedResponse(status: 422, body: response.body, fetchedAt: Date(),
+                                                      expiresAt: Date().addingTimeInterval(configuration.cacheLifetime)), for: key)
+            return .noData(noDataMessage(response.body))
+        }
+        try await cache?.store(ONetCachedResponse(status: 200, body: response.body, fetchedAt: Date(),
+                                                  expiresAt: Date().addingTimeInterval(configuration.cacheLifetime)), for: key)
+        return .page(page)
     }
 
-    /// Sends a GET with retries. Returns a 200 or a 422 (cached as "no data"); throws otherwise.
-    private func get(_ url: URL, cacheKey key: String?) async throws -> HTTPResponse {
+    /// A 200 whose body is not the expected JSON.
+    struct UnreadableJSON: Error, CustomStringConvertible {
+        var detail: String
+        var excerpt: String
+        var description: String { "unreadable JSON (\(detail))" }
+    }
+
+    /// Sends a GET through the concurrency limit, with retries. `accept` decides on a 2xx or a
+    /// 422 ("no data", logged); 401/403 stop with `unauthorized`, 429/408/5xx are retried, any
+    /// other status is an `http` error.
+    private func get<Value: Sendable>(_ url: URL,
+                                      accept: @escaping @Sendable (HTTPResponse) -> HTTPDecision<Value>) async throws -> Value {
         let request = HTTPRequest(method: "GET", url: url,
                                   headers: ONetAPI.headers(apiKey: configuration.apiKey, userAgent: configuration.userAgent),
                                   timeout: configuration.timeout)
-        var attempt = 0
-        while true {
-            attempt += 1
-            var retryAfter: String?
-            var last: String
-            do {
-                let response = try await limiter.run { [counters] in
-                    await counters.addNetwork()
-                    return try await self.send(request)
-                }
+        let limiter = self.limiter
+        do {
+            return try await caller.send(request, admission: { attempt in try await limiter.run(attempt) }) { response, _ in
                 switch response.status {
                 case 200..<300:
-                    return response
+                    return accept(response)
                 case 422:
-                    let message = ONetAPI.errorMessage(response.body) ?? scrub(response.bodyExcerpt(limit: 200))
-                    log("GET \(describe(url)): 422 no data (\(scrub(message)))")
-                    if let key {
-                        try await cache?.store(ONetCachedResponse(status: 422, body: response.body, fetchedAt: Date(),
-                                                                  expiresAt: Date().addingTimeInterval(configuration.cacheLifetime)), for: key)
-                    }
-                    return response
+                    let message = ONetAPI.errorMessage(response.body) ?? self.scrub(response.bodyExcerpt(limit: 200))
+                    self.log("GET \(self.describe(url)): 422 no data (\(self.scrub(message)))")
+                    return accept(response)
                 case 401, 403:
-                    let error = ONetServiceError.unauthorized(status: response.status, url: describe(url), excerpt: scrub(response.bodyExcerpt(limit: 200)))
-                    log("GET \(describe(url)): \(response.status), key refused: check \(ONetWebServicesConfiguration.apiKeyVariable)")
-                    throw error
+                    self.log("GET \(self.describe(url)): \(response.status), key refused: check \(ONetWebServicesConfiguration.apiKeyVariable)")
+                    return .fail(ONetServiceError.unauthorized(status: response.status, url: self.describe(url),
+                                                               excerpt: self.scrub(response.bodyExcerpt(limit: 200))))
                 case let status where RetryPolicy.isRetryable(status: status):
-                    retryAfter = response.header("Retry-After")
-                    last = "HTTP \(status): \(scrub(response.bodyExcerpt(limit: 120)))"
+                    return .retry("HTTP \(status): \(self.scrub(response.bodyExcerpt(limit: 120)))")
                 default:
-                    throw ONetServiceError.http(status: response.status, url: describe(url), excerpt: scrub(response.bodyExcerpt(limit: 300)))
+                    return .fail(ONetServiceError.http(status: response.status, url: self.describe(url),
+                                                       excerpt: self.scrub(response.bodyExcerpt(limit: 300))))
                 }
-            } catch let error as TransportError {
-                last = scrub(error.description)
-            } catch let error as RequestTimeout {
-                last = error.description
+            }.value
+        } catch let failure as HTTPRetryFailure {
+            if failure.reason == .attemptsExhausted, let unreadable = failure.problem as? UnreadableJSON {
+                throw ONetServiceError.invalidResponse(url: describe(url), detail: "not the expected JSON (\(unreadable.detail))",
+                                                       excerpt: unreadable.excerpt)
             }
-            guard attempt < configuration.retry.maxAttempts else {
-                log("GET \(describe(url)): giving up after \(attempt) attempts (\(last))")
-                throw ONetServiceError.exhausted(attempts: attempt, url: describe(url), last: last)
-            }
-            if let retryAfter, let seconds = RetryPolicy.parseRetryAfter(retryAfter), seconds > configuration.retry.maxRetryAfter {
-                throw ONetServiceError.exhausted(attempts: attempt, url: describe(url), last: "\(last); Retry-After \(retryAfter) s is longer than the \(Int(configuration.retry.maxRetryAfter)) s we wait")
-            }
-            let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
-            await counters.addRetry()
-            log("GET \(describe(url)): \(last); retry \(attempt) in \(String(format: "%.2f", delay)) s")
-            try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
-        }
-    }
-
-    struct RequestTimeout: Error, CustomStringConvertible {
-        var seconds: TimeInterval
-        var description: String { "no answer within \(seconds) s" }
-    }
-
-    /// Sends with the client's own deadline: the transport's timeout is not enforced the same way
-    /// on every platform, and a stalled request must become a retry, not a hang. The request runs
-    /// in its own task so that a transport that ignores cancellation cannot hold the caller.
-    private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try Task.checkCancellation()
-        let seconds = configuration.timeout
-        let transport = self.transport
-        let race = Race()
-        return try await withCheckedThrowingContinuation { continuation in
-            race.start(continuation)
-            let work = Task {
-                do { race.finish(.success(try await transport.send(request))) } catch { race.finish(.failure(error)) }
-            }
-            Task {
-                try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
-                if race.finish(.failure(RequestTimeout(seconds: seconds))) { work.cancel() }
-            }
-        }
-    }
-
-    /// Resumes a continuation once, with whichever result comes first.
-    final class Race: @unchecked Sendable {
-        private let lock = NSLock()
-        private var continuation: CheckedContinuation<HTTPResponse, Error>?
-
-        func start(_ continuation: CheckedContinuation<HTTPResponse, Error>) {
-            lock.lock(); self.continuation = continuation; lock.unlock()
-        }
-
-        @discardableResult
-        func finish(_ result: Result<HTTPResponse, Error>) -> Bool {
-            lock.lock()
-            let waiting = continuation
-            continuation = nil
-            lock.unlock()
-            guard let waiting else { return false }
-            waiting.resume(with: result)
-            return true
+            let last = scrub("\(failure.problem)")
+            throw ONetServiceError.exhausted(attempts: failure.attempts, url: describe(url),
+                                             last: failure.refusedWait.map { "\(last); \($0)" } ?? last)
         }
     }
 

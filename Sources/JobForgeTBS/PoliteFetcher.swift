@@ -65,20 +65,30 @@ public struct TBSConditional: Sendable {
 }
 
 /// Fetches pages politely: allow-listed hosts only, robots.txt honoured, one request at a time
-/// per host with a pause between them, a User-Agent that names JobForge, bounded retries.
+/// per host with a pause between them, a User-Agent that names JobForge, bounded retries, and a
+/// deadline (`policy.timeout`) on each request.
 public actor PoliteFetcher {
-    private let transport: any HTTPTransport
     public let policy: TBSFetchPolicy
+    private let caller: HTTPCaller
+    private let counter = HTTPCounter()
     private var gates: [String: ConcurrencyLimiter] = [:]
     private var lastRequestAt: [String: Date] = [:]
     private var robots: [String: RobotsRules] = [:]
-    /// Body bytes received (what a refresh saves) and requests sent, for reports and benchmarks.
-    public private(set) var bytesReceived = 0
-    public private(set) var requestsSent = 0
 
-    public init(transport: any HTTPTransport, policy: TBSFetchPolicy) {
-        self.transport = transport
+    /// Body bytes received (what a refresh saves), for reports and benchmarks.
+    public var bytesReceived: Int {
+        get async { await counter.counts.bytesReceived }
+    }
+
+    /// Requests sent, retries and robots.txt included.
+    public var requestsSent: Int {
+        get async { await counter.counts.requests }
+    }
+
+    /// `log` receives one line per retry or give-up.
+    public init(transport: any HTTPTransport, policy: TBSFetchPolicy, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.policy = policy
+        self.caller = HTTPCaller(transport: transport, policy: policy.retry, counter: counter, log: log)
     }
 
     /// Fetches a canonical URL (its fragment ignored), conditionally when validators are given.
@@ -98,45 +108,36 @@ public actor PoliteFetcher {
         if let lastModified = conditional?.lastModified { headers["If-Modified-Since"] = lastModified }
         let request = HTTPRequest(url: target, headers: headers, timeout: policy.timeout)
         do {
-            let response = try await send(request, gateKey: gateKey)
-            switch response.status {
-            case 200...299: return .ok(response)
-            case 304: return .notModified(response)
-            case 404, 410: return .notFound(status: response.status)
-            default:
-                return .failed(reason: "HTTP \(response.status): \(response.bodyExcerpt(limit: 200))", status: response.status)
-            }
+            return try await send(request, gateKey: gateKey, outcome: Self.outcome)
         } catch {
             return .failed(reason: "\(error)", status: nil)
         }
     }
 
-    /// Sends with retries, through the host's gate (one at a time, `delay` apart).
-    private func send(_ request: HTTPRequest, gateKey: String) async throws -> HTTPResponse {
-        var attempt = 1
-        while true {
-            let outcome: Result<HTTPResponse, Error>
-            do {
-                outcome = .success(try await gated(gateKey) { [transport] in try await transport.send(request) })
-            } catch {
-                outcome = .failure(error)
-            }
-            switch outcome {
-            case .success(let response):
-                bytesReceived += response.body.count
-                guard RetryPolicy.isRetryable(status: response.status), attempt < policy.retry.maxAttempts else {
-                    return response
-                }
-                let retryAfter = response.header("Retry-After")
-                if let retryAfter, let seconds = RetryPolicy.parseRetryAfter(retryAfter), seconds > policy.retry.maxRetryAfter {
-                    return response
-                }
-                try await Task.sleep(nanoseconds: UInt64(policy.retry.delay(afterAttempt: attempt, retryAfter: retryAfter) * 1e9))
-            case .failure(let error):
-                guard attempt < policy.retry.maxAttempts else { throw error }
-                try await Task.sleep(nanoseconds: UInt64(policy.retry.delay(afterAttempt: attempt, retryAfter: nil) * 1e9))
-            }
-            attempt += 1
+    /// What a response means for a page: 304 and 404/410 are outcomes, not failures.
+    private static func outcome(_ response: HTTPResponse) -> TBSFetchOutcome {
+        switch response.status {
+        case 200...299: return .ok(response)
+        case 304: return .notModified(response)
+        case 404, 410: return .notFound(status: response.status)
+        default: return .failed(reason: "HTTP \(response.status): \(response.bodyExcerpt(limit: 200))", status: response.status)
+        }
+    }
+
+    /// Sends with retries of 429/408/5xx, through the host's gate (one at a time, `delay` apart).
+    /// When retries run out on a status, that last response is the answer; when they run out on
+    /// no answer at all, its error is thrown.
+    private func send<Outcome: Sendable>(_ request: HTTPRequest, gateKey: String,
+                                         outcome: @escaping @Sendable (HTTPResponse) -> Outcome) async throws -> Outcome {
+        do {
+            return try await caller.send(request, admission: { attempt in try await self.gated(gateKey, attempt) }) { response, _ in
+                RetryPolicy.isRetryable(status: response.status)
+                    ? .retry("HTTP \(response.status): \(response.bodyExcerpt(limit: 200))")
+                    : .accept(outcome(response))
+            }.value
+        } catch let failure as HTTPRetryFailure {
+            guard let response = failure.response else { throw failure.problem }
+            return outcome(response)
         }
     }
 
@@ -154,7 +155,6 @@ public actor PoliteFetcher {
             let wait = policy.delay - Date().timeIntervalSince(last)
             if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
         }
-        requestsSent += 1
         let result: Result<HTTPResponse, Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }
         lastRequestAt[key] = Date()
@@ -175,11 +175,12 @@ public actor PoliteFetcher {
         let request = HTTPRequest(url: target, headers: ["User-Agent": policy.userAgent], timeout: policy.timeout)
         let rules: RobotsRules
         do {
-            let response = try await send(request, gateKey: gateKey)
-            switch response.status {
-            case 200...299: rules = RobotsRules.parse(String(decoding: response.body, as: UTF8.self), userAgent: "JobForge")
-            case 400...499: rules = .allowAll
-            default: rules = .disallowAll
+            rules = try await send(request, gateKey: gateKey) { response in
+                switch response.status {
+                case 200...299: RobotsRules.parse(String(decoding: response.body, as: UTF8.self), userAgent: "JobForge")
+                case 400...499: .allowAll
+                default: .disallowAll
+                }
             }
         } catch {
             rules = .disallowAll
