@@ -15,8 +15,7 @@ public struct BuildCommand: AsyncParsableCommand {
     @OptionGroup public var store: StoreOptions
     @OptionGroup public var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("The data folder (default: the shipped data/).", valueName: "folder"))
-    public var data: String?
+    @OptionGroup public var data: DataOptions
 
     @Option(name: .customLong("step"), parsing: .singleValue,
             help: ArgumentHelp("Run only this step (repeatable): authoritative, titles, onet or llm. The others stay as the last build left them.",
@@ -29,7 +28,7 @@ public struct BuildCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let dataFolder = try DataLocator.folder(explicit: data)
+        let dataFolder = try data.folder()
         let db = try store.openStore()
         let progress = ProgressLine("build")
         let pipeline = BuildPipeline(options: .init(dataFolder: dataFolder, llm: try llm.resolve(),
@@ -61,31 +60,3 @@ public struct BuildCommand: AsyncParsableCommand {
 }
 
 extension BuildPipeline.Step: ExpressibleByArgument {}
-
-/// Finds the shipped `data/` folder: the flag, `JOBFORGE_DATA`, `./data`, or next to the executable's package.
-enum DataLocator {
-    static func folder(explicit: String?) throws -> URL {
-        func holdsData(_ path: String) -> Bool {
-            FileManager.default.fileExists(atPath: path + "/oasis/guide_oasis_2023_v1.0.csv")
-        }
-        if let explicit {
-            guard holdsData(explicit) else {
-                throw ValidationError("\(explicit) does not hold the OaSIS files (oasis/guide_oasis_2023_v1.0.csv is missing)")
-            }
-            return URL(fileURLWithPath: explicit)
-        }
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["JOBFORGE_DATA"], !env.isEmpty { candidates.append(env) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/data")
-        // A release binary lives in <repo>/.build/<config>/jobforge: look up from there too.
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("data").path)
-            directory = directory.deletingLastPathComponent()
-        }
-        for path in candidates where holdsData(path) {
-            return URL(fileURLWithPath: path)
-        }
-        throw ValidationError("cannot find the data folder: run from the repository, or pass --data / set JOBFORGE_DATA")
-    }
-}

@@ -10,8 +10,8 @@ public struct DescriptorsCommand: AsyncParsableCommand {
         abstract: "List descriptors with code, name, category, scale and definition from the OaSIS guide."
     )
 
-    @Option(name: .long, help: "Only this category (skills, abilities, personal-attributes, knowledge, work-activities, work-context, interests).")
-    public var category: String?
+    @Option(name: .long, help: "Only this category.")
+    public var category: Category?
 
     @OptionGroup public var store: StoreOptions
     @OptionGroup public var output: OutputOptions
@@ -20,14 +20,7 @@ public struct DescriptorsCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let db = try store.openExistingStore()
-        var chosen: Category?
-        if let category {
-            guard let parsed = Category(userInput: category) else {
-                throw ValidationError("unknown category \"\(category)\"; use one of: \(Category.allCases.map(\.slug).joined(separator: ", "))")
-            }
-            chosen = parsed
-        }
-        let list = try db.descriptors(category: chosen)
+        let list = try db.descriptors(category: category)
         if output.json {
             try Terminal.printJSON(list)
             return

@@ -21,8 +21,9 @@ public struct ImputeCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Only these titles (ids or exact titles).", valueName: "title"))
     public var titles: [String] = []
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Only these categories.", valueName: "category"))
-    public var categories: [String] = []
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Only these categories (several, or comma-separated).", valueName: "category"))
+    public var categories: [CommaSeparated<Category>] = []
 
     @OptionGroup public var llm: ImputeOptions
     @OptionGroup public var store: StoreOptions
@@ -32,13 +33,7 @@ public struct ImputeCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let db = try store.openExistingStore()
-        var categorySet: Set<String>?
-        if !categories.isEmpty {
-            categorySet = Set(try categories.flatMap { $0.split(separator: ",") }.map {
-                guard let category = Category(userInput: String($0)) else { throw ValidationError("unknown category \"\($0)\"") }
-                return category.rawValue
-            })
-        }
+        let categorySet = categories.isEmpty ? nil : Set(categories.flatMap(\.values).map(\.rawValue))
         let requests = try LLMStep.requests(store: db, titleFilter: titles.isEmpty ? nil : Set(titles), categories: categorySet)
         let knownTitles = try TitleCatalog(db).titles()
         if !titles.isEmpty, !knownTitles.contains(where: { titles.contains($0.id) || titles.contains($0.title) }) {

@@ -26,7 +26,7 @@ public struct ImputeOptions: ParsableArguments {
     public var maxTokens: Int = 4096
 
     @Option(name: .long, help: ArgumentHelp("The request field for --max-tokens: max_completion_tokens, or max_tokens for older servers.", valueName: "field"))
-    public var maxTokensParameter: String = MaxTokensField.maxCompletionTokens.rawValue
+    public var maxTokensParameter: MaxTokensField = .maxCompletionTokens
 
     @Option(name: .long, help: ArgumentHelp("Seconds before a request is abandoned and retried.", valueName: "seconds"))
     public var timeout: Double = 120
@@ -46,9 +46,6 @@ public struct ImputeOptions: ParsableArguments {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard (0...2).contains(temperature) else { throw ValidationError("--temperature must be between 0 and 2") }
-        guard MaxTokensField(rawValue: maxTokensParameter) != nil else {
-            throw ValidationError("--max-tokens-parameter must be max_completion_tokens or max_tokens")
-        }
         if (priceIn == nil) != (priceOut == nil) { throw ValidationError("give both --price-in and --price-out, or neither") }
     }
 
@@ -66,7 +63,7 @@ public struct ImputeOptions: ParsableArguments {
                 configuration.concurrency = concurrency
                 configuration.temperature = temperature
                 configuration.maxTokens = maxTokens
-                configuration.maxTokensField = MaxTokensField(rawValue: maxTokensParameter) ?? .maxCompletionTokens
+                configuration.maxTokensField = maxTokensParameter
                 configuration.requestTimeout = timeout
                 if let priceIn, let priceOut {
                     configuration.pricing = TokenPricing(inputPerMillion: priceIn, outputPerMillion: priceOut)
@@ -150,25 +147,19 @@ public struct LLMCommand: AsyncParsableCommand {
         public var run: String?
 
         @Option(name: .long, help: "Only this status.")
-        public var status: String?
+        public var status: CellOutcomeStatus?
 
         @Option(name: .long, help: ArgumentHelp("Only this job title (latest outcome per cell).", valueName: "id"))
         public var title: String?
 
         public init() {}
 
-        public func validate() throws {
-            if let status, CellOutcomeStatus(rawValue: status) == nil {
-                throw ValidationError("--status must be one of \(CellOutcomeStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
-
         public func run() async throws {
             let db = try store.openExistingStore()
             let log = LLMLog(db)
             var records = try title.map { try log.latestOutcomes(subject: .title($0)) } ?? log.outcomes(runID: run)
             if let run, title != nil { records = records.filter { $0.runID == run } }
-            if let status { records = records.filter { $0.status == status } }
+            if let status { records = records.filter { $0.status == status.rawValue } }
             if output.json {
                 try Terminal.printJSON(records.map(OutcomeRow.init))
                 return

@@ -57,8 +57,10 @@ public struct ONetFetchCommand: AsyncParsableCommand {
 
     @OptionGroup public var store: StoreOptions
     @OptionGroup public var output: OutputOptions
-    @Option(name: .long, help: "A NOC 2021 unit group: fetch its crosswalked O*NET-SOC codes.") public var noc: String?
-    @Option(name: .long, help: "One O*NET-SOC code (15-1252.00).") public var soc: String?
+    @Option(name: .long, help: "A NOC 2021 unit group: fetch its crosswalked O*NET-SOC codes.",
+            transform: ArgumentValues.unitGroup) public var noc: String?
+    @Option(name: .long, help: "One O*NET-SOC code (15-1252.00).",
+            transform: ArgumentValues.onetSOC) public var soc: String?
     @Flag(name: .long, help: "Every crosswalked O*NET-SOC code.") public var all = false
     @Option(name: .long, help: "Service base URL.") public var baseURL: String = ONetAPI.defaultBaseURL.absoluteString
     @Option(name: .long, help: "Requests in flight at once.") public var concurrency: Int = 4
@@ -69,6 +71,9 @@ public struct ONetFetchCommand: AsyncParsableCommand {
     public func validate() throws {
         guard [noc != nil, soc != nil, all].filter({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --noc CODE, --soc CODE or --all")
+        }
+        guard ArgumentValues.absoluteURL(baseURL) != nil else {
+            throw ValidationError("--base-url \(baseURL) is not a URL")
         }
     }
 
@@ -120,12 +125,19 @@ public struct CrosswalkCommand: AsyncParsableCommand {
 
     @OptionGroup public var store: StoreOptions
     @OptionGroup public var output: OutputOptions
-    @Argument(help: "A NOC unit group (21231) or an O*NET-SOC code (15-1252.00).") public var code: String?
+    @Argument(help: "A NOC unit group (21231) or an O*NET-SOC code (15-1252.00).", transform: CrosswalkCode.parse)
+    public var code: CrosswalkCode?
     @Flag(name: .long, help: "List unit groups with no O*NET code, and those whose codes have no ratings.") public var coverage = false
 
     public init() {}
 
     struct Mapping: Encodable { var unitGroup: String; var nocTitle: String; var soc: String; var onetTitle: String; var ratings: Int }
+
+    public func validate() throws {
+        guard coverage || code != nil else {
+            throw ValidationError("give a NOC unit group or an O*NET-SOC code, or --coverage")
+        }
+    }
 
     public func run() async throws {
         let db = try store.openExistingStore()
@@ -149,17 +161,16 @@ public struct CrosswalkCommand: AsyncParsableCommand {
         }
         guard let code else { throw ValidationError("give a NOC unit group or an O*NET-SOC code, or --coverage") }
         var pairs: [CrosswalkPair]
-        if let soc = Codes.onetSOC(code) {
+        switch code.kind {
+        case .soc(let soc):
             pairs = crosswalk.pairs.filter { $0.soc == soc }
-        } else if let unitGroup = Codes.unitGroup(code) {
+        case .unitGroup(let unitGroup):
             pairs = crosswalk.pairs.filter { $0.unitGroup == unitGroup }
-        } else {
-            throw ValidationError("\(code) is neither a NOC unit group (1-5 digits) nor an O*NET-SOC code (NN-NNNN.NN)")
         }
         let rows = pairs.map { Mapping(unitGroup: $0.unitGroup, nocTitle: $0.nocTitle, soc: $0.soc,
                                        onetTitle: titles[$0.soc] ?? $0.crosswalkONetTitle, ratings: ratings.ratings(for: $0.soc).count) }
         if output.json { try Terminal.printJSON(rows); return }
-        if rows.isEmpty { print("\(code): no crosswalk entry (O*NET has nothing for it; the LLM tier fills it)"); return }
+        if rows.isEmpty { print("\(code.text): no crosswalk entry (O*NET has nothing for it; the LLM tier fills it)"); return }
         for row in rows {
             let note = row.ratings == 0 ? "  (no O*NET ratings)" : "  (\(row.ratings) ratings)"
             print("\(row.unitGroup)  \(row.nocTitle)  <->  \(row.soc)  \(row.onetTitle)\(note)")

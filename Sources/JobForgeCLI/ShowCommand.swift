@@ -7,41 +7,36 @@ import JobForgeStore
 /// Filters shared by `show` and `export`.
 public struct FilterOptions: ParsableArguments {
     @Option(name: .long, parsing: .upToNextOption,
-            help: ArgumentHelp("Only these categories (skills, abilities, personal-attributes, knowledge, work-activities, work-context, interests).", valueName: "category"))
-    public var category: [String] = []
+            help: ArgumentHelp("Only these categories (several, or comma-separated).", valueName: "category"))
+    public var category: [CommaSeparated<Category>] = []
 
     @Option(name: .long, parsing: .upToNextOption,
-            help: ArgumentHelp("Only values from these sources (authoritative, onet, llm).", valueName: "source"))
-    public var source: [String] = []
+            help: ArgumentHelp("Only values from these sources (several, or comma-separated).", valueName: "source"))
+    public var source: [CommaSeparated<Source>] = []
 
     @Option(name: .long, help: ArgumentHelp("Only values with at least this confidence (0-1).", valueName: "x"))
     public var minConfidence: Double?
 
     public init() {}
 
-    public func filter() throws -> CellFilter {
-        var categories: Set<String>?
-        if !category.isEmpty {
-            categories = Set(try category.flatMap { $0.split(separator: ",") }.map { text in
-                guard let category = Category(userInput: String(text)) else {
-                    throw ValidationError("unknown category \"\(text)\"; use one of: \(Category.allCases.map(\.slug).joined(separator: ", "))")
-                }
-                return category.rawValue
-            })
-        }
-        var sources: Set<Source>?
-        if !source.isEmpty {
-            sources = Set(try source.flatMap { $0.split(separator: ",") }.map { text in
-                guard let source = Source(userInput: String(text)) else {
-                    throw ValidationError("unknown source \"\(text)\"; use authoritative, onet or llm")
-                }
-                return source
-            })
-        }
+    /// Every category given, in order: `--category skills,abilities --category work-context`.
+    public var categories: [Category] { category.flatMap(\.values) }
+
+    /// Every source given, in order.
+    public var sources: [Source] { source.flatMap(\.values) }
+
+    public func validate() throws {
         if let minConfidence, !(0...1).contains(minConfidence) {
             throw ValidationError("--min-confidence must be between 0 and 1, not \(minConfidence)")
         }
-        return CellFilter(categories: categories, sources: sources, minimumConfidence: minConfidence)
+    }
+
+    /// The store's filter; checks the options first (ArgumentParser already has, for a parsed command).
+    public func filter() throws -> CellFilter {
+        try validate()
+        return CellFilter(categories: category.isEmpty ? nil : Set(categories.map(\.rawValue)),
+                          sources: source.isEmpty ? nil : Set(sources),
+                          minimumConfidence: minConfidence)
     }
 }
 

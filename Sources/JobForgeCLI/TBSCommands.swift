@@ -42,6 +42,15 @@ struct TBSCrawlOptions: ParsableArguments {
     @Option(help: "How deep to follow links: 1 = documents the table links, 2 = also those their sections link.")
     var depth: Int = 2
 
+    /// The flags, checked when parsed. `scrape` checks again, since it also reads `TBS_BASE_URL`.
+    func validate() throws {
+        if let baseURL, !baseURL.isEmpty, ArgumentValues.httpURL(baseURL) == nil {
+            throw ValidationError("--base-url \(baseURL) is not an http(s) URL")
+        }
+        guard delay >= 0 else { throw ValidationError("--delay must be 0 or more seconds") }
+        guard (0...2).contains(depth) else { throw ValidationError("--depth must be 0, 1 or 2") }
+    }
+
     func scrape(store: SQLiteStore, conditional: Bool) async throws -> TBSScraper.Outcome {
         let base = baseURL ?? ProcessInfo.processInfo.environment["TBS_BASE_URL"]
         var baseURL: URL?
@@ -107,12 +116,12 @@ struct TBSDiffCommand: AsyncParsableCommand {
         commandName: "diff", abstract: "Show what changed between two stored versions of the table (default: the last two).")
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
-    @Option(help: "en or fr.") var lang: String = "en"
+    @Option(help: "The page's language.") var lang: TBSLanguage = .en
     @Option(help: "The older page version id.") var from: Int64?
     @Option(help: "The newer page version id.") var to: Int64?
 
     func run() async throws {
-        guard let language = TBSLanguage(rawValue: lang) else { throw ValidationError("--lang must be en or fr") }
+        let language = lang
         let diff = try TBSReader(store: try store.openExistingStore()).diff(language: language, from: from, to: to)
         if output.json { try Terminal.printJSON(diff); return }
         print("\(language.rawValue) table: version \(diff.from.id) (\(diff.from.provenance.contentHash.prefix(12)), fetched \(diff.from.provenance.fetchedAt)) -> version \(diff.to.id) (\(diff.to.provenance.contentHash.prefix(12)), fetched \(diff.to.provenance.fetchedAt))")
@@ -134,10 +143,10 @@ struct TBSShowCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "A group abbreviation or a group / subgroup code (AI, AI-NOP).") var code: String
-    @Option(help: "en or fr.") var lang: String = "en"
+    @Option(help: "The page's language.") var lang: TBSLanguage = .en
 
     func run() async throws {
-        guard let language = TBSLanguage(rawValue: lang) else { throw ValidationError("--lang must be en or fr") }
+        let language = lang
         let rows = try TBSReader(store: try store.openExistingStore()).group(code, language: language)
         guard !rows.isEmpty else {
             throw TBSReportError("no \(language.rawValue) row for \(code): check the code, or run `jobforge tbs scrape --lang \(language.rawValue)`")

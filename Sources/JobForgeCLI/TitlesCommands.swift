@@ -30,21 +30,13 @@ public struct TitlesListCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only titles without a profile (no code, ambiguous NOC 2016 code, ...).")
     public var unresolved = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Only titles resolved by this method: \(ResolutionMethod.allCases.map(\.rawValue).joined(separator: ", ")).",
-        valueName: "method"))
-    public var method: String?
+    @Option(name: .long, help: ArgumentHelp("Only titles resolved by this method.", valueName: "method"))
+    public var method: ResolutionMethod?
 
     public init() {}
 
     public func run() async throws {
-        var methodName: String?
-        if let method {
-            guard let parsed = ResolutionMethod(userInput: method) else {
-                throw ValidationError("unknown method \"\(method)\"; use one of \(ResolutionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            methodName = parsed.rawValue
-        }
+        let methodName = method?.rawValue
         let db = try store.openExistingStore()
         let records = try TitleCatalog(db).titles(unresolvedOnly: unresolved, method: methodName)
         if output.json {
@@ -150,11 +142,18 @@ public struct TitlesImportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Fail on any bad row, writing nothing (default: report bad rows and skip them).")
     public var strict = false
 
-    @Option(name: .long, help: ArgumentHelp("The data folder with the NOC 2016 concordance (default: the shipped data/).",
-                                            valueName: "folder"))
-    public var data: String?
+    @OptionGroup public var data: DataOptions
 
     public init() {}
+
+    /// `--column` assignments are checked here; the mapping file is read when the command runs.
+    public func validate() throws {
+        do {
+            _ = try ColumnMapping(assignments: columns)
+        } catch let error as MappingError {
+            throw ValidationError(error.message)
+        }
+    }
 
     public func run() async throws {
         var columnMapping = ColumnMapping()
@@ -165,7 +164,7 @@ public struct TitlesImportCommand: AsyncParsableCommand {
             throw ValidationError(error.message)
         }
         let db = try store.openStore()
-        let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: data)
+        let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: data.path)
         let summary: TitleImportSummary
         // The imported titles inherit their profiles' cells at once (derived when read); titles with
         // values of their own get their winners brought in line with the new resolutions.
@@ -212,16 +211,18 @@ public struct ResolveCommand: AsyncParsableCommand {
                                                               valueName: "code"))
     public var noc2016: String?
 
-    @Option(name: .long, help: ArgumentHelp("The data folder (default: the shipped data/).", valueName: "folder"))
-    public var data: String?
+    @OptionGroup public var data: DataOptions
 
     public init() {}
 
-    public func run() async throws {
+    public func validate() throws {
         guard noc != nil || noc2016 != nil else {
             throw ValidationError("give the title's unit group with --noc CODE (or --noc-2016 CODE)")
         }
-        let dataFolder = try DataLocator.folder(explicit: data)
+    }
+
+    public func run() async throws {
+        let dataFolder = try data.folder()
         let concordance = try NOCConcordance.shipped(dataDirectory: dataFolder)
         // The store's profiles when it has them; the shipped OaSIS files otherwise, so that
         // resolve works before the first build.
@@ -266,7 +267,7 @@ struct ResolveOutput: Encodable {
 public enum TitlesCLI {
     /// An importer over the store's profiles; an error that says to build first when there are none.
     public static func importer(store: SQLiteStore, storePath: String, data: String?) throws -> TitleImporter {
-        let dataFolder = try DataLocator.folder(explicit: data)
+        let dataFolder = try DataOptions.folder(explicit: data)
         let resolver = try TitleImporter.resolver(store: store, dataDirectory: dataFolder)
         guard resolver.hasProfiles else {
             throw ValidationError("no OaSIS profiles in the store at \(storePath): run `jobforge build` first, then import")
