@@ -81,6 +81,8 @@ let package = Package(
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeCLITests", dependencies: [
             "JobForgeCLI", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
+            "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ],
     swiftLanguageModes: [.v6]
