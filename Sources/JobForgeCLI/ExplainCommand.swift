@@ -85,7 +85,7 @@ public struct ExplainCommand: AsyncParsableCommand {
             print("  candidates (\(story.candidates.count)):")
             for stored in story.candidates {
                 let c = stored.candidate
-                print("    \(stored.isWinner ? "*" : " ") \(stored.id == 0 ? "derived" : "#\(stored.id)") \(c.source.rawValue) (precedence \(c.precedence)) value \(Formatting.number(c.value))\(c.text.map { " \($0)" } ?? "") confidence \(String(format: "%.2f", c.confidence))")
+                print("    \(stored.isWinner ? "*" : " ") \(stored.origin.rowID.map { "#\($0)" } ?? "derived") \(c.source.rawValue) (precedence \(c.precedence)) value \(Formatting.number(c.value))\(c.text.map { " \($0)" } ?? "") confidence \(String(format: "%.2f", c.confidence))")
                 print("        method \(c.method), level \(c.sourceLevel.rawValue), from \(c.sourceIDs.joined(separator: ", ")), release \(c.release ?? "-")")
                 print("        at \(Timestamp.string(c.observedAt)), run \(stored.runID)")
                 if let rationale = c.rationale { print("        rationale: \(rationale)") }
@@ -107,8 +107,8 @@ public struct ExplainCommand: AsyncParsableCommand {
 
     static func why(winner: StoredCandidate?, candidates: [StoredCandidate]) -> String {
         guard let winner else { return "no candidate" }
-        // Derived values all have id 0: tell them apart by their content.
-        let others = candidates.filter { !($0.id == winner.id && $0.candidate == winner.candidate) }
+        // Derived values have no row: tell them apart by their content.
+        let others = candidates.filter { !($0.origin == winner.origin && $0.candidate == winner.candidate) }
         if others.isEmpty { return "the only candidate" }
         let lower = others.filter { $0.candidate.precedence < winner.candidate.precedence }
         let same = others.filter { $0.candidate.precedence == winner.candidate.precedence }

@@ -121,7 +121,8 @@ public enum ONetDatabaseReader {
         // still fails when its turn comes, once the files before it have been parsed.
         let urls = [occupationsURL] + present.map(\.url)
         let contents = urls.map { url in Result { try Data(contentsOf: url) } }
-        let digests = BackgroundDigests(contents.map { (try? $0.get()) ?? Data() })
+        let hashed = contents.map { (try? $0.get()) ?? Data() }
+        let digests = BlockingBackground { hashed.map { SHA256.hex($0) } }
         var records: [Int] = []
 
         let occupationsData = try contents[0].get()
@@ -145,7 +146,7 @@ public enum ONetDatabaseReader {
             try readRatings(data, file: item.url.path, table: item.table, into: &ratings)
             records.append(ratings.count - before)
         }
-        let sha256 = digests.wait()
+        let sha256 = try digests.value()
         let files = urls.indices.map { SourceFileRecord(path: urls[$0].path, sha256: sha256[$0], records: records[$0]) }
         return ONetDatabase(releaseName: releaseName ?? unknownRelease, occupations: occupations, ratings: ratings,
                             files: files, missingTables: missing)
@@ -160,33 +161,6 @@ public enum ONetDatabaseReader {
         try TabularFile.forEachRawRow(data, file: file, required: requiredRatingColumns, optional: optionalRatingColumns) { row in
             ratings.append(try parser.rating(row))
         }
-    }
-}
-
-/// SHA-256 of some files, worked out on a thread of its own while the caller parses them.
-/// A plain thread rather than a Dispatch or Swift concurrency pool: `wait()` blocks, and the
-/// hashing must go on even when every thread of a pool is busy.
-private final class BackgroundDigests: @unchecked Sendable {
-    // @unchecked: `digests` is only touched with `condition` locked.
-    private let condition = NSCondition()
-    private var digests: [String]?
-
-    init(_ contents: [Data]) {
-        Thread { [self] in
-            let hashed = contents.map { SHA256.hex($0) }
-            condition.lock()
-            digests = hashed
-            condition.broadcast()
-            condition.unlock()
-        }.start()
-    }
-
-    /// The digests, in the order of the contents, once all are done.
-    func wait() -> [String] {
-        condition.lock()
-        defer { condition.unlock() }
-        while digests == nil { condition.wait() }
-        return digests!
     }
 }
 

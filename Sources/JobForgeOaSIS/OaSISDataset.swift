@@ -70,7 +70,7 @@ public struct OaSISDataset: Sendable {
         // The ratings depend only on what is read above: they are read on another core from here
         // on. Their failure is thrown after one of the texts, which come first in a sequential read.
         let (descriptors, scales) = (dataset.descriptors, dataset.scales)
-        let ratings = BackgroundWork {
+        let ratings = BlockingBackground {
             try readRatings(files, inputs: inputs, corrections: corrections, descriptors: descriptors, scales: scales,
                             mapping: mapping, knownProfiles: known, observedAt: observedAt)
         }
@@ -86,7 +86,7 @@ public struct OaSISDataset: Sendable {
             }
             texts = read
         } catch {
-            ratings.wait()
+            _ = try? ratings.value()  // the worker ends before the error is thrown
             throw error
         }
         dataset.texts = texts
@@ -268,30 +268,6 @@ public struct OaSISDataset: Sendable {
             texts.append(ProfileText(profileCode: code, kind: kind, seq: seq[position], text: csv.trimmed(record, textColumn),
                                      qualifier: qualifierColumn.map { csv.trimmed(record, $0) }, reference: reference))
         }
-    }
-}
-
-/// Work started on a thread of its own (a build has two cores), its result taken when needed.
-/// Not on a shared pool: the caller blocks until it ends, which must not wait for a pool thread.
-private final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
-    private let finished = DispatchSemaphore(value: 0)
-    // Written once by the worker before it signals `finished`, read only after waiting for it.
-    private var result: Result<Value, any Error>?
-
-    init(_ work: @escaping @Sendable () throws -> Value) {
-        Thread {
-            self.result = Result(catching: work)
-            self.finished.signal()
-        }.start()
-    }
-
-    /// Waits for the work to end. Call once, or `value()` once.
-    func wait() { finished.wait() }
-
-    /// Waits for the work to end and returns its value or throws its error.
-    func value() throws -> Value {
-        finished.wait()
-        return try result!.get()
     }
 }
 

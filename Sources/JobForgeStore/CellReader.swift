@@ -2,15 +2,15 @@ import Foundation
 import GRDB
 import JobForgeCore
 
-/// A candidate as the read side sees it: a row of `candidate` (with its id), or one derived
-/// from the authoritative layer when the subject is read (id 0).
+/// A candidate as the read side sees it: a row of `candidate`, or one derived from a layer
+/// when the subject is read.
 struct CellEntry: Sendable {
-    var id: Int64
+    var origin: CandidateOrigin
     var candidate: Candidate
     var runID: String
     /// The stored `is_winner` flag (false for a derived value).
     var isStoredWinner: Bool
-    var isDerived: Bool { id == 0 }
+    var isDerived: Bool { origin == .derived }
 }
 
 /// One cell of a subject as read: every candidate, and the winner by `Precedence`.
@@ -98,7 +98,7 @@ final class CellReader {
             }
         }
         for position in states.indices {
-            states[position].entries.sort { ($0.candidate.observedAt, $0.id) < ($1.candidate.observedAt, $1.id) }
+            states[position].entries.sort { ($0.candidate.observedAt, $0.origin) < ($1.candidate.observedAt, $1.origin) }
             states[position].winner = winner(states[position].entries)
         }
         return states
@@ -112,7 +112,7 @@ final class CellReader {
     /// Derived and stored candidates of a subject.
     func entries(of subject: Subject) throws -> [CellEntry] {
         try derived(subject).map {
-            CellEntry(id: 0, candidate: $0, runID: layerRuns[$0.observedAt] ?? "", isStoredWinner: false)
+            CellEntry(origin: .derived, candidate: $0, runID: layerRuns[$0.observedAt] ?? "", isStoredWinner: false)
         } + stored(subject)
     }
 
@@ -297,7 +297,7 @@ final class CellReader {
                                       confidence: row[6], rationale: row[7], release: provenance.release,
                                       observedAt: provenance.observedAt,
                                       metadata: withMetadata ? JSONText.decodeObject(row[8]) : [:])
-            result.append(CellEntry(id: row[0], candidate: candidate, runID: record.runID, isStoredWinner: row[9]))
+            result.append(CellEntry(origin: .stored(id: row[0]), candidate: candidate, runID: record.runID, isStoredWinner: row[9]))
         }
         return result
     }

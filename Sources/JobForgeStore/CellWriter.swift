@@ -105,7 +105,7 @@ enum CellWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     key.subject.kind.rawValue, key.subject.code, key.descriptor, key.dimension.rawValue,
-                    old.isDerived ? nil : old.id, new.isDerived ? nil : new.id, old.candidate.value, new.candidate.value,
+                    old.origin.rowID, new.origin.rowID, old.candidate.value, new.candidate.value,
                     old.candidate.source.rawValue, new.candidate.source.rawValue,
                     Precedence.reason(challenger: new.candidate.source, incumbent: old.candidate.source)
                         + (new.isDerived ? " (\(new.candidate.method) from \(new.candidate.sourceIDs.joined(separator: ", ")))" : ""),
@@ -177,9 +177,9 @@ enum CellWriter {
                     summary.keptBelow += 1
                     continue
                 }
-                let entry = CellEntry(id: db.lastInsertedRowID, candidate: candidate, runID: runID, isStoredWinner: true)
+                let entry = CellEntry(origin: .stored(id: db.lastInsertedRowID), candidate: candidate, runID: runID, isStoredWinner: true)
                 if let incumbent {
-                    if !incumbent.isDerived { try session.setWinnerFlag(incumbent.id, false) }
+                    if case .stored(let id) = incumbent.origin { try session.setWinnerFlag(id, false) }
                     try session.logOverride(key, old: incumbent, new: entry)
                     summary.overridden += 1
                 } else {
@@ -231,7 +231,7 @@ enum CellWriter {
             }
         }
         // The layers are packed on another core while the store is read and provenances written.
-        let packing = RatingLayer.BackgroundPacking(candidates, runs: runs, profiles: order.count)
+        let packing = RatingLayer.packInBackground(candidates, runs: runs, profiles: order.count)
         let session = Session(db: db, runID: runID)
         let newest = try db.cachedStatement(sql: """
             SELECT r.ratings, p.release FROM profile_rating r JOIN provenance p ON p.id = r.provenance_id
@@ -242,7 +242,7 @@ enum CellWriter {
         var changed: [Int] = []
         var layers: [String] = []
         if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM profile_rating)") ?? false {
-            layers = packing.layers()
+            layers = try packing.value()
             for position in order.indices {
                 if let row = try Row.fetchOne(newest, arguments: [order[position]]),
                    (row[0] as String) == layers[position], (row[1] as String?) == candidates[firsts[position]].release {
@@ -261,7 +261,7 @@ enum CellWriter {
         let affected = try CascadeGraph.dependents(of: .ratings(profiles: changedProfiles), in: StoreTopology(db))
         let before = try winners(of: affected, db: db)
         let provenanceIDs = try changed.map { try session.provenanceID(Provenance(candidates[firsts[$0]])) }
-        if layers.isEmpty { layers = packing.layers() }
+        if layers.isEmpty { layers = try packing.value() }
         let insert = RawStatement(try db.cachedStatement(sql: """
             INSERT INTO profile_rating (profile_code, provenance_id, cells, ratings) VALUES (?, ?, ?, ?)
             """))
@@ -303,9 +303,10 @@ enum CellWriter {
         for subject in subjects {
             let previous = before[subject] ?? [:]
             for state in try reader.cells(of: subject) {
-                for (position, entry) in state.entries.enumerated() where !entry.isDerived {
+                for (position, entry) in state.entries.enumerated() {
+                    guard case .stored(let id) = entry.origin else { continue }
                     let shouldWin = position == state.winner
-                    if entry.isStoredWinner != shouldWin { try session.setWinnerFlag(entry.id, shouldWin) }
+                    if entry.isStoredWinner != shouldWin { try session.setWinnerFlag(id, shouldWin) }
                 }
                 let winner = state.winningEntry
                 guard let old = previous[state.key] else {
@@ -322,7 +323,7 @@ enum CellWriter {
     }
 
     private static func sameEntry(_ lhs: CellEntry, _ rhs: CellEntry) -> Bool {
-        if !lhs.isDerived || !rhs.isDerived { return lhs.id == rhs.id }
+        if !lhs.isDerived || !rhs.isDerived { return lhs.origin == rhs.origin }
         return lhs.candidate.source == rhs.candidate.source && lhs.candidate.method == rhs.candidate.method
             && lhs.candidate.value == rhs.candidate.value && lhs.candidate.text == rhs.candidate.text
             && lhs.candidate.sourceIDs == rhs.candidate.sourceIDs && lhs.candidate.observedAt == rhs.candidate.observedAt

@@ -17,38 +17,21 @@ enum RatingLayer {
         var candidates: Range<Int>
     }
 
-    /// Packs the layers of runs of candidates on another core, on a thread of its own (the
-    /// caller blocks for it, which must not wait for a shared pool); `layers()` waits for them.
-    final class BackgroundPacking: @unchecked Sendable {
-        private let finished = DispatchSemaphore(value: 0)
-        // Written once by the worker before it signals `finished`, read only after waiting.
-        private var packed: [String] = []
-        private var taken = false
-
-        init(_ candidates: [Candidate], runs: [Run], profiles: Int) {
-            Thread {
-                let packer = Packer(expectedLines: candidates.count)
-                candidates.withUnsafeBufferPointer { candidates in
-                    for run in runs {
-                        for index in run.candidates {
-                            packer.append(profile: run.profile, descriptor: candidates[index].key.descriptor,
-                                          dimension: candidates[index].key.dimension, value: candidates[index].value,
-                                          text: candidates[index].text, confidence: candidates[index].confidence)
-                        }
+    /// Packs the layers of runs of candidates on another core (`BlockingBackground`); its
+    /// `value()` is each profile's layer, by position.
+    static func packInBackground(_ candidates: [Candidate], runs: [Run], profiles: Int) -> BlockingBackground<[String]> {
+        BlockingBackground {
+            let packer = Packer(expectedLines: candidates.count)
+            candidates.withUnsafeBufferPointer { candidates in
+                for run in runs {
+                    for index in run.candidates {
+                        packer.append(profile: run.profile, descriptor: candidates[index].key.descriptor,
+                                      dimension: candidates[index].key.dimension, value: candidates[index].value,
+                                      text: candidates[index].text, confidence: candidates[index].confidence)
                     }
                 }
-                self.packed = packer.layers(profiles: profiles)
-                self.finished.signal()
-            }.start()
-        }
-
-        /// Each profile's layer, by position. Waits for the packing the first time.
-        func layers() -> [String] {
-            if !taken {
-                finished.wait()
-                taken = true
             }
-            return packed
+            return packer.layers(profiles: profiles)
         }
     }
 

@@ -90,7 +90,7 @@ extension SQLiteStore {
                 let winner = state.winningEntry
                 var entries = winnersOnly ? [winner] : state.entries
                 if !winnersOnly {
-                    entries.sort { ($0.candidate.precedence, -$0.id) > ($1.candidate.precedence, -$1.id) }
+                    entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
                 }
                 for entry in entries {
                     let candidate = entry.candidate
@@ -105,8 +105,8 @@ extension SQLiteStore {
                                        sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
                                        rationale: candidate.rationale, release: candidate.release,
                                        observedAt: candidate.observedAt, runID: entry.runID,
-                                       metadata: candidate.metadata, candidateID: entry.id,
-                                       isWinner: entry.id == winner.id && entry.candidate == winner.candidate,
+                                       metadata: candidate.metadata, candidateID: entry.origin.rowID ?? 0,
+                                       isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate,
                                        scalePosition: scale?.position))
                 }
             }
@@ -118,10 +118,10 @@ extension SQLiteStore {
             guard let state = try CellReader(db).cells(of: key.subject).first(where: { $0.key == key }) else { return [] }
             let winner = state.winningEntry
             return state.entries.map { entry in
-                StoredCandidate(id: entry.id, candidate: entry.candidate, runID: entry.runID,
-                                isWinner: entry.id == winner.id && entry.candidate == winner.candidate)
+                StoredCandidate(origin: entry.origin, candidate: entry.candidate, runID: entry.runID,
+                                isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate)
             }.sorted {
-                ($0.candidate.precedence, $0.candidate.observedAt, $0.id) > ($1.candidate.precedence, $1.candidate.observedAt, $1.id)
+                ($0.candidate.precedence, $0.candidate.observedAt, $0.origin) > ($1.candidate.precedence, $1.candidate.observedAt, $1.origin)
             }
         }
     }

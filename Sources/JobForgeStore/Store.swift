@@ -79,6 +79,7 @@ public struct CellValue: Sendable, Codable {
     public var observedAt: Date
     public var runID: String
     public var metadata: [String: String]
+    /// The `candidate` row's id, 0 for a derived value (the wire form of ``origin``).
     public var candidateID: Int64
     public var isWinner: Bool
     /// The position of the cell's dimension among the descriptor's scales (1 = main); nil when
@@ -89,14 +90,56 @@ public struct CellValue: Sendable, Codable {
     public var isMainDimension: Bool { scalePosition == 1 }
 }
 
-/// A candidate of a cell, winning or not: a stored row, or a value the store derives from the
-/// authoritative layer (a unit group's or a title's, id 0).
+/// Where a cell's candidate is kept: a row of `candidate`, or derived from a layer when the
+/// subject is read (`UnitGroupRule`, `TitleInheritanceRule`, the packed OaSIS and O*NET layers;
+/// the candidate's method says which).
+public enum CandidateOrigin: Sendable, Hashable, Comparable {
+    case derived
+    case stored(id: Int64)
+
+    /// The `candidate` row's id; nil for a derived value.
+    public var rowID: Int64? {
+        if case .stored(let id) = self { return id }
+        return nil
+    }
+
+    /// Derived values first, then rows in the order they were stored.
+    public static func < (lhs: CandidateOrigin, rhs: CandidateOrigin) -> Bool { (lhs.rowID ?? 0) < (rhs.rowID ?? 0) }
+}
+
+/// A candidate of a cell, winning or not: a stored row, or a value the store derives.
 public struct StoredCandidate: Sendable, Codable {
-    /// The `candidate` row id; 0 for a derived value.
-    public var id: Int64
+    public var origin: CandidateOrigin
     public var candidate: Candidate
     public var runID: String
     public var isWinner: Bool
+
+    public init(origin: CandidateOrigin, candidate: Candidate, runID: String, isWinner: Bool) {
+        self.origin = origin
+        self.candidate = candidate
+        self.runID = runID
+        self.isWinner = isWinner
+    }
+
+    // JSON keeps the shape readers know: `id`, 0 for a derived value.
+    private enum CodingKeys: String, CodingKey { case id, candidate, runID, isWinner }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try container.decode(Int64.self, forKey: .id)
+        origin = id == 0 ? .derived : .stored(id: id)
+        candidate = try container.decode(Candidate.self, forKey: .candidate)
+        runID = try container.decode(String.self, forKey: .runID)
+        isWinner = try container.decode(Bool.self, forKey: .isWinner)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(origin.rowID ?? 0, forKey: .id)
+        try container.encode(candidate, forKey: .candidate)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(isWinner, forKey: .isWinner)
+    }
 }
 
 /// One change of a cell's winner, as logged.

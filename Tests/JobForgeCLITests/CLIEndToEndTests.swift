@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JobForgeCore
 import JobForgeTestSupport
 import Testing
@@ -147,16 +148,35 @@ struct CLIEndToEndTests {
         #expect(badFilter.status != 0)
     }
 
-    @Test("a build killed in the middle of a step leaves the store as before; the next build completes it")
-    func killedMidBuild() throws {
+    /// What a finished build's store holds, as `build --json` reports it: rows per table (the
+    /// run and step bookkeeping aside) and winning cells per subject kind, source and category.
+    static func storeContents(_ db: String, in folder: TemporaryDirectory) throws -> (tables: [String: Int], cells: [String: Int]) {
+        let again = try JobForgeBinary.run(["build", "--json", "--db", db], in: folder.url, environment: ["JOBFORGE_DATA": RepoPaths.data.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any] ?? [:]
+        let steps = report["steps"] as? [[String: Any]] ?? []
+        #expect(steps.allSatisfy { $0["status"] as? String != "done" }, "a finished build has nothing left to do: \(steps)")
+        var tables = report["tables"] as? [String: Int] ?? [:]
+        for bookkeeping in ["run", "step"] { tables[bookkeeping] = nil }
+        var cells: [String: Int] = [:]
+        for count in report["cells"] as? [[String: Any]] ?? [] {
+            cells["\(count["subjectKind"] ?? "") \(count["source"] ?? "") \(count["category"] ?? "")"] = count["cells"] as? Int
+        }
+        return (tables, cells)
+    }
+
+    @Test("a build killed inside any step (authoritative, titles, onet) leaves that step unwritten; the next build ends with the store an uninterrupted build makes",
+          arguments: ["authoritative", "titles", "onet"])
+    func killedMidBuild(step: String) throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-kill")
         defer { folder.remove() }
+        let killed = folder.path("k.sqlite").path
         let process = Process()
         process.executableURL = JobForgeBinary.url
-        process.arguments = ["build", "--db", folder.path("k.sqlite").path]
+        process.arguments = ["build", "--db", killed]
         var env = ProcessInfo.processInfo.environment
         env["JOBFORGE_DATA"] = RepoPaths.data.path
-        env["JOBFORGE_TEST_HOLD_IN_STEP"] = "authoritative"
+        env["JOBFORGE_TEST_HOLD_IN_STEP"] = step
         env["OPENAI_API_KEY"] = nil
         env["OPENAI_BASE_URL"] = nil
         process.environment = env
@@ -166,26 +186,49 @@ struct CLIEndToEndTests {
         try process.run()
         // Wait until the step has written everything but not committed, then kill it hard.
         var seen = ""
-        while !seen.contains("holding in authoritative") {
+        while !seen.contains("holding in \(step)") {
             let chunk = err.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += String(decoding: chunk, as: UTF8.self)
         }
-        #expect(seen.contains("holding in authoritative"))
+        #expect(seen.contains("holding in \(step)"))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
 
-        let after = try JobForgeBinary.run(["show", "21211", "--db", folder.path("k.sqlite").path], in: folder.url)
-        #expect(after.status != 0, "nothing of the killed step is visible")
-        #expect(after.stderr.contains("no unit group, profile or job title"))
+        // Nothing the killed step wrote is there: not its step record, not its source's rows.
+        let queue = try DatabaseQueue(path: killed)
+        let (stepDone, titles, onetRatings, layer) = try queue.read { db in
+            (try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM step WHERE name = ?)", arguments: [step]) ?? true,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job_title") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM onet_rating") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM onet_layer") ?? -1)
+        }
+        try queue.close()
+        #expect(!stepDone, "the killed step is not recorded as done")
+        switch step {
+        case "titles": #expect(titles == 0, "no title of the killed titles step was kept")
+        case "onet": #expect(onetRatings == 0 && layer == 0, "no O*NET rating, crosswalk or layer of the killed step was kept")
+        default: break
+        }
+        if step == "authoritative" {
+            let after = try JobForgeBinary.run(["show", "21211", "--db", killed], in: folder.url)
+            #expect(after.status != 0, "nothing of the killed step is visible")
+            #expect(after.stderr.contains("no unit group, profile or job title"))
+        }
 
-        let resumed = try JobForgeBinary.run(["build", "--db", folder.path("k.sqlite").path], in: folder.url)
+        let resumed = try JobForgeBinary.run(["build", "--db", killed], in: folder.url, environment: ["JOBFORGE_DATA": RepoPaths.data.path])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stdout.contains("authoritative  done"))
-        #expect(resumed.stdout.contains("223020 OaSIS ratings"))
-        let show = try JobForgeBinary.run(["show", "21211", "--db", folder.path("k.sqlite").path], in: folder.url)
-        #expect(show.status == 0)
-        #expect(show.stdout.contains("SKILLS ("))
+        #expect(resumed.stdout.contains("\(step.padding(toLength: 14, withPad: " ", startingAt: 0)) done"), "\(resumed.stdout)")
+
+        let uninterrupted = folder.path("u.sqlite").path
+        let reference = try JobForgeBinary.run(["build", "--db", uninterrupted], in: folder.url, environment: ["JOBFORGE_DATA": RepoPaths.data.path])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let resumedContents = try Self.storeContents(killed, in: folder)
+        let referenceContents = try Self.storeContents(uninterrupted, in: folder)
+        #expect(resumedContents.tables == referenceContents.tables)
+        #expect(resumedContents.cells == referenceContents.cells)
+        #expect((resumedContents.tables["profile_rating"] ?? 0) > 0 && (resumedContents.tables["candidate"] ?? -1) == 0)
+        #expect((resumedContents.cells["unit_group onet Skills"] ?? 0) > 0 && (resumedContents.cells["title authoritative Skills"] ?? 0) > 0)
     }
 }

@@ -84,6 +84,17 @@ struct CascadeRealDataTests {
                                           requests: try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: ["Skills"]))
         #expect(again.0.summary.cellsAsked == 0)
         #expect(await fake.requestCount == requestsBefore)
+
+        // With stored LLM answers beside the derived cells, the build summary's fast counter still
+        // equals the counts taken through the read path (CascadeGraph's inputs, both ways).
+        var counted: [String: Int] = [:]
+        try store.forEachWinner(filter: CellFilter()) { cell in
+            counted["\(cell.subject.kind.rawValue) \(cell.source.rawValue) \(cell.category)", default: 0] += 1
+        }
+        var fast: [String: Int] = [:]
+        for count in try store.cellCounts() { fast["\(count.subjectKind) \(count.source) \(count.category)"] = count.cells }
+        #expect(fast == counted)
+        #expect((counted["title llm Skills"] ?? 0) >= request.missing.count)
     }
 
     @Test("a newer O*NET release imported after a build replaces the tier's values at the next build, every change logged")

@@ -1,19 +1,25 @@
 import Foundation
 import GRDB
+import JobForgeCLI
 import JobForgeStore
 import JobForgeTestSupport
 import Testing
 
-/// Opens a store, upgrading it to the current schema: the one line the restructuring of the
-/// store's persistence adapts (issue 12).
+/// Opens a store as every command does (the engine's tables and every source's), upgrading it.
 func upgradeStore(at path: String) throws {
-    _ = try SQLiteStore(path: path)
+    _ = try SQLiteStore(path: path, schemas: StoreOptions.schemas)
 }
 
 /// How an old value is expected to look after the upgrade: table -> column -> conversion of the
 /// value the release wrote. Every column not listed keeps its values exactly.
 /// (`@Sendable`: a global constant must be, in Swift 6.)
-let expectedConversions: [String: [String: @Sendable (DatabaseValue) -> DatabaseValue]] = [:]
+let expectedConversions: [String: [String: @Sendable (DatabaseValue) -> DatabaseValue]] = [
+    // One time format in the store (milliseconds): imports were written to the second.
+    "title_import_run": ["imported_at": { value in
+        guard let text = String.fromDatabaseValue(value), text.count == 20, text.hasSuffix("Z") else { return value }
+        return (text.dropLast() + ".000Z").databaseValue
+    }],
+]
 
 /// A store written by the release at commit 4549848 (`jobforge` built from it), with rows in every
 /// table its schema has. Made by `scripts/make-upgrade-fixture.sh`, which also wrote what that
@@ -70,6 +76,15 @@ struct StoreUpgradeTests {
             let newColumns = new.columns.filter { !old.columns.contains($0) }
             if !newColumns.isEmpty { print("upgrade: \(table) has new columns \(newColumns.joined(separator: ", "))") }
         }
+
+        // The engine's title_resolution contract is filled from the titles: exactly the resolved ones.
+        let resolved = try #require(before.tables["job_title"]).rows.count
+        let contract = try #require(after.tables["title_resolution"], "the upgrade adds the title_resolution contract")
+        let expectedResolved = try DatabaseQueue(path: path).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job_title WHERE profile_code IS NOT NULL AND confidence > 0") ?? 0
+        }
+        #expect(resolved > expectedResolved && expectedResolved > 0, "the fixture has resolved and unresolved titles")
+        #expect(contract.rows.count == expectedResolved)
 
         let newTables = Set(after.tables.keys).subtracting(before.tables.keys).sorted()
         print("upgrade: new tables: \(newTables.isEmpty ? "none" : newTables.map { "\($0) (\(after.tables[$0]!.rows.count) rows)" }.joined(separator: ", "))")

@@ -166,6 +166,24 @@ struct OaSISIngestTests {
         }
     }
 
+    @Test("the build summary's fast counter equals the counts taken through the read path, for every subject kind, source and category")
+    func counterAgreesWithTheReadPath() async throws {
+        let built = try await BuiltStore.get()
+        let winners = try built.store.winners(of: .title("JA-0002"), filter: CellFilter())
+        #expect(!winners.isEmpty, "the sample's JA-0002 is resolved and inherits cells")
+        var counted: [String: Int] = [:]
+        try built.store.forEachWinner(filter: CellFilter()) { cell in
+            counted["\(cell.subject.kind.rawValue) \(cell.source.rawValue) \(cell.category)", default: 0] += 1
+        }
+        var fast: [String: Int] = [:]
+        for count in try built.store.cellCounts() { fast["\(count.subjectKind) \(count.source) \(count.category)"] = count.cells }
+        #expect(fast == counted)
+        for kind in Subject.Kind.allCases {
+            #expect(counted.keys.contains { $0.hasPrefix(kind.rawValue + " ") }, "the read path counts \(kind) cells")
+        }
+        #expect(counted.keys.contains { $0.contains(" onet ") } && counted.keys.contains { $0.contains(" authoritative ") })
+    }
+
     @Test("the build is idempotent: a second run changes nothing and says so")
     func idempotent() async throws {
         let folder = try TemporaryDirectory()
