@@ -2,7 +2,7 @@ import Foundation
 import JobForgeCore
 
 /// Resolves a job title to one OaSIS profile of its NOC 2021 unit group, with a method and a
-/// confidence (DESIGN.md, "Resolve"):
+/// confidence:
 ///
 /// | method                | confidence | when                                                      |
 /// |-----------------------|-----------:|-----------------------------------------------------------|
