@@ -274,12 +274,12 @@ extension BuildPipeline {
 extension BuildPipeline {
     /// Categories whose descriptors O*NET rates for importance as well as level: the cascade
     /// expects an importance value for each of them, which OaSIS never gives.
-    static let importanceCategories: Set<String> = ["Skills", "Abilities", "Knowledge", "Work Activities"]
+    static let importanceCategories: Set<Category> = [.skills, .abilities, .knowledge, .workActivities]
 
     /// The importance scale of those descriptors (O*NET's IM 1-5), a second measure after the
     /// OaSIS level: the one place it is declared, whichever tier later fills it.
     static func importanceScales(for descriptors: [Descriptor]) -> [DescriptorScale] {
-        descriptors.filter { $0.structureType == "Descriptor" && importanceCategories.contains($0.category) }.map {
+        descriptors.filter { $0.structureType == .descriptor && importanceCategories.contains($0.category) }.map {
             DescriptorScale(descriptorCode: $0.code, dimension: .importance, minimum: 1, maximum: 5,
                             label: "importance (O*NET IM scale)", notApplicable: nil, position: 2)
         }

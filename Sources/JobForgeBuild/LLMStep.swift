@@ -11,10 +11,10 @@ public enum LLMStep {
     /// One request per title with its missing cells. `titleFilter` keeps titles whose id or
     /// title is listed; `categories` keeps only those categories.
     public static func requests(store: SQLiteStore, titleFilter: Set<String>? = nil,
-                                categories: Set<String>? = nil) throws -> [ImputationRequest] {
+                                categories: Set<Category>? = nil) throws -> [ImputationRequest] {
         let descriptors = try store.descriptors(category: nil)
         var expected: [(DescriptorInfo, DescriptorScale)] = []
-        for info in descriptors where info.descriptor.category != Category.interests.rawValue {
+        for info in descriptors where info.descriptor.category != .interests {
             if let categories, !categories.contains(info.descriptor.category) { continue }
             for scale in info.scales { expected.append((info, scale)) }
         }
@@ -42,9 +42,9 @@ public enum LLMStep {
                 title: record.title, titleFrench: record.titleFR, function: record.function, family: record.family,
                 managerialLevel: record.managerialLevel, unitGroupCode: record.unitGroup, unitGroupTitle: unitGroupTitle,
                 leadStatement: lead,
-                knownValues: known.filter { $0.dimension != CellDimension.interestRank.rawValue }.map {
+                knownValues: known.filter { $0.dimension != .interestRank }.map {
                     KnownValue(descriptorCode: $0.descriptorCode, name: $0.descriptorName,
-                               dimension: CellDimension($0.dimension), value: $0.value)
+                               dimension: $0.dimension, value: $0.value)
                 })
             requests.append(ImputationRequest(subject: subject, context: context, missing: missing))
         }

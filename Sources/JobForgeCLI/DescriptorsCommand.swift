@@ -27,8 +27,8 @@ public struct DescriptorsCommand: AsyncParsableCommand {
         }
         var current = ""
         for info in list {
-            if info.descriptor.category != current {
-                current = info.descriptor.category
+            if info.descriptor.category.rawValue != current {
+                current = info.descriptor.category.rawValue
                 print("\n\(current.uppercased())")
             }
             let scales = info.scales.map(\.summary).joined(separator: "; ")

@@ -72,7 +72,7 @@ public struct ExplainCommand: AsyncParsableCommand {
             return
         }
         print("\(subject.code)  \(header.label)")
-        print("\(info.descriptor.code)  \(info.descriptor.name)  (\(info.descriptor.category))")
+        print("\(info.descriptor.code)  \(info.descriptor.name)  (\(info.descriptor.category.rawValue))")
         print(Formatting.wrap(info.descriptor.definition, indent: "  "))
         for story in stories {
             print("\n[\(story.dimension)] scale: \(story.scale?.summary ?? "not stated")")

@@ -105,7 +105,7 @@ public struct Exporter {
             let value = WideValue(value: cell.text ?? Formatting.number(cell.value), source: cell.source.rawValue,
                                   confidence: Formatting.fixed3(cell.confidence))
             // Mutated in place: copying a table out of the dictionary and back would copy it every time.
-            Self.add(value, column: column, subject: cell.subject, to: &wide[cell.category, default: WideTable()])
+            Self.add(value, column: column, subject: cell.subject, to: &wide[cell.category.rawValue, default: WideTable()])
         }
         if allCandidates {
             try store.forEachCandidate(filter: filter) { cell, isWinner in
@@ -186,8 +186,8 @@ public struct Exporter {
 
     static func longRow(_ cell: CellValue, _ labels: [Subject: String], _ isWinner: Bool) -> [String] {
         [cell.subject.kind.rawValue, cell.subject.code, labels[cell.subject] ?? "", cell.descriptorCode, cell.descriptorName,
-         cell.category, cell.dimension, Formatting.number(cell.value), cell.text ?? "", cell.scale ?? "", cell.source.rawValue,
-         String(cell.precedence), cell.method, cell.sourceLevel, Formatting.fixed3(cell.confidence),
+         cell.category.rawValue, cell.dimension.rawValue, Formatting.number(cell.value), cell.text ?? "", cell.scale ?? "", cell.source.rawValue,
+         String(cell.precedence), cell.method, cell.sourceLevel.rawValue, Formatting.fixed3(cell.confidence),
          cell.sourceIDs.joined(separator: ";"), cell.release ?? "", cell.runID, Timestamp.string(cell.observedAt),
          isWinner ? "1" : "0", cell.rationale ?? "", cell.metadata.isEmpty ? "" : JSONText.object(cell.metadata)]
     }

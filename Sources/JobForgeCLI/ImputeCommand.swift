@@ -33,7 +33,7 @@ public struct ImputeCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let db = try store.openExistingStore()
-        let categorySet = categories.isEmpty ? nil : Set(categories.flatMap(\.values).map(\.rawValue))
+        let categorySet = categories.isEmpty ? nil : Set(categories.flatMap(\.values))
         let requests = try LLMStep.requests(store: db, titleFilter: titles.isEmpty ? nil : Set(titles), categories: categorySet)
         let knownTitles = try TitleCatalog(db).titles()
         if !titles.isEmpty, !knownTitles.contains(where: { titles.contains($0.id) || titles.contains($0.title) }) {

@@ -34,7 +34,7 @@ public struct FilterOptions: ParsableArguments {
     /// The store's filter; checks the options first (ArgumentParser already has, for a parsed command).
     public func filter() throws -> CellFilter {
         try validate()
-        return CellFilter(categories: category.isEmpty ? nil : Set(categories.map(\.rawValue)),
+        return CellFilter(categories: category.isEmpty ? nil : Set(categories),
                           sources: source.isEmpty ? nil : Set(sources),
                           minimumConfidence: minConfidence)
     }
@@ -78,9 +78,9 @@ public struct ShowCommand: AsyncParsableCommand {
         }
         let cells = try db.winners(of: subject, filter: try filters.filter())
         let grouped = Category.allCases.map { category in
-            CategoryCells(category: category.rawValue, cells: cells.filter { $0.category == category.rawValue })
+            CategoryCells(category: category.rawValue, cells: cells.filter { $0.category == category })
         }.filter { !$0.cells.isEmpty }
-        let others = Dictionary(grouping: cells.filter { Category(rawValue: $0.category) == nil }, by: \.category)
+        let others = Dictionary(grouping: cells.filter { !Category.allCases.contains($0.category) }, by: \.category.rawValue)
             .sorted { $0.key < $1.key }.map { CategoryCells(category: $0.key, cells: $0.value) }
         let out = ShowOutput(subject: subject, label: header.label, leadStatement: header.leadStatement,
                              related: header.related, details: header.details, categories: grouped + others)

@@ -36,10 +36,13 @@ public struct Subject: Hashable, Sendable, Codable, CustomStringConvertible {
 /// The measure a value is on. OaSIS rates most descriptors on one measure; work context
 /// descriptors can carry two (`Time Pressure`: frequency and importance), and O*NET adds
 /// importance beside level. Open-ended so that new sources can add measures.
-public struct CellDimension: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
+public struct CellDimension: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible,
+                             ExpressibleByStringLiteral {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
+    /// `"importance"` where a dimension is expected: `cell.dimension == "importance"`.
+    public init(stringLiteral value: String) { self.rawValue = value }
 
     /// Proficiency / knowledge / complexity level: OaSIS's main rating, O*NET's `LV`.
     public static let level = CellDimension("level")

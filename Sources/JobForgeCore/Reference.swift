@@ -87,22 +87,41 @@ public enum Category: String, Sendable, Codable, CaseIterable {
     public var slug: String { rawValue.lowercased().replacingOccurrences(of: " ", with: "_") }
 }
 
+/// Where a row of the guide's hierarchy stands: only `descriptor` rows carry values.
+public enum StructureType: String, Sendable, Codable, CaseIterable {
+    case category = "Category"
+    case subCategory = "Sub-Category"
+    case similarityGroup = "Similarity Group"
+    case descriptor = "Descriptor"
+}
+
+/// Who declared a descriptor: the OaSIS guide, or O*NET for an element with no OaSIS twin.
+public enum DescriptorOrigin: String, Sendable, Codable, CaseIterable {
+    case oasis
+    case onet
+}
+
+/// The source a release record belongs to.
+public enum ReleaseSource: String, Sendable, Codable, CaseIterable {
+    case noc
+    case oasis
+    case onet
+}
+
 /// A descriptor of the OaSIS guide (`A01a02` Categorization Flexibility), or an O*NET-only element.
 public struct Descriptor: Sendable, Codable, Equatable {
     public var code: String
     public var name: String
-    public var category: String
-    /// `Category`, `Sub-Category`, `Similarity Group` or `Descriptor`.
-    public var structureType: String
+    public var category: Category
+    public var structureType: StructureType
     public var parent: String?
     public var definition: String
-    /// `oasis` for the guide's descriptors, `onet` for O*NET-only elements.
-    public var origin: String
+    public var origin: DescriptorOrigin
     /// The position in the guide, to print descriptors in the guide's order.
     public var sortKey: Int
 
-    public init(code: String, name: String, category: String, structureType: String, parent: String?,
-                definition: String, origin: String = "oasis", sortKey: Int = 0) {
+    public init(code: String, name: String, category: Category, structureType: StructureType, parent: String?,
+                definition: String, origin: DescriptorOrigin = .oasis, sortKey: Int = 0) {
         self.code = code
         self.name = name
         self.category = category
@@ -170,11 +189,11 @@ public struct SourceFileRecord: Sendable, Codable, Equatable {
 
 /// A release of a source (`OaSIS 2023 v1.0`), identified by the fingerprint of its files.
 public struct ReleaseRecord: Sendable, Codable, Equatable {
-    public var source: String
+    public var source: ReleaseSource
     public var name: String
     public var files: [SourceFileRecord]
 
-    public init(source: String, name: String, files: [SourceFileRecord]) {
+    public init(source: ReleaseSource, name: String, files: [SourceFileRecord]) {
         self.source = source
         self.name = name
         self.files = files

@@ -46,7 +46,11 @@ public struct ONetDescriptorMapping: Sendable {
             if (kind == .none) != v[3].isEmpty {
                 throw InputError(file: file, line: row.line, column: "oasis_code", message: kind == .none ? "match_kind none must have no oasis_code" : "match_kind \(kind.rawValue) needs an oasis_code")
             }
-            rows.append(ONetElementMapping(elementID: v[0], elementName: v[1], onetCategory: v[2],
+            guard let onetCategory = Category(rawValue: v[2]) else {
+                throw InputError(file: file, line: row.line, column: "onet_category",
+                                 message: "\"\(v[2])\" is not one of " + Category.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            rows.append(ONetElementMapping(elementID: v[0], elementName: v[1], onetCategory: onetCategory,
                                            oasisCode: v[3].isEmpty ? nil : v[3], oasisName: v[4].isEmpty ? nil : v[4],
                                            oasisCategory: v[5].isEmpty ? nil : v[5], matchKind: kind, note: v[7]))
         }
@@ -67,9 +71,9 @@ public struct ONetDescriptorMapping: Sendable {
                 let code = row.descriptorCode
                 let definition = contentModel.elements[row.elementID]?.description ?? row.elementName
                 descriptors.append(Descriptor(code: code, name: row.elementName, category: row.onetCategory,
-                                              structureType: "Descriptor", parent: nil,
+                                              structureType: .descriptor, parent: nil,
                                               definition: definition + " (O*NET element \(row.elementID), no OaSIS equivalent.)",
-                                              origin: "onet", sortKey: 100_000 + index))
+                                              origin: .onet, sortKey: 100_000 + index))
                 scales.append(DescriptorScale(descriptorCode: code, dimension: .level, minimum: 0, maximum: 7, label: "O*NET level"))
             }
             scales.append(DescriptorScale(descriptorCode: row.descriptorCode, dimension: .importance, minimum: 1, maximum: 5,

@@ -22,7 +22,7 @@ public struct ONetDatabase: Sendable {
     }
 
     /// SHA-256 over the files' names and hashes: the same release loaded twice has the same one.
-    public var fingerprint: String { ReleaseRecord(source: "onet", name: releaseName, files: files).fingerprint }
+    public var fingerprint: String { ReleaseRecord(source: .onet, name: releaseName, files: files).fingerprint }
 
     public var titlesBySOC: [String: String] {
         Dictionary(occupations.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })

@@ -1,4 +1,5 @@
 import Foundation
+import JobForgeCore
 
 /// The O*NET rating files JobForge reads, by the name of the text release's file and the
 /// Web Services `database/rows/{table}` id.
@@ -125,14 +126,14 @@ public enum ONetMatchKind: String, Sendable, Codable, CaseIterable {
 public struct ONetElementMapping: Sendable, Codable, Equatable {
     public var elementID: String
     public var elementName: String
-    public var onetCategory: String
+    public var onetCategory: Category
     public var oasisCode: String?
     public var oasisName: String?
     public var oasisCategory: String?
     public var matchKind: ONetMatchKind
     public var note: String
 
-    public init(elementID: String, elementName: String, onetCategory: String, oasisCode: String?, oasisName: String?,
+    public init(elementID: String, elementName: String, onetCategory: Category, oasisCode: String?, oasisName: String?,
                 oasisCategory: String?, matchKind: ONetMatchKind, note: String) {
         self.elementID = elementID
         self.elementName = elementName

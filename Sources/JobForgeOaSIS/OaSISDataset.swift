@@ -51,7 +51,7 @@ public struct OaSISDataset: Sendable {
 
         let noc = try LoadedCSV(files.nocStructure, inputs: inputs)
         dataset.nocClasses = try readNOC(noc)
-        dataset.releases.append(ReleaseRecord(source: "noc", name: OaSISFiles.nocRelease, files: [noc.fileRecord]))
+        dataset.releases.append(ReleaseRecord(source: .noc, name: OaSISFiles.nocRelease, files: [noc.fileRecord]))
 
         let guide = try LoadedCSV(files.guide, inputs: inputs)
         let mapping = try LoadedCSV(files.headerMapping, inputs: inputs)
@@ -96,7 +96,7 @@ public struct OaSISDataset: Sendable {
         dataset.profileRatings = candidates
         dataset.columnMatches = matches
         oasisFiles += records
-        dataset.releases.append(ReleaseRecord(source: "oasis", name: OaSISFiles.release, files: oasisFiles))
+        dataset.releases.append(ReleaseRecord(source: .oasis, name: OaSISFiles.release, files: oasisFiles))
         return dataset
     }
 
@@ -175,13 +175,19 @@ public struct OaSISDataset: Sendable {
             guard seen.insert(descriptorCode).inserted else {
                 throw csv.error(record, column: code, "the code \(descriptorCode) appears twice")
             }
-            let structure = csv.trimmed(record, type)
-            let descriptor = Descriptor(code: descriptorCode, name: csv.trimmed(record, name),
-                                        category: csv.trimmed(record, category),
+            guard let structure = StructureType(rawValue: csv.trimmed(record, type)) else {
+                throw csv.error(record, column: type, "\"\(csv.trimmed(record, type))\" is not one of "
+                                + StructureType.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard let descriptorCategory = Category(rawValue: csv.trimmed(record, category)) else {
+                throw csv.error(record, column: category, "\"\(csv.trimmed(record, category))\" is not one of "
+                                + Category.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            let descriptor = Descriptor(code: descriptorCode, name: csv.trimmed(record, name), category: descriptorCategory,
                                         structureType: structure, parent: parentCode(of: descriptorCode),
                                         definition: csv.trimmed(record, description), sortKey: record)
             descriptors.append(descriptor)
-            if structure == "Descriptor" {
+            if structure == .descriptor {
                 scales += GuideScales.parse(descriptorCode: descriptorCode, description: descriptor.definition)
             }
         }

@@ -23,8 +23,8 @@ struct RatingReader: Sendable {
 
     init(descriptors: [Descriptor], scales: [DescriptorScale], mapping: LoadedCSV) throws {
         var byCategory: [String: [String: Descriptor]] = [:]
-        for descriptor in descriptors where descriptor.structureType == "Descriptor" {
-            byCategory[descriptor.category, default: [:]][descriptor.name] = descriptor
+        for descriptor in descriptors where descriptor.structureType == .descriptor {
+            byCategory[descriptor.category.rawValue, default: [:]][descriptor.name] = descriptor
         }
         descriptorsByCategoryAndName = byCategory
         var scaleIndex: [String: DescriptorScale] = [:]

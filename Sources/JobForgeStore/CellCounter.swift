@@ -35,7 +35,7 @@ struct CellCounter {
         let descriptor = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<tab]), as: UTF8.self)
         let dimension = tab < bytes.endIndex ? String(decoding: UnsafeBufferPointer(rebasing: bytes[(tab + 1)...]), as: UTF8.self) : ""
         var category = -1
-        if let name = catalog.descriptors[descriptor]?.category {
+        if let name = catalog.descriptors[descriptor]?.category.rawValue {
             if categoryNumbers[name] == nil { categoryNumbers[name] = categories.count; categories.append(name) }
             category = categoryNumbers[name]!
         }

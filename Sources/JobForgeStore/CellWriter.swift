@@ -463,11 +463,11 @@ public struct StepWriter {
         for item in descriptors {
             raw.bind(1, item.code)
             raw.bind(2, item.name)
-            raw.bind(3, item.category)
-            raw.bind(4, item.structureType)
+            raw.bind(3, item.category.rawValue)
+            raw.bind(4, item.structureType.rawValue)
             raw.bind(5, item.parent)
             raw.bind(6, item.definition)
-            raw.bind(7, item.origin)
+            raw.bind(7, item.origin.rawValue)
             raw.bind(8, Int64(item.sortKey))
             try raw.step(db)
         }
@@ -494,9 +494,9 @@ public struct StepWriter {
     public func recordRelease(_ release: ReleaseRecord) throws {
         let fingerprint = release.fingerprint
         if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM release WHERE source = ? AND fingerprint = ?)",
-                             arguments: [release.source, fingerprint]) == true { return }
+                             arguments: [release.source.rawValue, fingerprint]) == true { return }
         try db.execute(sql: "INSERT INTO release (source, name, fingerprint, loaded_at, run_id) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [release.source, release.name, fingerprint, Timestamp.string(Date()), runID])
+                       arguments: [release.source.rawValue, release.name, fingerprint, Timestamp.string(Date()), runID])
         let id = db.lastInsertedRowID
         for file in release.files {
             try db.execute(sql: "INSERT INTO source_file (release_id, path, sha256, records) VALUES (?, ?, ?, ?)",

@@ -99,9 +99,9 @@ extension SQLiteStore {
                     let scale = catalog.scale(candidate.key.descriptor, candidate.key.dimension)
                     try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
                                        descriptorName: descriptor.name, category: descriptor.category,
-                                       dimension: candidate.key.dimension.rawValue, value: candidate.value, text: candidate.text,
+                                       dimension: candidate.key.dimension, value: candidate.value, text: candidate.text,
                                        scale: scale?.summary, source: candidate.source, precedence: candidate.precedence,
-                                       method: candidate.method, sourceLevel: candidate.sourceLevel.rawValue,
+                                       method: candidate.method, sourceLevel: candidate.sourceLevel,
                                        sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
                                        rationale: candidate.rationale, release: candidate.release,
                                        observedAt: candidate.observedAt, runID: entry.runID,
@@ -175,7 +175,7 @@ extension SQLiteStore {
             sql += " ORDER BY sort_key, code"
             let scales = try Self.allScales(db)
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let descriptor = Self.descriptor(from: row)
+                let descriptor = try Self.descriptor(from: row)
                 return DescriptorInfo(descriptor: descriptor, scales: scales[descriptor.code] ?? [])
             }
         }
@@ -190,7 +190,7 @@ extension SQLiteStore {
                 ORDER BY (code = ?) DESC, sort_key LIMIT 1
                 """, arguments: [trimmed, trimmed, trimmed])
             guard let row else { return nil }
-            let descriptor = Self.descriptor(from: row)
+            let descriptor = try Self.descriptor(from: row)
             return DescriptorInfo(descriptor: descriptor, scales: try Self.allScales(db)[descriptor.code] ?? [])
         }
     }
@@ -229,9 +229,10 @@ extension SQLiteStore {
         return scales
     }
 
-    static func descriptor(from row: Row) -> Descriptor {
-        Descriptor(code: row["code"], name: row["name"], category: row["category"], structureType: row["structure_type"],
-                   parent: row["parent"], definition: row["definition"], origin: row["origin"], sortKey: row["sort_key"])
+    static func descriptor(from row: Row) throws -> Descriptor {
+        Descriptor(code: row["code"], name: row["name"], category: try row.decode("category", table: "descriptor"),
+                   structureType: try row.decode("structure_type", table: "descriptor"), parent: row["parent"],
+                   definition: row["definition"], origin: try row.decode("origin", table: "descriptor"), sortKey: row["sort_key"])
     }
 }
 
@@ -276,7 +277,7 @@ extension SQLiteStore {
 struct DescriptorCatalog {
     struct Entry {
         var name: String
-        var category: String
+        var category: Category
         var sortKey: Int
     }
 
@@ -285,7 +286,8 @@ struct DescriptorCatalog {
 
     init(_ db: Database) throws {
         for row in try Row.fetchAll(db, sql: "SELECT code, name, category, sort_key FROM descriptor") {
-            descriptors[row[0]] = Entry(name: row[1], category: row[2], sortKey: row[3])
+            descriptors[row[0]] = Entry(name: row[1], category: try row.decode(at: 2, table: "descriptor", column: "category"),
+                                        sortKey: row[3])
         }
         scales = try SQLiteStore.allScales(db)
     }

@@ -29,11 +29,11 @@ public struct SubmitSummary: Sendable, Codable, Equatable {
 
 /// Filters shared by `show`, `export` and the API.
 public struct CellFilter: Sendable {
-    public var categories: Set<String>?
+    public var categories: Set<Category>?
     public var sources: Set<Source>?
     public var minimumConfidence: Double?
 
-    public init(categories: Set<String>? = nil, sources: Set<Source>? = nil, minimumConfidence: Double? = nil) {
+    public init(categories: Set<Category>? = nil, sources: Set<Source>? = nil, minimumConfidence: Double? = nil) {
         self.categories = categories
         self.sources = sources
         self.minimumConfidence = minimumConfidence
@@ -63,15 +63,15 @@ public struct CellValue: Sendable, Codable {
     public var subject: Subject
     public var descriptorCode: String
     public var descriptorName: String
-    public var category: String
-    public var dimension: String
+    public var category: Category
+    public var dimension: CellDimension
     public var value: Double
     public var text: String?
     public var scale: String?
     public var source: Source
     public var precedence: Int
     public var method: String
-    public var sourceLevel: String
+    public var sourceLevel: SourceLevel
     public var sourceIDs: [String]
     public var confidence: Double
     public var rationale: String?

@@ -34,7 +34,7 @@ struct CascadeRealDataTests {
         #expect(second.steps.first { $0.name == "onet" }?.status == .unchanged)
 
         let subject = Subject.title("SWE-1")
-        let before = try store.winners(of: subject, filter: CellFilter(categories: ["Skills"]))
+        let before = try store.winners(of: subject, filter: CellFilter(categories: [.skills]))
         #expect(before.count == 33, "the title inherits 21231.00's 33 skill ratings")
         #expect(before.allSatisfy { $0.source == .authoritative && $0.dimension == "level" })
         #expect(try store.winners(of: subject, filter: CellFilter(sources: [.onet])).isEmpty, "21231 has no O*NET ratings")
@@ -44,7 +44,7 @@ struct CascadeRealDataTests {
         var configuration = LLMConfiguration(baseURL: await fake.baseURL, apiKey: await fake.apiKey,
                                              model: "gpt-4o-2024-08-06", batchSize: 12, concurrency: 2)
         configuration.retryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05, minimumDelay: 0)
-        let requests = try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: ["Skills"])
+        let requests = try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: [.skills])
         let request = try #require(requests.first)
         #expect(requests.count == 1)
         // Empty: the importance of every skill (O*NET has none for 21231), and the guide's skills
@@ -62,7 +62,7 @@ struct CascadeRealDataTests {
         #expect(submitted.filled == request.missing.count)
         #expect(await fake.violations.isEmpty)
 
-        let after = try store.winners(of: subject, filter: CellFilter(categories: ["Skills"]))
+        let after = try store.winners(of: subject, filter: CellFilter(categories: [.skills]))
         let llm = after.filter { $0.source == .llm }
         #expect(llm.count == request.missing.count)
         let llmImportance = llm.filter { $0.dimension == "importance" && rated.contains($0.descriptorCode) }
@@ -81,7 +81,7 @@ struct CascadeRealDataTests {
         // A second run asks nothing: every answer comes from the cache.
         let requestsBefore = await fake.requestCount
         let again = try await LLMStep.run(store: store, configuration: configuration, runID: runID,
-                                          requests: try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: ["Skills"]))
+                                          requests: try LLMStep.requests(store: store, titleFilter: ["SWE-1"], categories: [.skills]))
         #expect(again.0.summary.cellsAsked == 0)
         #expect(await fake.requestCount == requestsBefore)
 

@@ -64,7 +64,7 @@ struct ParsingTests {
         #expect(show.subject == "21211")
         #expect(show.filters.categories == [.skills, .workContext, .workContext, .workActivities, .personalAttributes, .knowledge])
         let filter = try show.filters.filter()
-        #expect(filter.categories == ["Skills", "Work Context", "Work Activities", "Personal Attributes", "Knowledge"])
+        #expect(filter.categories == [.skills, .workContext, .workActivities, .personalAttributes, .knowledge])
         #expect(filter.sources == nil)
         #expect(filter.minimumConfidence == nil)
     }

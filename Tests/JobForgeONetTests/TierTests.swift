@@ -37,7 +37,7 @@ import Testing
         let noneRows = Shipped.mapping.rows.filter { $0.matchKind == .none }
         #expect(descriptors.count == noneRows.count)
         let science = try #require(descriptors.first { $0.code == "ONET:2.A.1.f" })
-        #expect(science.name == "Science" && science.origin == "onet" && science.category == "Skills")
+        #expect(science.name == "Science" && science.origin == .onet && science.category == .skills)
         #expect(science.definition.contains("scientific rules and methods"))
         #expect(scales.contains(DescriptorScale(descriptorCode: "ONET:2.A.1.f", dimension: .level, minimum: 0, maximum: 7, label: "O*NET level")))
         // Mapped OaSIS descriptors get O*NET's importance scale, which OaSIS lacks.

@@ -144,7 +144,7 @@ struct OaSISIngestTests {
     @Test("unit groups: one profile copies it, several are averaged and name their profiles")
     func unitGroupRule() async throws {
         let store = try await BuiltStore.get().store
-        let authoritative = CellFilter(categories: ["Skills"], sources: [.authoritative])
+        let authoritative = CellFilter(categories: [.skills], sources: [.authoritative])
         let single = try store.winners(of: .unitGroup("21211"), filter: authoritative)
         let profile = try store.winners(of: .profile("21211.00"), filter: authoritative)
         #expect(single.count == 33)
@@ -159,7 +159,7 @@ struct OaSISIngestTests {
             #expect(cell.sourceIDs == members)
             var sum = 0.0
             for member in members {
-                let key = CellKey(subject: .profile(member), descriptor: cell.descriptorCode, dimension: CellDimension(cell.dimension))
+                let key = CellKey(subject: .profile(member), descriptor: cell.descriptorCode, dimension: cell.dimension)
                 sum += try #require(try store.candidates(for: key).first?.candidate.value)
             }
             #expect(abs(cell.value - sum / 4) < 0.001)

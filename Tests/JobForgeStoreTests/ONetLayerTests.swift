@@ -45,7 +45,7 @@ struct ONetLayerTests {
 
             let profile = try store.winners(of: .profile(Self.profile), filter: CellFilter())
             let importance = try #require(profile.first { $0.dimension == "importance" })
-            #expect(importance.source == .onet && importance.value == 4 && importance.sourceLevel == "L6")
+            #expect(importance.source == .onet && importance.value == 4 && importance.sourceLevel == .l6)
             #expect(importance.sourceIDs == ["15-2051.00", "15-2051.01"] && importance.confidence == 0.76)
             #expect(importance.metadata["native_values"] == "15-2051.00=4.0; 15-2051.01=3.5")
             #expect(importance.metadata["conversion"] == "IM 1-5 kept as is (OaSIS has no importance scale)")
@@ -53,7 +53,7 @@ struct ONetLayerTests {
             #expect(profile.first { $0.dimension == "level" }?.source == .authoritative)
 
             let unitGroup = try store.winners(of: .unitGroup("21211"), filter: CellFilter())
-            #expect(unitGroup.first { $0.dimension == "importance" }?.sourceLevel == "L5")
+            #expect(unitGroup.first { $0.dimension == "importance" }?.sourceLevel == .l5)
             #expect(unitGroup.first { $0.dimension == "level" }?.value == 3, "OaSIS keeps the unit group's level")
 
             let level = try store.candidates(for: Self.level)
@@ -148,7 +148,7 @@ struct ONetLayerTests {
             let cell = try #require(try store.winners(of: subject, filter: CellFilter()).first)
             #expect(cell.source == .onet && cell.value == 4 && cell.confidence == 0.76 && cell.release == "O*NET 29.3")
             #expect(cell.sourceIDs == ["15-2051.00", "15-2051.01"] && cell.metadata["onet_element"] == "2.B.3.e")
-            #expect(cell.sourceLevel == subject.level.rawValue && cell.runID == "r1")
+            #expect(cell.sourceLevel == subject.level && cell.runID == "r1")
         }
     }
 }

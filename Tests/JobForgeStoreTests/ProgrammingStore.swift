@@ -12,8 +12,8 @@ enum ProgrammingStore {
         let store = try SQLiteStore(path: folder.path("t.sqlite").path)
         let run = try store.beginRun(command: "test")
         try store.commitStep("reference", fingerprint: "test", runID: run) { writer in
-            try writer.upsertDescriptors([Descriptor(code: "F01b02", name: "Programming", category: "Skills",
-                                                     structureType: "Descriptor", parent: nil, definition: "Writing programs")],
+            try writer.upsertDescriptors([Descriptor(code: "F01b02", name: "Programming", category: .skills,
+                                                     structureType: .descriptor, parent: nil, definition: "Writing programs")],
                                          scales: [DescriptorScale(descriptorCode: "F01b02", dimension: .level, minimum: 1,
                                                                   maximum: 5, label: "proficiency", notApplicable: 0),
                                                   DescriptorScale(descriptorCode: "F01b02", dimension: .importance, minimum: 1,
