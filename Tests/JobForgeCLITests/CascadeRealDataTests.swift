@@ -89,7 +89,7 @@ struct CascadeRealDataTests {
         // equals the counts taken through the read path (CascadeGraph's inputs, both ways).
         var counted: [String: Int] = [:]
         try store.forEachWinner(filter: CellFilter()) { cell in
-            counted["\(cell.subject.kind.rawValue) \(cell.source.rawValue) \(cell.category)", default: 0] += 1
+            counted["\(cell.subject.kind.rawValue) \(cell.source.rawValue) \(cell.category.rawValue)", default: 0] += 1
         }
         var fast: [String: Int] = [:]
         for count in try store.cellCounts() { fast["\(count.subjectKind) \(count.source) \(count.category)"] = count.cells }

@@ -173,7 +173,7 @@ struct OaSISIngestTests {
         #expect(!winners.isEmpty, "the sample's JA-0002 is resolved and inherits cells")
         var counted: [String: Int] = [:]
         try built.store.forEachWinner(filter: CellFilter()) { cell in
-            counted["\(cell.subject.kind.rawValue) \(cell.source.rawValue) \(cell.category)", default: 0] += 1
+            counted["\(cell.subject.kind.rawValue) \(cell.source.rawValue) \(cell.category.rawValue)", default: 0] += 1
         }
         var fast: [String: Int] = [:]
         for count in try built.store.cellCounts() { fast["\(count.subjectKind) \(count.source) \(count.category)"] = count.cells }
