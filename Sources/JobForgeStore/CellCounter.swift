@@ -100,9 +100,10 @@ struct CellCounter {
             if best[at] == 0 { touched.append(cell) }
             if best[at] < rank { best[at] = rank }
         }
+        let onetRank = rankOf[.onet]!, authoritativeRank = rankOf[.authoritative]!
         func count(_ subject: Subject, authoritative: [Int32], onet: [Int32]) {
-            for cell in onet { offer(cell, rankOf[.onet]!) }
-            for cell in authoritative { offer(cell, rankOf[.authoritative]!) }
+            for cell in onet { offer(cell, onetRank) }
+            for cell in authoritative { offer(cell, authoritativeRank) }
             for (cell, source) in stored[subject] ?? [:] { offer(cell, rankOf[source]!) }
             let kind = kinds.firstIndex(of: subject.kind)!
             for cell in touched {

@@ -7,7 +7,10 @@ import GRDB
 /// Every table of every module writes its times through this type.
 public enum Timestamp {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var cache: (Date, String)?
+    /// The texts of the last few dates written: an export prints the same few load times
+    /// hundreds of thousands of times.
+    nonisolated(unsafe) private static var recent: [(Date, String)] = []
+    private static let recentLimit = 16
 
     /// `date` at millisecond precision, as it will read back from the store.
     public static func rounded(_ date: Date) -> Date {
@@ -21,13 +24,15 @@ public enum Timestamp {
     /// The stored text of `date`.
     public static func string(_ date: Date) -> String {
         lock.lock(); defer { lock.unlock() }
-        if let cache, cache.0 == date { return cache.1 }
+        for (known, text) in recent where known == date { return text }
         let total = milliseconds(date)
         let seconds = total >= 0 ? total / 1000 : (total - 999) / 1000
-        let millis = total - seconds * 1000
+        let millis = Int(total - seconds * 1000)
         let base = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle())
-        let text = String(base.dropLast()) + String(format: ".%03dZ", Int(millis))
-        cache = (date, text)
+        let digits = [millis / 100, millis / 10 % 10, millis % 10].map { Character(String($0)) }
+        let text = String(base.dropLast()) + "." + String(digits) + "Z"
+        if recent.count == recentLimit { recent.removeFirst() }
+        recent.append((date, text))
         return text
     }
 
