@@ -65,7 +65,7 @@ func runONetImportBenchmark(arguments: [String]) async throws {
         }
         let store = try SQLiteStore(path: temp.path("run-\(run).sqlite").path, schemas: [ONetSchema.self])
         let tables = ONetRatingTable.allCases.filter { !parsed.missingTables.contains($0) }
-        let release = ONetReleaseInfo(name: parsed.releaseName, origin: "database", fingerprint: parsed.fingerprint,
+        let release = ONetReleaseInfo(name: parsed.releaseName, origin: .database, fingerprint: parsed.fingerprint,
                                       location: folder.path, loadedAt: Date(), ratings: parsed.ratings.count)
         let (_, insertSeconds) = try time("insert") {
             try ONetArchive(store).importRelease(release, occupations: parsed.occupations, ratings: parsed.ratings, tables: tables)

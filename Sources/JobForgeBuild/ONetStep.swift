@@ -66,7 +66,7 @@ extension BuildPipeline {
 
     /// What the store's O*NET ratings are: every release or fetch loaded, and when.
     static func onetRatingsKey(_ releases: [ONetReleaseInfo]) -> String {
-        releases.map { "\($0.origin) \($0.fingerprint) \($0.loadedAt.timeIntervalSince1970) \($0.ratings)" }
+        releases.map { "\($0.origin.rawValue) \($0.fingerprint) \($0.loadedAt.timeIntervalSince1970) \($0.ratings)" }
             .joined(separator: "\n")
     }
 }

@@ -154,7 +154,7 @@ public struct Exporter {
         for t in try TitleCatalog(store).titles() {
             try titles.write([
                 t.id, t.title, t.titleFR ?? "", t.function ?? "", t.family ?? "", t.managerialLevel ?? "", t.noc2021 ?? "",
-                t.noc2016 ?? "", t.unitGroup ?? "", t.unitGroupMethod ?? "", t.profileCode ?? "", t.method,
+                t.noc2016 ?? "", t.unitGroup ?? "", t.unitGroupMethod?.rawValue ?? "", t.profileCode ?? "", t.method.rawValue,
                 Formatting.fixed3(t.confidence), t.fuzzyScore.map(Formatting.number) ?? "", t.note, t.sourceFile,
                 String(t.sourceLine),
             ])
@@ -187,7 +187,7 @@ public struct Exporter {
     static func longRow(_ cell: CellValue, _ labels: [Subject: String], _ isWinner: Bool) -> [String] {
         [cell.subject.kind.rawValue, cell.subject.code, labels[cell.subject] ?? "", cell.descriptorCode, cell.descriptorName,
          cell.category.rawValue, cell.dimension.rawValue, Formatting.number(cell.value), cell.text ?? "", cell.scale ?? "", cell.source.rawValue,
-         String(cell.precedence), cell.method, cell.sourceLevel.rawValue, Formatting.fixed3(cell.confidence),
+         String(cell.precedence), cell.method.rawValue, cell.sourceLevel.rawValue, Formatting.fixed3(cell.confidence),
          cell.sourceIDs.joined(separator: ";"), cell.release ?? "", cell.runID, Timestamp.string(cell.observedAt),
          isWinner ? "1" : "0", cell.rationale ?? "", cell.metadata.isEmpty ? "" : JSONText.object(cell.metadata)]
     }

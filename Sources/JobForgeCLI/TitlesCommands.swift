@@ -52,9 +52,9 @@ public struct TitlesListCommand: AsyncParsableCommand {
         let idWidth = min(14, records.map(\.id.count).max() ?? 2)
         print("\(pad("id", idWidth))  \(pad("title", 44))  \(pad("unit", 5))  \(pad("profile", 8))  \(pad("method", 19))  conf.")
         for record in records {
-            let score = record.method == ResolutionMethod.fuzzy.rawValue ? record.fuzzyScore.map { String(format: " (%.1f)", $0) } ?? "" : ""
+            let score = record.method == .fuzzy ? record.fuzzyScore.map { String(format: " (%.1f)", $0) } ?? "" : ""
             print("\(pad(record.id, idWidth))  \(pad(record.title, 44))  \(pad(record.unitGroup ?? "-", 5))  "
-                  + "\(pad(record.profileCode ?? "-", 8))  \(pad(record.method, 19))  \(String(format: "%.2f", record.confidence))\(score)")
+                  + "\(pad(record.profileCode ?? "-", 8))  \(pad(record.method.rawValue, 19))  \(String(format: "%.2f", record.confidence))\(score)")
         }
         let resolved = records.filter { $0.profileCode != nil }.count
         print("\(records.count) title(s), \(resolved) resolved, \(records.count - resolved) unresolved")
@@ -80,9 +80,9 @@ struct TitleListing: Encodable {
     var extra: [String: String]
     var source: String
     var unitGroup: String?
-    var unitGroupSource: String?
+    var unitGroupSource: UnitGroupSource?
     var profileCode: String?
-    var method: String
+    var method: ResolutionMethod
     var confidence: Double
     var fuzzyScore: Double?
     var candidates: [ResolutionCandidate]

@@ -78,6 +78,39 @@ public struct CellKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { "\(subject) \(descriptor) \(dimension)" }
 }
 
+/// How a candidate's value was obtained. A struct rather than an enum because a source (or a
+/// user's submission) may name its own method; the ones JobForge writes are named here.
+///
+///     candidate.method == .oasisRating       // read from an OaSIS rating file
+///     CandidateMethod("expert_panel")        // a method a submitter names
+public struct CandidateMethod: RawRepresentable, Hashable, Sendable, Codable, Comparable, CustomStringConvertible,
+                               ExpressibleByStringLiteral {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    /// A profile's value as its OaSIS rating file gives it.
+    public static let oasisRating = CandidateMethod("oasis_rating")
+    /// A unit group's value taken from its only profile.
+    public static let singleProfile = CandidateMethod("single_profile")
+    /// A unit group's value taken from its main (`.00`) profile.
+    public static let mainProfile = CandidateMethod("main_profile")
+    /// A unit group's value as the mean of its profiles.
+    public static let profileMean = CandidateMethod("profile_mean")
+    /// A job title's value inherited from its resolved profile.
+    public static let inherited = CandidateMethod("inherited")
+    /// O*NET: one crosswalked occupation's rating, rescaled.
+    public static let onetRating = CandidateMethod("onet_rating")
+    /// O*NET: the mean over several crosswalked occupations, rescaled.
+    public static let onetMean = CandidateMethod("onet_mean")
+    /// An LLM's answer.
+    public static let llmImputation = CandidateMethod("llm_imputation")
+
+    public var description: String { rawValue }
+    public static func < (lhs: CandidateMethod, rhs: CandidateMethod) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
 /// A value offered for a cell by one source, with everything needed to audit it.
 public struct Candidate: Sendable, Codable, Equatable {
     public var key: CellKey
@@ -86,8 +119,8 @@ public struct Candidate: Sendable, Codable, Equatable {
     /// The value as the source wrote it when it is not just the number (`E` for a Holland code).
     public var text: String?
     public var source: Source
-    /// How the value was obtained: `oasis_rating`, `inherited`, `unit_group_mean`, `onet_mean`, ...
-    public var method: String
+    /// How the value was obtained: `.oasisRating`, `.inherited`, `.profileMean`, `.onetMean`, ...
+    public var method: CandidateMethod
     /// The hierarchy level the value was taken from.
     public var sourceLevel: SourceLevel
     /// What the value was read from: profile codes, O*NET-SOC codes, a request id.
@@ -102,7 +135,7 @@ public struct Candidate: Sendable, Codable, Equatable {
     /// Source-specific facts kept for audit: native scale and value, count and spread, model.
     public var metadata: [String: String]
 
-    public init(key: CellKey, value: Double, text: String? = nil, source: Source, method: String,
+    public init(key: CellKey, value: Double, text: String? = nil, source: Source, method: CandidateMethod,
                 sourceLevel: SourceLevel, sourceIDs: [String], confidence: Double, rationale: String? = nil,
                 release: String?, observedAt: Date, metadata: [String: String] = [:]) {
         self.key = key

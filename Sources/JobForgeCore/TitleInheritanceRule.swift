@@ -13,7 +13,7 @@ import Foundation
 /// always follow its current resolution and its profile's current values.
 public enum TitleInheritanceRule {
     /// The method of an inherited authoritative candidate.
-    public static let method = "inherited"
+    public static let method = CandidateMethod.inherited
 
     /// What the rule needs to know of a title's resolution.
     public struct Resolution: Sendable, Equatable {
@@ -58,7 +58,7 @@ public enum TitleInheritanceRule {
         let rationale = "inherited from OaSIS profile \(profile) (\(resolution.method), confidence \(resolution.confidence))"
         let profileSubject = Subject.profile(profile)
         let sourceIDs = [profile]
-        var last: (method: String, confidence: Double, metadata: [String: String])?
+        var last: (method: CandidateMethod, confidence: Double, metadata: [String: String])?
         var inherited: [Candidate] = []
         inherited.reserveCapacity(profileCandidates.count)
         // The sources are read in place: copying each would retain every one of its fields.
@@ -73,7 +73,7 @@ public enum TitleInheritanceRule {
             } else {
                 var built = base
                 built["source_confidence"] = String(confidence)
-                built["source_method"] = method
+                built["source_method"] = method.rawValue
                 metadata = own.isEmpty ? built : own.merging(built) { _, inherited in inherited }
                 if own.isEmpty { last = (method, confidence, metadata) }
             }

@@ -11,7 +11,7 @@ public struct UnitGroupOffer: Sendable {
     public var value: Double
     public var confidence: Double
     public var source: Source
-    public var method: String
+    public var method: CandidateMethod
     public var sourceIDs: [String]
     public var release: String?
     public var observedAt: Date
@@ -20,7 +20,7 @@ public struct UnitGroupOffer: Sendable {
     public var details: [(key: String, value: String)]
 
     public init(unitGroup: String, descriptor: String, dimension: CellDimension, value: Double, confidence: Double,
-                source: Source, method: String, sourceIDs: [String], release: String?, observedAt: Date,
+                source: Source, method: CandidateMethod, sourceIDs: [String], release: String?, observedAt: Date,
                 details: [(key: String, value: String)] = []) {
         self.unitGroup = unitGroup
         self.descriptor = descriptor

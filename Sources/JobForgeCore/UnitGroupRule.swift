@@ -74,7 +74,7 @@ public enum UnitGroupRule {
             if key.dimension == .interestRank {
                 guard let main = members.first(where: { $0.key.subject.code == mainProfile[key.unitGroup] }) else { continue }
                 result.append(Candidate(key: cell, value: main.value, text: main.text, source: .authoritative,
-                                        method: profileCount == 1 ? "single_profile" : "main_profile", sourceLevel: .l6,
+                                        method: profileCount == 1 ? .singleProfile : .mainProfile, sourceLevel: .l6,
                                         sourceIDs: [main.key.subject.code], confidence: main.confidence,
                                         release: main.release, observedAt: observedAt,
                                         metadata: ["profiles": String(profileCount)]))
@@ -82,7 +82,7 @@ public enum UnitGroupRule {
             }
             if members.count == 1 && profileCount == 1 {
                 result.append(Candidate(key: cell, value: first.value, text: first.text, source: .authoritative,
-                                        method: "single_profile", sourceLevel: .l6, sourceIDs: [first.key.subject.code],
+                                        method: .singleProfile, sourceLevel: .l6, sourceIDs: [first.key.subject.code],
                                         confidence: first.confidence, release: first.release, observedAt: observedAt))
                 continue
             }
@@ -92,7 +92,7 @@ public enum UnitGroupRule {
             let maximum = maxima.maximum(key.descriptor, key.dimension) ?? 5
             let confidence = max(0, 1 - 0.5 * (high - low) / maximum)
             result.append(Candidate(key: cell, value: (mean * 1000).rounded() / 1000, source: .authoritative,
-                                    method: "profile_mean", sourceLevel: .l6, sourceIDs: members.map(\.key.subject.code),
+                                    method: .profileMean, sourceLevel: .l6, sourceIDs: members.map(\.key.subject.code),
                                     confidence: confidence, release: first.release, observedAt: observedAt,
                                     metadata: ["count": String(values.count), "min": format(low), "max": format(high)]))
         }

@@ -75,7 +75,7 @@ public struct LLMPlan: Sendable {
 /// filled, one request per batch of a title's missing attributes, and turns the answers into
 /// candidates. Every cell asked ends with exactly one outcome; nothing is dropped silently.
 public struct LLMTier: Sendable {
-    public static let method = "llm_imputation"
+    public static let method = CandidateMethod.llmImputation
 
     public let client: OpenAIClient
     public let recorder: any LLMRecorder

@@ -174,7 +174,7 @@ extension ONetArchive {
     public static func importRelease(_ release: ONetReleaseInfo, occupations: [ONetOccupation], ratings: [ONetRating],
                                      tables: [ONetRatingTable], in db: Database) throws -> Bool {
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM onet_release WHERE origin = ? AND fingerprint = ?",
-                             arguments: [release.origin, release.fingerprint]) == true {
+                             arguments: [release.origin.rawValue, release.fingerprint]) == true {
             return false
         }
         let occupation = try db.cachedStatement(sql: """
@@ -189,10 +189,10 @@ extension ONetArchive {
             try db.execute(sql: "DELETE FROM onet_rating WHERE rating_table IN (\(placeholders))", arguments: names)
             try db.execute(sql: "DELETE FROM onet_no_data WHERE rating_table IN (\(placeholders))", arguments: names)
         }
-        try insertRatings(db, ratings, release: release.name, origin: release.origin)
+        try insertRatings(db, ratings, release: release.name, origin: release.origin.rawValue)
         try db.execute(sql: """
             INSERT INTO onet_release (name, origin, fingerprint, location, loaded_at, ratings) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [release.name, release.origin, release.fingerprint, release.location,
+            """, arguments: [release.name, release.origin.rawValue, release.fingerprint, release.location,
                              Timestamp.string(release.loadedAt), release.ratings])
         return true
     }
@@ -204,7 +204,7 @@ extension ONetArchive {
         try dbQueue.write { db in
             let clear = try db.cachedStatement(sql: "DELETE FROM onet_rating WHERE soc = ? AND rating_table = ?")
             for item in fetched { try clear.execute(arguments: [item.soc, item.table.rawValue]) }
-            try Self.insertRatings(db, ratings, release: release.name, origin: release.origin)
+            try Self.insertRatings(db, ratings, release: release.name, origin: release.origin.rawValue)
             let gap = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO onet_no_data (soc, rating_table, reason, recorded_at) VALUES (?, ?, ?, ?)
                 """)
@@ -214,7 +214,7 @@ extension ONetArchive {
             try db.execute(sql: """
                 INSERT INTO onet_release (name, origin, fingerprint, location, loaded_at, ratings) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(origin, fingerprint) DO UPDATE SET loaded_at = excluded.loaded_at, ratings = excluded.ratings
-                """, arguments: [release.name, release.origin, release.fingerprint, release.location,
+                """, arguments: [release.name, release.origin.rawValue, release.fingerprint, release.location,
                                  Timestamp.string(release.loadedAt), release.ratings])
         }
     }
@@ -392,12 +392,17 @@ extension ONetArchive {
             if socs.changed { flushGroup() }
             let tableName = TextColumnStrings.text(handle, 1) ?? UnsafeBufferPointer(start: nil, count: 0)
             if lastTable < 0 || !tableNames[lastTable].utf8.elementsEqual(tableName) {
-                lastTable = tableNames.firstIndex { $0.utf8.elementsEqual(tableName) } ?? {
+                if let known = tableNames.firstIndex(where: { $0.utf8.elementsEqual(tableName) }) {
+                    lastTable = known
+                } else {
                     let name = String(decoding: tableName, as: UTF8.self)
+                    guard let table = ONetRatingTable(rawValue: name) else {
+                        throw StoreError.corrupt(table: "onet_rating", column: "rating_table", value: name)
+                    }
                     tableNames.append(name)
-                    tableCases.append(ONetRatingTable(rawValue: name) ?? .skills)
-                    return tableNames.count - 1
-                }()
+                    tableCases.append(table)
+                    lastTable = tableNames.count - 1
+                }
             }
             group.append((lastTable, ONetRating(
                 table: tableCases[lastTable], soc: soc,
@@ -438,7 +443,7 @@ extension ONetArchive {
 
     public static func releases(in db: Database) throws -> [ONetReleaseInfo] {
         return try Row.fetchAll(db, sql: "SELECT * FROM onet_release ORDER BY id").map {
-            ONetReleaseInfo(name: $0["name"], origin: $0["origin"], fingerprint: $0["fingerprint"], location: $0["location"],
+            ONetReleaseInfo(name: $0["name"], origin: try $0.decode("origin", table: "onet_release"), fingerprint: $0["fingerprint"], location: $0["location"],
                             loadedAt: try Timestamp.decode($0, "loaded_at", table: "onet_release"), ratings: $0["ratings"])
         }
     }

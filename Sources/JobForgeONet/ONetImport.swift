@@ -37,7 +37,7 @@ public enum ONetImport {
     /// its tables.
     public static func save(_ database: ONetDatabase, from url: URL, crosswalk: Crosswalk? = nil, in db: Database) throws -> Summary {
         let tables = ONetRatingTable.allCases.filter { !database.missingTables.contains($0) }
-        let release = ONetReleaseInfo(name: database.releaseName, origin: "database", fingerprint: database.fingerprint,
+        let release = ONetReleaseInfo(name: database.releaseName, origin: .database, fingerprint: database.fingerprint,
                                       location: url.path, loadedAt: Date(), ratings: database.ratings.count)
         let loaded = try ONetArchive.importRelease(release, occupations: database.occupations, ratings: database.ratings,
                                                    tables: tables, in: db)
@@ -66,7 +66,7 @@ public enum ONetImport {
 
     /// Stores a Web Services fetch: ratings, "no data" answers, and a release record.
     public static func storeFetch(_ report: ONetFetchReport, baseURL: URL, apiVersion: String?, into store: SQLiteStore) throws {
-        let release = ONetReleaseInfo(name: "O*NET Web Services v\(apiVersion ?? "2")", origin: "web_services",
+        let release = ONetReleaseInfo(name: "O*NET Web Services v\(apiVersion ?? "2")", origin: .webServices,
                                       fingerprint: SHA256.hex(baseURL.absoluteString), location: baseURL.absoluteString,
                                       loadedAt: Date(), ratings: report.ratings.count)
         try ONetArchive(store).storeFetchedRatings(report.ratings, fetched: report.fetched, noData: report.noData, release: release)

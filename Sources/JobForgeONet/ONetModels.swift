@@ -184,19 +184,26 @@ public struct ONetUnitGroupGap: Sendable, Codable, Equatable {
     }
 }
 
+/// Where an O*NET release was read from.
+public enum ONetReleaseOrigin: String, Sendable, Codable, Hashable, CaseIterable {
+    /// O*NET's database files (a release folder or zip).
+    case database
+    /// The Web Services API.
+    case webServices = "web_services"
+}
+
 /// An O*NET release loaded into the store (database files or Web Services).
 public struct ONetReleaseInfo: Sendable, Codable, Equatable {
     /// `O*NET 29.3`.
     public var name: String
-    /// `database` or `web_services`.
-    public var origin: String
+    public var origin: ONetReleaseOrigin
     /// SHA-256 over the files read (database) or the base URL (Web Services).
     public var fingerprint: String
     public var location: String
     public var loadedAt: Date
     public var ratings: Int
 
-    public init(name: String, origin: String, fingerprint: String, location: String, loadedAt: Date, ratings: Int) {
+    public init(name: String, origin: ONetReleaseOrigin, fingerprint: String, location: String, loadedAt: Date, ratings: Int) {
         self.name = name
         self.origin = origin
         self.fingerprint = fingerprint

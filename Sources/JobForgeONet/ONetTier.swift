@@ -216,8 +216,8 @@ public enum ONetConfidence {
 /// The O*NET tier: a pure function from subjects to candidates (precedence 2). The cascade
 /// owner submits them; this type touches no store.
 public struct ONetTier: Sendable {
-    public static let method = "onet_mean"
-    public static let singleCodeMethod = "onet_rating"
+    public static let method = CandidateMethod.onetMean
+    public static let singleCodeMethod = CandidateMethod.onetRating
 
     public let crosswalk: Crosswalk
     public let ratings: ONetRatingIndex

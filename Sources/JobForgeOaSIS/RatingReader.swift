@@ -131,7 +131,7 @@ struct RatingReader: Sendable {
                     }
                     (candidates.baseAddress! + count).initialize(to: Candidate(
                         key: CellKey(subject: subject, descriptor: code, dimension: .interestRank), value: rank, text: raw,
-                        source: .authoritative, method: "oasis_rating", sourceLevel: .l6, sourceIDs: sourceIDs,
+                        source: .authoritative, method: .oasisRating, sourceLevel: .l6, sourceIDs: sourceIDs,
                         confidence: 1, release: release, observedAt: observedAt))
                     count += 1
                 }
@@ -154,7 +154,7 @@ struct RatingReader: Sendable {
                 }
                 (candidates.baseAddress! + count).initialize(to: Candidate(
                     key: CellKey(subject: subject, descriptor: ratingCells[index].descriptor, dimension: ratingCells[index].dimension),
-                    value: Double(value), source: .authoritative, method: "oasis_rating", sourceLevel: .l6,
+                    value: Double(value), source: .authoritative, method: .oasisRating, sourceLevel: .l6,
                     sourceIDs: sourceIDs, confidence: 1, release: release, observedAt: observedAt))
                 count += 1
             }

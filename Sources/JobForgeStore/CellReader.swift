@@ -26,7 +26,7 @@ struct CellState {
 /// Who offered values, how, from what and when: what the candidates of one load share.
 struct Provenance: Hashable {
     var source: Source
-    var method: String
+    var method: CandidateMethod
     var sourceLevel: SourceLevel
     var sourceIDs: [String]
     var release: String?
@@ -247,7 +247,7 @@ final class CellReader {
             throw DatabaseError(message: "provenance \(id) is missing: the store is damaged; rebuild it with `jobforge build`")
         }
         let record = ProvenanceRecord(id: id, provenance: Provenance(
-                                          source: try row.decode("source", table: "provenance"), method: row["method"],
+                                          source: try row.decode("source", table: "provenance"), method: CandidateMethod(row["method"] as String),
                                           sourceLevel: try row.decode("source_level", table: "provenance"),
                                           sourceIDs: JSONText.decodeArray(row["source_ids"]), release: row["release"],
                                           observedAt: try time(row["observed_at"])),

@@ -13,7 +13,7 @@ enum CellWriter {
     /// Two offers are the same when all of this is equal.
     private struct Identity: Hashable {
         var source: Source
-        var method: String
+        var method: CandidateMethod
         var release: String?
         var value: Double
         var text: String?
@@ -69,14 +69,14 @@ enum CellWriter {
                   AND source_level = ? AND release IS ? AND observed_at = ?
                 """)
             let id: Int64
-            if let stored = try Int64.fetchOne(find, arguments: [runID, sourceIDs, key.source.rawValue, key.method,
+            if let stored = try Int64.fetchOne(find, arguments: [runID, sourceIDs, key.source.rawValue, key.method.rawValue,
                                                                  key.sourceLevel.rawValue, key.release, observedAt]) {
                 id = stored
             } else {
                 try db.cachedStatement(sql: """
                     INSERT INTO provenance (source, precedence, method, source_level, source_ids, release, observed_at, run_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [key.source.rawValue, Int64(key.source.precedence), key.method,
+                    """).execute(arguments: [key.source.rawValue, Int64(key.source.precedence), key.method.rawValue,
                                              key.sourceLevel.rawValue, sourceIDs, key.release, observedAt, runID])
                 id = db.lastInsertedRowID
             }

@@ -13,7 +13,7 @@ import JobForgeCore
 /// subjects: as candidate rows that was 190,000 rows and most of the build's time.
 enum ONetLayer {
     /// The method of a load's provenance row; each offer carries its own method and codes.
-    static let loadMethod = "onet_tier"
+    static let loadMethod: CandidateMethod = "onet_tier"
 
     // MARK: Packed format
 
@@ -75,7 +75,7 @@ enum ONetLayer {
             bytes.append(tab)
             bytes += RatingLayer.number(offer.confidence).utf8
             bytes.append(tab)
-            token(offer.method, last: &lastMethod)
+            token(offer.method.rawValue, last: &lastMethod)
             bytes.append(tab)
             if offer.sourceIDs != lastCodes.ids {
                 lastCodes.ids = offer.sourceIDs
@@ -156,7 +156,7 @@ enum ONetLayer {
                 guard byte == newline else { continue }
                 defer { fields.removeAll(keepingCapacity: true) }
                 guard fields.count == 7, let value = Double(text(fields[2])), let confidence = Double(text(fields[3])) else { continue }
-                let method = token(fields[4]).text
+                let method = CandidateMethod(token(fields[4]).text)
                 let codes = token(fields[5])
                 var sourceIDs: [String]
                 if let number = codes.number, let known = splitCodes[number] {
@@ -253,7 +253,7 @@ enum ONetLayer {
             if loads[load] == nil { order.append(load) }
             loads[load, default: []].append(UnitGroupOffer(
                 unitGroup: row[0], descriptor: row[1], dimension: CellDimension(row[2] as String), value: row[3],
-                confidence: row[4], source: .onet, method: row[6], sourceIDs: JSONText.decodeArray(row[7]), release: row[8],
+                confidence: row[4], source: .onet, method: CandidateMethod(row[6] as String), sourceIDs: JSONText.decodeArray(row[7]), release: row[8],
                 observedAt: Timestamp.date(row[9]) ?? Date(),
                 details: JSONText.decodeObject(row[5]).map { (key: $0.key, value: $0.value) }))
         }
@@ -266,7 +266,7 @@ enum ONetLayer {
                 try db.execute(sql: """
                     INSERT INTO provenance (source, precedence, method, source_level, source_ids, release, observed_at, run_id)
                     VALUES ('onet', 2, ?, 'L5', '[]', ?, ?, ?)
-                    """, arguments: [loadMethod, load.release, load.observedAt, load.runID])
+                    """, arguments: [loadMethod.rawValue, load.release, load.observedAt, load.runID])
                 provenanceIDs[key] = db.lastInsertedRowID
             }
             let offers = loads[load]!

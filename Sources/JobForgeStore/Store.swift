@@ -70,7 +70,7 @@ public struct CellValue: Sendable, Codable {
     public var scale: String?
     public var source: Source
     public var precedence: Int
-    public var method: String
+    public var method: CandidateMethod
     public var sourceLevel: SourceLevel
     public var sourceIDs: [String]
     public var confidence: Double

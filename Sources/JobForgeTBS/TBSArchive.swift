@@ -143,7 +143,7 @@ public struct TBSStoredPage: Sendable {
 /// A scrape as listed by `tbs diff` and `tbs show`.
 public struct TBSScrapeInfo: Sendable, Codable, Hashable {
     public var id: Int64
-    public var kind: String
+    public var kind: TBSScrapeKind
     public var startedAt: Date
     public var finishedAt: Date
     public var languages: [TBSLanguage]
@@ -177,7 +177,7 @@ extension TBSArchive {
                 INSERT INTO tbs_scrape (kind, started_at, finished_at, languages, fetched_from, user_agent, requests,
                                         bytes_received, new_versions)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """, arguments: [record.kind, Timestamp.string(record.startedAt), Timestamp.string(record.finishedAt),
+                """, arguments: [record.kind.rawValue, Timestamp.string(record.startedAt), Timestamp.string(record.finishedAt),
                                  record.languages.map(\.rawValue).joined(separator: ","), record.fetchedFrom,
                                  record.userAgent, record.requests, record.bytesReceived])
             let scrapeID = db.lastInsertedRowID
@@ -276,14 +276,23 @@ extension TBSArchive {
         }
     }
 
-    private static func version(from row: Row) -> TBSPageVersion {
-        TBSPageVersion(
-            id: row["id"], role: TBSPageRole(rawValue: row["role"]) ?? .document,
-            language: (row["language"] as String?).flatMap(TBSLanguage.init(rawValue:)),
-            provenance: TBSPageProvenance(url: row["url"], fetchedAt: (Timestamp.date(row["fetched_at"]) ?? Date(timeIntervalSince1970: 0)), title: row["title"],
+    private static func version(from row: Row) throws -> TBSPageVersion {
+        let table = "tbs_page_version"
+        let language: TBSLanguage? = row["language"] == nil ? nil : try row.decode("language", table: table)
+        return TBSPageVersion(
+            id: row["id"], role: try row.decode("role", table: table), language: language,
+            provenance: TBSPageProvenance(url: row["url"], fetchedAt: try Timestamp.decode(row, "fetched_at", table: table), title: row["title"],
                                           contentHash: row["content_hash"], pageModified: row["page_modified"],
                                           httpLastModified: row["http_last_modified"], etag: row["etag"], bytes: row["bytes"]),
             extractionMethod: row["extraction_method"], scrapeID: row["scrape_id"])
+    }
+
+    private static func sectionLinks(_ row: Row) throws -> [String] {
+        let text: String = row["links"]
+        guard let links = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw StoreError.corrupt(table: "tbs_section", column: "links", value: String(text.prefix(200)))
+        }
+        return links
     }
 
     private static let versionColumns = "id, url, role, language, content_hash, fetched_at, title, page_modified, http_last_modified, etag, bytes, extraction_method, scrape_id"
@@ -293,7 +302,7 @@ extension TBSArchive {
         try dbQueue.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.versionColumns), body FROM tbs_page_version WHERE url = ? ORDER BY id DESC LIMIT 1",
                                              arguments: [url]) else { return nil }
-            return TBSStoredPage(version: Self.version(from: row), body: row["body"])
+            return TBSStoredPage(version: try Self.version(from: row), body: row["body"])
         }
     }
 
@@ -329,10 +338,10 @@ extension TBSArchive {
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM tbs_row WHERE page_version_id = ? ORDER BY position",
                                     arguments: [pageVersionID]).map { row in
-                TBSRow(language: TBSLanguage(rawValue: row["language"]) ?? .en, position: row["position"],
+                TBSRow(language: try row.decode("language", table: "tbs_row"), position: row["position"],
                        groupAbbreviation: row["group_abbreviation"], code: row["code"],
                        occupationalGroup: name(row, "occupational_group"), group: name(row, "group"),
-                       subgroup: name(row, "subgroup"), level: TBSRowLevel(rawValue: row["level"]) ?? .unknown,
+                       subgroup: name(row, "subgroup"), level: try row.decode("level", table: "tbs_row"),
                        links: links[row["position"]] ?? [], flags: flags(row["flags"]))
             }
         }
@@ -348,10 +357,10 @@ extension TBSArchive {
                 FROM tbs_section s JOIN tbs_page_version v ON v.id = s.page_version_id
                 WHERE v.url = ? AND s.fragment = ? ORDER BY v.id DESC LIMIT 1
                 """, arguments: [documentURL, fragment]) else { return nil }
-            let links = (try? JSONDecoder().decode([String].self, from: Data((row["links"] as String).utf8))) ?? []
+            let links = try Self.sectionLinks(row)
             let section = TBSSection(fragment: row["fragment"], heading: row["heading"], text: row["text"],
                                      method: row["method"], links: links)
-            return (section, Self.version(from: row))
+            return (section, try Self.version(from: row))
         }
     }
 
@@ -367,10 +376,10 @@ extension TBSArchive {
                 WHERE v.id = (SELECT MAX(id) FROM tbs_page_version WHERE url = v.url)
                 """)
             for row in rows {
-                let links = (try? JSONDecoder().decode([String].self, from: Data((row["links"] as String).utf8))) ?? []
+                let links = try Self.sectionLinks(row)
                 let section = TBSSection(fragment: row["fragment"], heading: row["heading"], text: row["text"],
                                          method: row["method"], links: links)
-                let version = Self.version(from: row)
+                let version = try Self.version(from: row)
                 result[version.provenance.url, default: [:]][section.fragment] = (section, version)
             }
             return result
@@ -384,7 +393,7 @@ extension TBSArchive {
             var result: [String: TBSLinkCheck] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM tbs_link_status WHERE scrape_id = ?", arguments: [id]) {
                 let check = TBSLinkCheck(url: row["url"], documentURL: row["document_url"], fragment: row["fragment"],
-                                         status: TBSLinkStatus(rawValue: row["status"]) ?? .failed, reason: row["reason"],
+                                         status: try row.decode("status", table: "tbs_link_status"), reason: row["reason"],
                                          httpStatus: row["http_status"])
                 result[check.url] = check
             }
@@ -395,9 +404,15 @@ extension TBSArchive {
     public func scrapes() throws -> [TBSScrapeInfo] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM tbs_scrape ORDER BY id").map { row in
-                TBSScrapeInfo(id: row["id"], kind: row["kind"], startedAt: (Timestamp.date(row["started_at"]) ?? Date(timeIntervalSince1970: 0)),
-                              finishedAt: (Timestamp.date(row["finished_at"]) ?? Date(timeIntervalSince1970: 0)),
-                              languages: (row["languages"] as String).split(separator: ",").compactMap { TBSLanguage(rawValue: String($0)) },
+                TBSScrapeInfo(id: row["id"], kind: try row.decode("kind", table: "tbs_scrape"),
+                              startedAt: try Timestamp.decode(row, "started_at", table: "tbs_scrape"),
+                              finishedAt: try Timestamp.decode(row, "finished_at", table: "tbs_scrape"),
+                              languages: try (row["languages"] as String).split(separator: ",").map { code in
+                                  guard let language = TBSLanguage(rawValue: String(code)) else {
+                                      throw StoreError.corrupt(table: "tbs_scrape", column: "languages", value: String(code))
+                                  }
+                                  return language
+                              },
                               fetchedFrom: row["fetched_from"], requests: row["requests"], bytesReceived: row["bytes_received"],
                               newVersions: row["new_versions"])
             }

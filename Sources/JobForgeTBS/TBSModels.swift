@@ -366,9 +366,14 @@ public struct TBSLinkCheck: Sendable, Codable, Hashable {
 }
 
 /// A whole scrape, written to the store in one transaction.
+/// What a scrape did: fetch everything, or re-check with conditional requests.
+public enum TBSScrapeKind: String, Sendable, Codable, Hashable, CaseIterable {
+    case scrape
+    case refresh
+}
+
 public struct TBSScrapeRecord: Sendable {
-    /// `scrape` or `refresh`.
-    public var kind: String
+    public var kind: TBSScrapeKind
     public var startedAt: Date
     public var finishedAt: Date
     public var languages: [TBSLanguage]
@@ -380,7 +385,7 @@ public struct TBSScrapeRecord: Sendable {
     public var pages: [TBSFetchedPage]
     public var links: [TBSLinkCheck]
 
-    public init(kind: String, startedAt: Date, finishedAt: Date, languages: [TBSLanguage], fetchedFrom: String,
+    public init(kind: TBSScrapeKind, startedAt: Date, finishedAt: Date, languages: [TBSLanguage], fetchedFrom: String,
                 userAgent: String, requests: Int, bytesReceived: Int, pages: [TBSFetchedPage], links: [TBSLinkCheck]) {
         self.kind = kind
         self.startedAt = startedAt

@@ -182,7 +182,7 @@ public struct TBSScraper: Sendable {
         }
         let policy = fetcher.policy
         return TBSScrapeRecord(
-            kind: options.conditional ? "refresh" : "scrape", startedAt: startedAt, finishedAt: Date(),
+            kind: options.conditional ? .refresh : .scrape, startedAt: startedAt, finishedAt: Date(),
             languages: options.languages, fetchedFrom: (policy.baseURL ?? TBSPages.site).absoluteString,
             userAgent: policy.userAgent, requests: await fetcher.requestsSent - requestsBefore,
             bytesReceived: await fetcher.bytesReceived - bytesBefore, pages: pages,

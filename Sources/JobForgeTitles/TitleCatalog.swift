@@ -83,11 +83,10 @@ public struct JobTitleRecord: Sendable, Codable, Equatable {
     public var sourceFile: String
     public var sourceLine: Int
     public var unitGroup: String?
-    /// `noc2021` or `noc2016_concordance`.
-    public var unitGroupMethod: String?
+    /// Where the unit group came from: the user's NOC 2021 code, the 2016 concordance, a suggestion.
+    public var unitGroupMethod: UnitGroupSource?
     public var profileCode: String?
-    /// The resolution method (`exact_label`, ..., `no_code`).
-    public var method: String
+    public var method: ResolutionMethod
     public var confidence: Double
     public var fuzzyScore: Double?
     /// The candidates considered, as a JSON array.
@@ -98,8 +97,8 @@ public struct JobTitleRecord: Sendable, Codable, Equatable {
 
     public init(id: String, title: String, titleFR: String?, function: String?, family: String?,
                 managerialLevel: String?, noc2021: String?, noc2016: String?, extraJSON: String,
-                sourceFile: String, sourceLine: Int, unitGroup: String?, unitGroupMethod: String?,
-                profileCode: String?, method: String, confidence: Double, fuzzyScore: Double?,
+                sourceFile: String, sourceLine: Int, unitGroup: String?, unitGroupMethod: UnitGroupSource?,
+                profileCode: String?, method: ResolutionMethod, confidence: Double, fuzzyScore: Double?,
                 candidatesJSON: String, note: String, importRunID: Int64? = nil) {
         self.id = id
         self.title = title
@@ -123,12 +122,14 @@ public struct JobTitleRecord: Sendable, Codable, Equatable {
         self.importRunID = importRunID
     }
 
-    init(row: Row) {
+    init(row: Row) throws {
+        let unitGroupMethod: UnitGroupSource? = row["unit_group_method"] == nil ? nil
+            : try row.decode("unit_group_method", table: "job_title")
         self.init(id: row["id"], title: row["title"], titleFR: row["title_fr"], function: row["function"],
                   family: row["family"], managerialLevel: row["managerial_level"], noc2021: row["noc_2021"],
                   noc2016: row["noc_2016"], extraJSON: row["extra"], sourceFile: row["source_file"],
-                  sourceLine: row["source_line"], unitGroup: row["unit_group"], unitGroupMethod: row["unit_group_method"],
-                  profileCode: row["profile_code"], method: row["method"], confidence: row["confidence"],
+                  sourceLine: row["source_line"], unitGroup: row["unit_group"], unitGroupMethod: unitGroupMethod,
+                  profileCode: row["profile_code"], method: try row.decode("method", table: "job_title"), confidence: row["confidence"],
                   fuzzyScore: row["fuzzy_score"], candidatesJSON: row["candidates"], note: row["note"],
                   importRunID: row["import_run_id"])
     }
@@ -268,7 +269,7 @@ extension TitleCatalog {
             let values: [(any DatabaseValueConvertible)?] = [
                 title.id, title.title, title.titleFR, title.function, title.family, title.managerialLevel,
                 title.noc2021, title.noc2016, title.extraJSON, title.sourceFile, title.sourceLine, title.unitGroup,
-                title.unitGroupMethod, title.profileCode, title.method, title.confidence, title.fuzzyScore,
+                title.unitGroupMethod?.rawValue, title.profileCode, title.method.rawValue, title.confidence, title.fuzzyScore,
                 title.candidatesJSON, title.note, runID ?? title.importRunID,
             ]
             try statement.execute(arguments: StatementArguments(values))
@@ -301,14 +302,14 @@ extension TitleCatalog {
         if let unitGroupMethod { conditions.append("unit_group_method = ?"); arguments.append(unitGroupMethod) }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try Row.fetchAll(db, sql: "SELECT * FROM job_title\(filter) ORDER BY id",
-                                arguments: StatementArguments(arguments)).map(JobTitleRecord.init(row:))
+                                arguments: StatementArguments(arguments)).map { try JobTitleRecord(row: $0) }
     }
 
     /// A title by id, or else by exact title (ignoring case; the lowest id when several share it).
     public func title(matching text: String) throws -> JobTitleRecord? {
         try dbQueue.read { db in
             guard let id = try Self.titleID(db, matching: text) else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM job_title WHERE id = ?", arguments: [id]).map(JobTitleRecord.init(row:))
+            return try Row.fetchOne(db, sql: "SELECT * FROM job_title WHERE id = ?", arguments: [id]).map { try JobTitleRecord(row: $0) }
         }
     }
 
@@ -402,8 +403,8 @@ extension JobTitleRecord {
     /// What the engine inherits by (`TitleInheritanceRule`): nil when the title has no profile.
     public var resolution: TitleInheritanceRule.Resolution? {
         profileCode.map {
-            TitleInheritanceRule.Resolution(titleID: id, profileCode: $0, method: method, confidence: confidence,
-                                            unitGroupSource: unitGroupMethod, fuzzyScore: fuzzyScore)
+            TitleInheritanceRule.Resolution(titleID: id, profileCode: $0, method: method.rawValue, confidence: confidence,
+                                            unitGroupSource: unitGroupMethod?.rawValue, fuzzyScore: fuzzyScore)
         }
     }
 }

@@ -214,8 +214,8 @@ public struct TitleImporter: Sendable {
                        family: title.family, managerialLevel: title.managerialLevel, noc2021: title.noc2021,
                        noc2016: title.noc2016, extraJSON: JSONText.object(title.extra), sourceFile: title.sourceFile,
                        sourceLine: title.sourceLine, unitGroup: resolution.unitGroup,
-                       unitGroupMethod: resolution.unitGroupSource?.rawValue, profileCode: resolution.profileCode,
-                       method: resolution.method.rawValue, confidence: resolution.confidence,
+                       unitGroupMethod: resolution.unitGroupSource, profileCode: resolution.profileCode,
+                       method: resolution.method, confidence: resolution.confidence,
                        fuzzyScore: resolution.fuzzyScore, candidatesJSON: ResolutionJSON.candidates(resolution.candidates),
                        note: resolution.note)
     }
@@ -231,9 +231,8 @@ public struct TitleImporter: Sendable {
     /// The resolution of a stored record.
     public static func resolution(_ record: JobTitleRecord) -> TitleResolution {
         let candidates = (try? JSONDecoder().decode([ResolutionCandidate].self, from: Data(record.candidatesJSON.utf8))) ?? []
-        let method = ResolutionMethod(rawValue: record.method) ?? .noCode
-        return TitleResolution(unitGroup: record.unitGroup, unitGroupSource: record.unitGroupMethod.flatMap(UnitGroupSource.init(rawValue:)),
-                               profileCode: record.profileCode, profileLabel: nil, method: method,
+        return TitleResolution(unitGroup: record.unitGroup, unitGroupSource: record.unitGroupMethod,
+                               profileCode: record.profileCode, profileLabel: nil, method: record.method,
                                confidence: record.confidence, fuzzyScore: record.fuzzyScore, candidates: candidates,
                                note: record.note)
     }

@@ -22,7 +22,7 @@ struct SuggestNOCApplyTests {
         let noCode = before.filter { $0.noc2021 == nil && $0.noc2016 == nil }
         let withCode = before.filter { $0.noc2021 != nil || $0.noc2016 != nil }
         #expect(noCode.count >= 3, "the sample has titles without a code")
-        #expect(noCode.allSatisfy { $0.unitGroup == nil && $0.method == "no_code" })
+        #expect(noCode.allSatisfy { $0.unitGroup == nil && $0.method == .noCode })
 
         let fake = try await FakeOpenAIServer.start(expectedModel: "gpt-4o-2024-08-06")
         defer { Task { await fake.stop() } }
@@ -40,9 +40,9 @@ struct SuggestNOCApplyTests {
                 let record = try #require(after[title.id])
                 let suggestion = try #require(suggestions[title.id])
                 #expect(record.noc2021 == nil && record.noc2016 == nil, "the user's (empty) codes are left as they were")
-                #expect(record.unitGroupMethod == "llm_suggestion")
+                #expect(record.unitGroupMethod == .llmSuggestion)
                 #expect(record.unitGroup == suggestion.unitGroup)
-                let method = try #require(ResolutionMethod(rawValue: record.method))
+                let method = record.method
                 #expect(abs(record.confidence - method.confidence * 0.72) < 1e-9, "\(record.id): \(record.confidence)")
                 #expect(record.note.contains("suggested by gpt-4o-2024-08-06"))
                 let cells = try store.winners(of: .title(title.id), filter: CellFilter(sources: [.authoritative]))

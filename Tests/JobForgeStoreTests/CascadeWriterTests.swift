@@ -11,7 +11,7 @@ struct CascadeWriterTests {
     static let key = CellKey(subject: .title("T-1"), descriptor: "F01b02", dimension: .level)
 
     static func offer(_ source: Source, _ value: Double, at seconds: TimeInterval, key: CellKey = key) -> Candidate {
-        Candidate(key: key, value: value, source: source, method: "\(source.rawValue)_test", sourceLevel: .l7,
+        Candidate(key: key, value: value, source: source, method: CandidateMethod("\(source.rawValue)_test"), sourceLevel: .l7,
                   sourceIDs: ["id-\(source.rawValue)"], confidence: source == .llm ? 0.7 : 1,
                   rationale: source == .llm ? "synthetic answer" : nil, release: "r1",
                   observedAt: Date(timeIntervalSince1970: 1_700_000_000 + seconds))
