@@ -46,7 +46,8 @@ public enum LLMStep {
                     KnownValue(descriptorCode: $0.descriptorCode, name: $0.descriptorName,
                                dimension: $0.dimension, value: $0.value)
                 })
-            requests.append(ImputationRequest(subject: subject, context: context, missing: missing))
+            requests.append(ImputationRequest(subject: subject, context: context, missing: missing,
+                                              askedContext: record.askedContext))
         }
         return requests
     }

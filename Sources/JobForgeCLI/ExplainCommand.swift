@@ -99,7 +99,7 @@ public struct ExplainCommand: AsyncParsableCommand {
                 print("  overrides (\(story.overrides.count)):")
                 for event in story.overrides {
                     let old = event.oldValue.map(Formatting.number) ?? "-"
-                    print("    \(Timestamp.string(event.at)) run \(event.runID): \(event.oldSource?.rawValue ?? "-") \(old) -> \(event.newSource.rawValue) \(Formatting.number(event.newValue)) (\(event.reason))")
+                    print("    \(Timestamp.string(event.at)) run \(event.runID): \(event.oldSource?.rawValue ?? "-") \(old) -> \(event.newSource?.rawValue ?? "-") \(event.newValue.map(Formatting.number) ?? "-") (\(event.reason))")
                 }
             }
         }

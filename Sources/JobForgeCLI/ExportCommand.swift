@@ -171,7 +171,7 @@ public struct Exporter {
             try overrides.write([
                 String(e.id), e.key.subject.kind.rawValue, e.key.subject.code, e.key.descriptor, e.key.dimension.rawValue,
                 e.oldCandidateID.map { String($0) } ?? "", e.newCandidateID.map { String($0) } ?? "", e.oldValue.map(Formatting.number) ?? "",
-                Formatting.number(e.newValue), e.oldSource?.rawValue ?? "", e.newSource.rawValue, e.reason,
+                e.newValue.map(Formatting.number) ?? "", e.oldSource?.rawValue ?? "", e.newSource?.rawValue ?? "", e.reason,
                 Timestamp.string(e.at), e.runID,
             ])
         }

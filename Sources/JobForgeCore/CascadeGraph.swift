@@ -50,7 +50,8 @@ public enum CascadeGraph {
         case ratings(profiles: [String])
         /// A new load of what O*NET offers these unit groups.
         case offers(unitGroups: [String])
-        /// Job titles were (re)resolved (an import, a re-resolution, an applied suggestion).
+        /// Job titles were (re)imported or (re)resolved (an import, a re-resolution, an applied
+        /// suggestion): their resolutions and their contexts may have changed.
         case resolutions
     }
 
@@ -110,6 +111,18 @@ public enum CascadeGraph {
         let titleProfiles = holders.contains { $0.kind == .title } ? try topology.resolvedProfileOfTitles() : [:]
         for subject in holders where reached.reads(subject, titleProfiles: titleProfiles) { add(subject) }
         return result
+    }
+
+    /// Whether a stored candidate counts in its cell: one produced for a context of its subject
+    /// (an LLM answer, for the title as it was asked) counts only while the subject's context is
+    /// the same; when the title's text, codes or profile change, the answer stops winning (the
+    /// change is logged) and the cell is empty again, to be asked anew.
+    ///
+    ///     counts(askedContext: nil, currentContext: "x")    // true: not tied to a context
+    ///     counts(askedContext: "x", currentContext: "x")    // true
+    ///     counts(askedContext: "x", currentContext: "y")    // false: asked about another title
+    public static func counts(askedContext: String?, currentContext: String?) -> Bool {
+        askedContext == nil || askedContext == currentContext
     }
 
     /// The readers a change reaches, directly or through a rule.

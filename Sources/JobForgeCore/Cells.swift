@@ -134,10 +134,14 @@ public struct Candidate: Sendable, Codable, Equatable {
     public var observedAt: Date
     /// Source-specific facts kept for audit: native scale and value, count and spread, model.
     public var metadata: [String: String]
+    /// The subject's context the value was produced for: an LLM answer is tied to the title as
+    /// it was asked (its text, codes and profile). Nil for a value that holds whatever the
+    /// subject's context. See ``CascadeGraph/counts(askedContext:currentContext:)``.
+    public var askedContext: String?
 
     public init(key: CellKey, value: Double, text: String? = nil, source: Source, method: CandidateMethod,
                 sourceLevel: SourceLevel, sourceIDs: [String], confidence: Double, rationale: String? = nil,
-                release: String?, observedAt: Date, metadata: [String: String] = [:]) {
+                release: String?, observedAt: Date, metadata: [String: String] = [:], askedContext: String? = nil) {
         self.key = key
         self.value = value
         self.text = text
@@ -150,6 +154,7 @@ public struct Candidate: Sendable, Codable, Equatable {
         self.release = release
         self.observedAt = observedAt
         self.metadata = metadata
+        self.askedContext = askedContext
     }
 
     public var precedence: Int { source.precedence }

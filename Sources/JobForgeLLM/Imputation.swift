@@ -96,11 +96,15 @@ public struct ImputationRequest: Sendable, Hashable, Codable {
     public var subject: Subject
     public var context: TitleContext
     public var missing: [MissingCell]
+    /// The subject's context as the store held it when the request was made: the answers are
+    /// tied to it (`Candidate.askedContext`) and stop counting if the title changes.
+    public var askedContext: String?
 
-    public init(subject: Subject, context: TitleContext, missing: [MissingCell]) {
+    public init(subject: Subject, context: TitleContext, missing: [MissingCell], askedContext: String? = nil) {
         self.subject = subject
         self.context = context
         self.missing = missing
+        self.askedContext = askedContext
     }
 }
 

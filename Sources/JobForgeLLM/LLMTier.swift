@@ -339,7 +339,7 @@ public struct LLMTier: Sendable {
             result.candidates.append(Candidate(
                 key: key, value: item.value, source: .llm, method: Self.method, sourceLevel: request.subject.level,
                 sourceIDs: [requestID ?? hash], confidence: item.confidence, rationale: item.rationale,
-                release: releasedModel, observedAt: at, metadata: metadata))
+                release: releasedModel, observedAt: at, metadata: metadata, askedContext: request.askedContext))
             result.outcomes.append(outcome(cell, .answered, detail: nil, requestID: requestID, at: at, fromCache: fromCache, item: item))
         }
 

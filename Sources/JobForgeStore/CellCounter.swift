@@ -66,6 +66,9 @@ struct CellCounter {
         let rows = try Row.fetchCursor(db, sql: """
             SELECT s.kind, s.code, c.descriptor_code, c.dimension, p.source
             FROM candidate c JOIN subject s ON s.id = c.subject_id JOIN provenance p ON p.id = c.provenance_id
+            LEFT JOIN subject_context x ON x.kind = s.kind AND x.code = s.code
+            -- CascadeGraph.counts(askedContext:currentContext:)
+            WHERE c.asked_context IS NULL OR c.asked_context = x.context
             """)
         while let row = try rows.next() {
             let subject = Subject(kind: try row.decode(at: 0, table: "subject", column: "kind"), code: row[1])

@@ -283,12 +283,19 @@ final class CellReader {
         }
         guard let subjectID else { return [] }
         let statement = try db.cachedStatement(sql: """
-            SELECT id, descriptor_code, dimension, value, text_value, provenance_id, confidence, rationale, metadata, is_winner
+            SELECT id, descriptor_code, dimension, value, text_value, provenance_id, confidence, rationale, metadata, is_winner,
+                asked_context
             FROM candidate WHERE subject_id = ? ORDER BY id
             """)
         var result: [CellEntry] = []
+        var currentContext: String??
         let rows = try Row.fetchCursor(statement, arguments: [subjectID])
         while let row = try rows.next() {
+            let askedContext: String? = row[10]
+            if askedContext != nil {
+                if currentContext == nil { currentContext = .some(try context(of: subject)) }
+                guard CascadeGraph.counts(askedContext: askedContext, currentContext: currentContext!) else { continue }
+            }
             let record = try self.provenance(row[5])
             let provenance = record.provenance
             let candidate = Candidate(key: CellKey(subject: subject, descriptor: row[1], dimension: CellDimension(row[2] as String)),
@@ -296,10 +303,18 @@ final class CellReader {
                                       sourceLevel: provenance.sourceLevel, sourceIDs: provenance.sourceIDs,
                                       confidence: row[6], rationale: row[7], release: provenance.release,
                                       observedAt: provenance.observedAt,
-                                      metadata: withMetadata ? JSONText.decodeObject(row[8]) : [:])
+                                      metadata: withMetadata ? JSONText.decodeObject(row[8]) : [:],
+                                      askedContext: askedContext)
             result.append(CellEntry(origin: .stored(id: row[0]), candidate: candidate, runID: record.runID, isStoredWinner: row[9]))
         }
         return result
+    }
+
+    /// The subject's current context (`subject_context`), which answers tied to a context must
+    /// match to count; nil when its source recorded none.
+    func context(of subject: Subject) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT context FROM subject_context WHERE kind = ? AND code = ?"),
+                            arguments: [subject.kind.rawValue, subject.code])
     }
 
     func profiles(ofUnitGroup unitGroup: String) throws -> [String] {

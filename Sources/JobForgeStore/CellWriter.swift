@@ -19,6 +19,7 @@ enum CellWriter {
         var text: String?
         var sourceIDs: [String]
         var confidence: Double
+        var askedContext: String?
 
         init(_ candidate: Candidate) {
             source = candidate.source
@@ -28,6 +29,7 @@ enum CellWriter {
             text = candidate.text
             sourceIDs = candidate.sourceIDs
             confidence = candidate.confidence
+            askedContext = candidate.askedContext
         }
     }
 
@@ -113,6 +115,24 @@ enum CellWriter {
                 ])
         }
 
+        /// The old winner no longer counts and nothing took its place (an LLM answer whose title
+        /// changed since it was asked, a value inherited through a resolution that is gone): the
+        /// cell is empty again.
+        func logWithdrawal(_ key: CellKey, old: CellEntry) throws {
+            try db.cachedStatement(sql: """
+                INSERT INTO override_event (subject_kind, subject_code, descriptor_code, dimension, old_candidate_id,
+                    new_candidate_id, old_value, new_value, old_source, new_source, reason, at, run_id)
+                VALUES (?, ?, ?, ?, ?, NULL, ?, NULL, ?, NULL, ?, ?, ?)
+                """).execute(arguments: [
+                    key.subject.kind.rawValue, key.subject.code, key.descriptor, key.dimension.rawValue,
+                    old.origin.rowID, old.candidate.value, old.candidate.source.rawValue,
+                    old.candidate.askedContext != nil
+                        ? "withdrawn: the \(key.subject.kind.rawValue.replacingOccurrences(of: "_", with: " ")) changed since it was asked"
+                        : "withdrawn: what it was derived from is gone",
+                    now, runID,
+                ])
+        }
+
         func setWinnerFlag(_ id: Int64, _ isWinner: Bool) throws {
             try db.cachedStatement(sql: "UPDATE candidate SET is_winner = ? WHERE id = ?").execute(arguments: [isWinner ? 1 : 0, id])
         }
@@ -134,8 +154,8 @@ enum CellWriter {
 
         let insert = RawStatement(try db.cachedStatement(sql: """
             INSERT INTO candidate (subject_id, descriptor_code, dimension, value, text_value, provenance_id, confidence,
-                rationale, metadata, is_winner)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rationale, metadata, is_winner, asked_context)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """))
 
         for subject in order {
@@ -147,6 +167,7 @@ enum CellWriter {
             var offered: Set<Offer> = []
             var newWinners: [CellID: CellEntry] = [:]
             let subjectID = try session.subjectID(subject)
+            let currentContext = try reader.context(of: subject)
 
             for index in bySubject[subject]! {
                 let candidate = candidates[index]
@@ -160,7 +181,10 @@ enum CellWriter {
                     continue
                 }
                 let incumbent = newWinners[cell] ?? state?.winningEntry
-                let wins = incumbent.map { Precedence.replaces(candidate, incumbent: $0.candidate) } ?? true
+                // An answer asked for what the subject no longer is (a title changed while it was
+                // asked) is kept for audit but never counts.
+                let counts = CascadeGraph.counts(askedContext: candidate.askedContext, currentContext: currentContext)
+                let wins = counts && (incumbent.map { Precedence.replaces(candidate, incumbent: $0.candidate) } ?? true)
                 insert.bind(1, subjectID)
                 insert.bind(2, key.descriptor)
                 insert.bind(3, key.dimension.rawValue)
@@ -171,6 +195,7 @@ enum CellWriter {
                 insert.bind(8, candidate.rationale)
                 insert.bind(9, candidate.metadata.isEmpty ? nil : JSONText.object(candidate.metadata))
                 insert.bind(10, Int64(wins ? 1 : 0))
+                insert.bind(11, candidate.askedContext)
                 try insert.step(db)
                 summary.inserted += 1
                 guard wins else {
@@ -302,7 +327,9 @@ enum CellWriter {
         var filled = 0, overridden = 0
         for subject in subjects {
             let previous = before[subject] ?? [:]
+            var present: Set<CellKey> = []
             for state in try reader.cells(of: subject) {
+                present.insert(state.key)
                 for (position, entry) in state.entries.enumerated() {
                     guard case .stored(let id) = entry.origin else { continue }
                     let shouldWin = position == state.winner
@@ -314,9 +341,22 @@ enum CellWriter {
                     continue
                 }
                 if !sameEntry(old, winner) {
+                    // A stored winner that no longer counts is not among the entries read.
+                    if case .stored(let id) = old.origin, !state.entries.contains(where: { $0.origin == old.origin }) {
+                        try session.setWinnerFlag(id, false)
+                    }
                     try session.logOverride(state.key, old: old, new: winner)
                     overridden += 1
                 }
+            }
+            // Cells left without any candidate: their old winner was withdrawn.
+            let gone = previous.keys.filter { !present.contains($0) }
+                .sorted { ($0.descriptor, $0.dimension) < ($1.descriptor, $1.dimension) }
+            for key in gone {
+                let old = previous[key]!
+                if case .stored(let id) = old.origin { try session.setWinnerFlag(id, false) }
+                try session.logWithdrawal(key, old: old)
+                overridden += 1
             }
         }
         return (filled, overridden)

@@ -9,6 +9,53 @@ public enum EngineSchema: StoreSchema {
         registerCompactCellsMigration(&migrator)
         ONetLayer.registerMigration(&migrator)
         registerTitleResolutionMigration(&migrator)
+        registerAskedContextMigration(&migrator)
+    }
+
+    /// v5: answers tied to what was asked. `subject_context` holds each subject's current context
+    /// as its source defines it (a job title's text, codes and profile, written by Titles in the
+    /// same transaction as the title); a candidate's `asked_context` is the context it was
+    /// produced for, and it counts only while the two agree (`CascadeGraph.counts`). When a
+    /// title changes, its answers stop winning and the cell may be left without a value: the
+    /// override log then records a withdrawal, with no new value or source.
+    static func registerAskedContextMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5-asked-context") { db in
+            try db.execute(sql: """
+                ALTER TABLE candidate ADD COLUMN asked_context TEXT;
+                CREATE TABLE subject_context (
+                    kind TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    context TEXT NOT NULL,
+                    PRIMARY KEY (kind, code)
+                ) WITHOUT ROWID;
+                CREATE TABLE override_event_v5 (
+                    id INTEGER PRIMARY KEY,
+                    subject_kind TEXT NOT NULL,
+                    subject_code TEXT NOT NULL,
+                    descriptor_code TEXT NOT NULL,
+                    dimension TEXT NOT NULL,
+                    old_candidate_id INTEGER REFERENCES candidate(id),
+                    new_candidate_id INTEGER REFERENCES candidate(id),
+                    old_value REAL,
+                    new_value REAL,
+                    old_source TEXT,
+                    new_source TEXT,
+                    reason TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES run(id)
+                );
+                INSERT INTO override_event_v5 SELECT * FROM override_event;
+                DROP TRIGGER override_event_no_update;
+                DROP TRIGGER override_event_no_delete;
+                DROP TABLE override_event;
+                ALTER TABLE override_event_v5 RENAME TO override_event;
+                CREATE INDEX override_event_cell ON override_event(subject_kind, subject_code, descriptor_code, dimension);
+                CREATE TRIGGER override_event_no_update BEFORE UPDATE ON override_event
+                    BEGIN SELECT RAISE(ABORT, 'override_event is append-only'); END;
+                CREATE TRIGGER override_event_no_delete BEFORE DELETE ON override_event
+                    BEGIN SELECT RAISE(ABORT, 'override_event is append-only'); END;
+                """)
+        }
     }
 
     /// v4: what the engine needs to know of a job title, as a table of its own: the profile a

@@ -132,30 +132,14 @@ extension SQLiteStore {
                 SELECT * FROM override_event WHERE subject_kind = ? AND subject_code = ? AND descriptor_code = ? AND dimension = ?
                 ORDER BY id
                 """, arguments: [key.subject.kind.rawValue, key.subject.code, key.descriptor, key.dimension.rawValue]
-            ).map { row in
-                OverrideEvent(id: row["id"], key: key, oldCandidateID: row["old_candidate_id"],
-                              newCandidateID: row["new_candidate_id"], oldValue: row["old_value"], newValue: row["new_value"],
-                              oldSource: row["old_source"] == nil ? nil : try row.decode("old_source", table: "override_event"),
-                              newSource: try row.decode("new_source", table: "override_event"), reason: row["reason"],
-                              at: try Timestamp.decode(row, "at", table: "override_event"), runID: row["run_id"])
-            }
+            ).map { try OverrideEvent(row: $0) }
         }
     }
 
     /// Every override event, oldest first (for audits and exports).
     public func allOverrides() throws -> [OverrideEvent] {
         try dbQueue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM override_event ORDER BY id").map { row in
-                OverrideEvent(id: row["id"],
-                              key: CellKey(subject: Subject(kind: try row.decode("subject_kind", table: "override_event"),
-                                                            code: row["subject_code"]),
-                                           descriptor: row["descriptor_code"], dimension: CellDimension(row["dimension"])),
-                              oldCandidateID: row["old_candidate_id"], newCandidateID: row["new_candidate_id"],
-                              oldValue: row["old_value"], newValue: row["new_value"],
-                              oldSource: row["old_source"] == nil ? nil : try row.decode("old_source", table: "override_event"),
-                              newSource: try row.decode("new_source", table: "override_event"), reason: row["reason"],
-                              at: try Timestamp.decode(row, "at", table: "override_event"), runID: row["run_id"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM override_event ORDER BY id").map { try OverrideEvent(row: $0) }
         }
     }
 
@@ -332,6 +316,20 @@ extension SQLiteStore {
             """) ?? 0
     }
 
+    /// Writes the current context of these subjects (`subject_context`), in the caller's
+    /// transaction. A stored candidate produced for another context stops counting
+    /// (`CascadeGraph.counts`); the caller reconciles the subjects (the titles step does, through
+    /// `snapshotTitleCells` / `reconcileTitleCells`), which logs each answer withdrawn.
+    public static func recordSubjectContexts(_ contexts: [(subject: Subject, context: String)], in db: Database) throws {
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO subject_context (kind, code, context) VALUES (?, ?, ?)
+            ON CONFLICT(kind, code) DO UPDATE SET context = excluded.context WHERE context IS NOT excluded.context
+            """)
+        for (subject, context) in contexts {
+            try upsert.execute(arguments: [subject.kind.rawValue, subject.code, context])
+        }
+    }
+
     /// Writes what the engine needs to know of these titles' resolutions (the `title_resolution`
     /// contract), in the caller's transaction: the resolved ones get their row, the others lose it.
     /// The Titles source calls it in the same transaction as it stores the titles.
@@ -356,5 +354,20 @@ extension SQLiteStore {
             try upsert.execute(arguments: [id, resolution.profileCode, resolution.method, resolution.confidence,
                                            resolution.unitGroupSource, resolution.fuzzyScore])
         }
+    }
+}
+
+extension OverrideEvent {
+    /// A row of `override_event`.
+    init(row: Row) throws {
+        let table = "override_event"
+        self.init(id: row["id"],
+                  key: CellKey(subject: Subject(kind: try row.decode("subject_kind", table: table), code: row["subject_code"]),
+                               descriptor: row["descriptor_code"], dimension: CellDimension(row["dimension"] as String)),
+                  oldCandidateID: row["old_candidate_id"], newCandidateID: row["new_candidate_id"],
+                  oldValue: row["old_value"], newValue: row["new_value"],
+                  oldSource: row["old_source"] == nil ? nil : try row.decode("old_source", table: table),
+                  newSource: row["new_source"] == nil ? nil : try row.decode("new_source", table: table),
+                  reason: row["reason"], at: try Timestamp.decode(row, "at", table: table), runID: row["run_id"])
     }
 }

@@ -150,9 +150,11 @@ public struct OverrideEvent: Sendable, Codable {
     /// nil when the new winner is derived (a unit group or title value from the authoritative layer).
     public var newCandidateID: Int64?
     public var oldValue: Double?
-    public var newValue: Double
+    /// nil (with `newSource`) when the old winner was withdrawn and nothing took its place: an
+    /// LLM answer whose title changed since it was asked.
+    public var newValue: Double?
     public var oldSource: Source?
-    public var newSource: Source
+    public var newSource: Source?
     public var reason: String
     public var at: Date
     public var runID: String

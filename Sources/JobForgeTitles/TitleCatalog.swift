@@ -65,6 +65,11 @@ public enum TitlesSchema: StoreSchema {
                 WHERE profile_code IS NOT NULL AND confidence > 0
                 """)
         }
+        // Each title's context, which its LLM answers are tied to (see `askedContext`).
+        migrator.registerMigration("v4-titles-context") { db in
+            let titles = try Row.fetchAll(db, sql: "SELECT * FROM job_title").map { try JobTitleRecord(row: $0) }
+            try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
+        }
     }
 }
 
@@ -282,6 +287,7 @@ extension TitleCatalog {
             }
         }
         try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
+        try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
         return counts
     }
 
@@ -400,6 +406,22 @@ extension TitleCatalog {
 }
 
 extension JobTitleRecord {
+    /// What an LLM is asked about when it is asked about this title: its texts, its codes and
+    /// the profile it resolved to, as one text (a JSON object with sorted keys). Answers are tied
+    /// to it: when a re-import changes any of these, the title's answers stop counting.
+    public var askedContext: String {
+        var fields = ["title": title]
+        fields["title_fr"] = titleFR
+        fields["function"] = function
+        fields["family"] = family
+        fields["managerial_level"] = managerialLevel
+        fields["noc_2021"] = noc2021
+        fields["noc_2016"] = noc2016
+        fields["unit_group"] = unitGroup
+        fields["profile"] = profileCode
+        return JSONText.object(fields)
+    }
+
     /// What the engine inherits by (`TitleInheritanceRule`): nil when the title has no profile.
     public var resolution: TitleInheritanceRule.Resolution? {
         profileCode.map {

@@ -50,7 +50,7 @@ struct CascadeWriterTests {
                 let events = try store.overrides(for: Self.key)
                 #expect(events.count == expectedEvents, "order \(order.map(\.source))")
                 for event in events {
-                    #expect(event.newSource.precedence > (event.oldSource?.precedence ?? 0))
+                    #expect((event.newSource?.precedence ?? 0) > (event.oldSource?.precedence ?? 0))
                     #expect(event.reason.contains("higher precedence"))
                 }
             }
