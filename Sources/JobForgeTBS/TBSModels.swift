@@ -235,10 +235,14 @@ public struct TBSPageProvenance: Sendable, Codable, Hashable {
     public var httpLastModified: String?
     public var etag: String?
     public var bytes: Int
+    /// The canonical URL the body was finally read from when `url` redirected (on the allow-list,
+    /// hop by hop); nil when `url` answered itself.
+    public var finalURL: String?
 
     public init(url: String, fetchedAt: Date, title: String?, contentHash: String, pageModified: String?,
-                httpLastModified: String?, etag: String?, bytes: Int) {
+                httpLastModified: String?, etag: String?, bytes: Int, finalURL: String? = nil) {
         self.url = url
+        self.finalURL = finalURL
         self.fetchedAt = fetchedAt
         self.title = title
         self.contentHash = contentHash

@@ -210,13 +210,13 @@ public struct TBSScraper: Sendable {
         let checkedAt = Date()
         let outcome = await fetcher.fetch(url, conditional: conditional)
         switch outcome {
-        case .ok(let response):
+        case .ok(let response, let redirectedTo):
             let body = response.body
             let metadata = (try? HTMLDocument(data: body, url: canonical)).map(TBSPageReader.metadata)
             let provenance = TBSPageProvenance(
                 url: canonical, fetchedAt: checkedAt, title: metadata?.title, contentHash: SHA256.hex(body),
                 pageModified: metadata?.modified, httpLastModified: response.header("Last-Modified"),
-                etag: response.header("ETag"), bytes: body.count)
+                etag: response.header("ETag"), bytes: body.count, finalURL: redirectedTo?.absoluteString)
             let page = TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .fetched,
                                       httpStatus: response.status, provenance: provenance, body: body,
                                       checkedAt: checkedAt, bytesTransferred: body.count)
@@ -232,6 +232,10 @@ public struct TBSScraper: Sendable {
         case .failed(let reason, let status):
             return Fetched(page: TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .failed,
                                                 httpStatus: status, reason: reason, checkedAt: checkedAt), body: nil, storedBody: nil)
+        case .redirectRefused(let error):
+            return Fetched(page: TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .failed,
+                                                httpStatus: error.status, reason: error.description, checkedAt: checkedAt),
+                           body: nil, storedBody: nil)
         case .notFollowed(let reason):
             return Fetched(page: TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .notFollowed,
                                                 reason: reason, checkedAt: checkedAt), body: nil, storedBody: nil)
