@@ -388,9 +388,13 @@ public struct TBSScrapeRecord: Sendable {
     public var bytesReceived: Int
     public var pages: [TBSFetchedPage]
     public var links: [TBSLinkCheck]
+    /// Languages asked for whose table page could not be read; `languages` are those stored.
+    public var failures: [TBSLanguageFailure]
 
     public init(kind: TBSScrapeKind, startedAt: Date, finishedAt: Date, languages: [TBSLanguage], fetchedFrom: String,
-                userAgent: String, requests: Int, bytesReceived: Int, pages: [TBSFetchedPage], links: [TBSLinkCheck]) {
+                userAgent: String, requests: Int, bytesReceived: Int, pages: [TBSFetchedPage], links: [TBSLinkCheck],
+                failures: [TBSLanguageFailure] = []) {
+        self.failures = failures
         self.kind = kind
         self.startedAt = startedAt
         self.finishedAt = finishedAt
