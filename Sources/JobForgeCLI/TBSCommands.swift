@@ -179,7 +179,8 @@ struct TBSShowCommand: AsyncParsableCommand {
                   + (row.flags.isEmpty ? "" : "  flags: \(row.flags.map(\.rawValue).joined(separator: ","))"))
             if let definition = view.definition {
                 print("\(indent)  definition (\(definition.sourceURL)):")
-                for line in definition.text.split(separator: "\n").prefix(12) { print("\(indent)    \(line)") }
+                // Whole: a cut would lose the Inclusions and Exclusions at the end.
+                for line in definition.text.split(separator: "\n") { print("\(indent)    \(line)") }
             }
             for link in view.links {
                 let status = link.status.map { $0.rawValue + ($0 == .ok ? "" : link.reason.map { ": \($0)" } ?? "") } ?? "unchecked"
