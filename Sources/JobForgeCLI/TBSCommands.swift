@@ -85,6 +85,21 @@ func printTBSSummary(_ outcome: TBSScraper.Outcome, json: Bool) throws {
     }
 }
 
+/// A language left out of a scrape is an error: named on stderr, exit status 1. What succeeded
+/// is stored already.
+func failOnLanguageFailures(_ outcome: TBSScraper.Outcome, command: String) throws {
+    guard !outcome.failures.isEmpty else { return }
+    let stored = outcome.record.languages.map(\.rawValue).joined(separator: ", ")
+    for failure in outcome.failures {
+        Terminal.printError("error: the \(failure.language.rawValue) page could not be read: \(failure.url): \(failure.reason)")
+    }
+    let failed = outcome.failures.map(\.language.rawValue)
+    Terminal.printError("The \(stored) page(s) and their documents were stored (scrape \(outcome.summary.scrapeID)); "
+        + "run `jobforge tbs \(command) --lang \(failed.count == 1 ? failed[0] : "both")` again once the page is back "
+        + "(or, if canada.ca changed its structure, update the parser in JobForgeTBS).")
+    throw ExitCode(1)
+}
+
 struct TBSScrapeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scrape", abstract: "Fetch the occupational groups page(s), parse the table, follow links two levels deep, store all with provenance.")
@@ -95,6 +110,7 @@ struct TBSScrapeCommand: AsyncParsableCommand {
     func run() async throws {
         let outcome = try await crawl.scrape(store: try store.openStore(), conditional: false)
         try printTBSSummary(outcome, json: output.json)
+        try failOnLanguageFailures(outcome, command: "scrape")
     }
 }
 
@@ -108,6 +124,7 @@ struct TBSRefreshCommand: AsyncParsableCommand {
     func run() async throws {
         let outcome = try await crawl.scrape(store: try store.openExistingStore(), conditional: true)
         try printTBSSummary(outcome, json: output.json)
+        try failOnLanguageFailures(outcome, command: "refresh")
     }
 }
 
@@ -162,7 +179,8 @@ struct TBSShowCommand: AsyncParsableCommand {
                   + (row.flags.isEmpty ? "" : "  flags: \(row.flags.map(\.rawValue).joined(separator: ","))"))
             if let definition = view.definition {
                 print("\(indent)  definition (\(definition.sourceURL)):")
-                for line in definition.text.split(separator: "\n").prefix(12) { print("\(indent)    \(line)") }
+                // Whole: a cut would lose the Inclusions and Exclusions at the end.
+                for line in definition.text.split(separator: "\n") { print("\(indent)    \(line)") }
             }
             for link in view.links {
                 let status = link.status.map { $0.rawValue + ($0 == .ok ? "" : link.reason.map { ": \($0)" } ?? "") } ?? "unchecked"

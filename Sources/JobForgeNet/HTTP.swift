@@ -11,14 +11,19 @@ public struct HTTPRequest: Sendable {
     public var headers: [String: String]
     public var body: Data?
     public var timeout: TimeInterval
+    /// Whether the transport follows 3xx redirects by itself. A caller that must check every hop
+    /// (an allow-list, robots.txt) sets it to false, receives the 3xx response, and follows
+    /// `Location` itself.
+    public var followsRedirects: Bool
 
     public init(method: String = "GET", url: URL, headers: [String: String] = [:], body: Data? = nil,
-                timeout: TimeInterval = 30) {
+                timeout: TimeInterval = 30, followsRedirects: Bool = true) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.followsRedirects = followsRedirects
     }
 }
 
@@ -94,7 +99,7 @@ public struct URLSessionTransport: HTTPTransport {
         urlRequest.httpBody = request.body
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         do {
-            let (data, response) = try await load(urlRequest)
+            let (data, response) = try await load(urlRequest, followsRedirects: request.followsRedirects)
             guard let http = response as? HTTPURLResponse else {
                 throw TransportError(url: Redaction.describe(request.url), message: "not an HTTP response", isTimeout: false)
             }
@@ -119,19 +124,31 @@ public struct URLSessionTransport: HTTPTransport {
     /// completion handler, which a cancelled libcurl task may never do: a deadline that cancels it
     /// would then wait forever. Here cancellation resumes the continuation itself, once, and the
     /// session's late answer, if any, is dropped.
-    private func load(_ request: URLRequest) async throws -> (Data, URLResponse) {
+    ///
+    /// When `followsRedirects` is false, the task's own delegate refuses each redirect, so the 3xx
+    /// response itself is the answer.
+    private func load(_ request: URLRequest, followsRedirects: Bool) async throws -> (Data, URLResponse) {
+        let delegate: RedirectRefusal? = followsRedirects ? nil : RedirectRefusal()
         if #available(macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2, *) {
             let load = CancellableLoad()
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    load.start(session: session, request: request, continuation: continuation)
+                    load.start(session: session, request: request, taskDelegate: delegate, continuation: continuation)
                 }
             } onCancel: {
                 load.cancel()
             }
         } else {
-            return try await session.data(for: request)
+            return try await session.data(for: request, delegate: delegate)
         }
+    }
+}
+
+/// A task delegate that refuses every redirect: the task completes with the 3xx response.
+private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }
 
@@ -150,7 +167,7 @@ private final class CancellableLoad: Sendable {
 
     private let state = Mutex(State.idle)
 
-    func start(session: URLSession, request: URLRequest, continuation: Continuation) {
+    func start(session: URLSession, request: URLRequest, taskDelegate: (any URLSessionTaskDelegate)?, continuation: Continuation) {
         let started = state.withLock { state in
             guard case .idle = state else { return false }
             state = .running(continuation, nil)
@@ -163,6 +180,7 @@ private final class CancellableLoad: Sendable {
         let task = session.dataTask(with: request) { data, response, error in
             self.complete(data: data, response: response, error: error)
         }
+        if let taskDelegate { task.delegate = taskDelegate }
         let attached = state.withLock { state in
             guard case .running(let continuation, nil) = state else { return false }
             state = .running(continuation, task)

@@ -131,6 +131,10 @@ public enum TBSSchema: StoreSchema {
                     WHERE en.definition_fragment IS NOT NULL;
                 """)
         }
+        // Where a redirected page was finally read from (NULL: the page answered at its own URL).
+        migrator.registerMigration("v2-tbs-final-url") { db in
+            try db.execute(sql: "ALTER TABLE tbs_page_version ADD COLUMN final_url TEXT")
+        }
     }
 }
 
@@ -216,12 +220,12 @@ extension TBSArchive {
                         } else {
                             try db.execute(sql: """
                                 INSERT INTO tbs_page_version (url, role, language, content_hash, fetched_at, title, page_modified,
-                                    http_last_modified, etag, bytes, extraction_method, body, scrape_id)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    http_last_modified, etag, bytes, extraction_method, body, scrape_id, final_url)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                                 """, arguments: [page.url, page.role.rawValue, page.language?.rawValue, provenance.contentHash,
                                                  Timestamp.string(provenance.fetchedAt), provenance.title, provenance.pageModified,
                                                  provenance.httpLastModified, provenance.etag, provenance.bytes,
-                                                 page.extractionMethod, body, scrapeID])
+                                                 page.extractionMethod, body, scrapeID, provenance.finalURL])
                             versionID = db.lastInsertedRowID
                             isNew = true
                             summary.newVersions += 1
@@ -283,7 +287,8 @@ extension TBSArchive {
             id: row["id"], role: try row.decode("role", table: table), language: language,
             provenance: TBSPageProvenance(url: row["url"], fetchedAt: try Timestamp.decode(row, "fetched_at", table: table), title: row["title"],
                                           contentHash: row["content_hash"], pageModified: row["page_modified"],
-                                          httpLastModified: row["http_last_modified"], etag: row["etag"], bytes: row["bytes"]),
+                                          httpLastModified: row["http_last_modified"], etag: row["etag"], bytes: row["bytes"],
+                                          finalURL: row["final_url"]),
             extractionMethod: row["extraction_method"], scrapeID: row["scrape_id"])
     }
 
@@ -295,7 +300,7 @@ extension TBSArchive {
         return links
     }
 
-    private static let versionColumns = "id, url, role, language, content_hash, fetched_at, title, page_modified, http_last_modified, etag, bytes, extraction_method, scrape_id"
+    private static let versionColumns = "id, url, role, language, content_hash, fetched_at, title, page_modified, http_last_modified, etag, bytes, extraction_method, scrape_id, final_url"
 
     /// The newest stored version of a page, with its body (for conditional requests and re-reading).
     public func latestPage(url: String) throws -> TBSStoredPage? {
@@ -353,7 +358,7 @@ extension TBSArchive {
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT s.fragment, s.heading, s.text, s.method, s.links,
                        v.id, v.url, v.role, v.language, v.content_hash, v.fetched_at, v.title, v.page_modified,
-                       v.http_last_modified, v.etag, v.bytes, v.extraction_method, v.scrape_id
+                       v.http_last_modified, v.etag, v.bytes, v.extraction_method, v.scrape_id, v.final_url
                 FROM tbs_section s JOIN tbs_page_version v ON v.id = s.page_version_id
                 WHERE v.url = ? AND s.fragment = ? ORDER BY v.id DESC LIMIT 1
                 """, arguments: [documentURL, fragment]) else { return nil }
@@ -371,7 +376,7 @@ extension TBSArchive {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.fragment, s.heading, s.text, s.method, s.links,
                        v.id, v.url, v.role, v.language, v.content_hash, v.fetched_at, v.title, v.page_modified,
-                       v.http_last_modified, v.etag, v.bytes, v.extraction_method, v.scrape_id
+                       v.http_last_modified, v.etag, v.bytes, v.extraction_method, v.scrape_id, v.final_url
                 FROM tbs_section s JOIN tbs_page_version v ON v.id = s.page_version_id
                 WHERE v.id = (SELECT MAX(id) FROM tbs_page_version WHERE url = v.url)
                 """)

@@ -235,10 +235,14 @@ public struct TBSPageProvenance: Sendable, Codable, Hashable {
     public var httpLastModified: String?
     public var etag: String?
     public var bytes: Int
+    /// The canonical URL the body was finally read from when `url` redirected (on the allow-list,
+    /// hop by hop); nil when `url` answered itself.
+    public var finalURL: String?
 
     public init(url: String, fetchedAt: Date, title: String?, contentHash: String, pageModified: String?,
-                httpLastModified: String?, etag: String?, bytes: Int) {
+                httpLastModified: String?, etag: String?, bytes: Int, finalURL: String? = nil) {
         self.url = url
+        self.finalURL = finalURL
         self.fetchedAt = fetchedAt
         self.title = title
         self.contentHash = contentHash
@@ -384,9 +388,13 @@ public struct TBSScrapeRecord: Sendable {
     public var bytesReceived: Int
     public var pages: [TBSFetchedPage]
     public var links: [TBSLinkCheck]
+    /// Languages asked for whose table page could not be read; `languages` are those stored.
+    public var failures: [TBSLanguageFailure]
 
     public init(kind: TBSScrapeKind, startedAt: Date, finishedAt: Date, languages: [TBSLanguage], fetchedFrom: String,
-                userAgent: String, requests: Int, bytesReceived: Int, pages: [TBSFetchedPage], links: [TBSLinkCheck]) {
+                userAgent: String, requests: Int, bytesReceived: Int, pages: [TBSFetchedPage], links: [TBSLinkCheck],
+                failures: [TBSLanguageFailure] = []) {
+        self.failures = failures
         self.kind = kind
         self.startedAt = startedAt
         self.finishedAt = finishedAt

@@ -46,8 +46,9 @@ public struct TBSProgress: Sendable {
 }
 
 /// Fetches the occupational groups page(s), parses the table, follows the links two levels deep,
-/// and saves everything with provenance in one transaction. A structure error stops it before
-/// anything is written.
+/// and saves everything with provenance in one transaction. A language whose page cannot be read
+/// or parsed is left out and reported (`Outcome.failures`); when no language can be read, it
+/// stops before anything is written.
 public struct TBSScraper: Sendable {
     public let fetcher: PoliteFetcher
     public let store: SQLiteStore
@@ -62,9 +63,12 @@ public struct TBSScraper: Sendable {
     public struct Outcome: Sendable {
         public var summary: TBSScrapeSummary
         public var record: TBSScrapeRecord
+        /// The languages whose table page could not be read: the rest was stored without them.
+        public var failures: [TBSLanguageFailure] { record.failures }
     }
 
-    /// Runs the scrape and saves it; returns what was stored.
+    /// Runs the scrape and saves what succeeded in one transaction; returns what was stored and,
+    /// in `failures`, the languages left out. Throws, storing nothing, when no language could be read.
     public func run(progress: @Sendable (TBSProgress) -> Void = { _ in }) async throws -> Outcome {
         let record = try await crawl(progress: progress)
         let summary = try TBSArchive(store).saveScrape(record)
@@ -80,22 +84,50 @@ public struct TBSScraper: Sendable {
         var tableRows: [TBSRow] = []
         var done = 0
 
-        // Depth 0: the table pages. Any structure error throws here, before anything is stored.
+        // Depth 0: the table pages. A language whose page cannot be read or parsed is left out
+        // (its failure recorded) and the others go on; when none is left, the scrape throws
+        // before anything is stored.
         let parser = TBSTableParser(minimumRows: options.minimumRows, siteBase: TBSPages.site)
+        var failures: [TBSLanguageFailure] = []
+        var firstError: (any Error)?
+        var succeeded: [TBSLanguage] = []
         for language in options.languages {
             let url = TBSPages.tableURL(language)
             progress(TBSProgress(done: done, total: options.languages.count, url: url.absoluteString))
             var page = try await fetchPage(url, language: language, role: .table, depth: 0)
             done += 1
             guard let body = page.body ?? page.storedBody else {
-                throw TBSScrapeError.tableUnavailable(url: url.absoluteString, result: page.page.result,
-                                                      reason: page.page.reason ?? "no body")
+                let reason = page.page.reason ?? "no body"
+                firstError = firstError ?? TBSScrapeError.tableUnavailable(url: url.absoluteString, result: page.page.result, reason: reason)
+                failures.append(TBSLanguageFailure(language: language, url: url.absoluteString,
+                                                   reason: "\(page.page.result.rawValue): \(reason)"))
+                pages.append(page.page)
+                continue
             }
-            let table = try parser.parse(body, url: url.absoluteString, language: language)
+            let table: TBSTable
+            do {
+                table = try parser.parse(body, url: url.absoluteString, language: language)
+            } catch let error as TBSStructureError {
+                firstError = firstError ?? error
+                let reason = "the occupational groups table is not as expected (\(error.kind.rawValue)): \(error.message)"
+                failures.append(TBSLanguageFailure(language: language, url: url.absoluteString, reason: reason))
+                // Kept as what this scrape saw, not as a version: its body is not a table we can read.
+                page.page.result = .failed
+                page.page.reason = reason
+                page.page.provenance = nil
+                page.page.body = nil
+                pages.append(page.page)
+                continue
+            }
             page.page.rows = table.rows
             page.page.extractionMethod = "libxml2-html:table.wb-tables/tbody/tr"
             tableRows += table.rows
             pages.append(page.page)
+            succeeded.append(language)
+        }
+        if succeeded.isEmpty, let firstError {
+            if failures.count == 1 { throw firstError }
+            throw TBSScrapeError.noLanguageRead(failures)
         }
 
         // Depth 1: each distinct document of the followed columns, once.
@@ -183,10 +215,10 @@ public struct TBSScraper: Sendable {
         let policy = fetcher.policy
         return TBSScrapeRecord(
             kind: options.conditional ? .refresh : .scrape, startedAt: startedAt, finishedAt: Date(),
-            languages: options.languages, fetchedFrom: (policy.baseURL ?? TBSPages.site).absoluteString,
+            languages: succeeded, fetchedFrom: (policy.baseURL ?? TBSPages.site).absoluteString,
             userAgent: policy.userAgent, requests: await fetcher.requestsSent - requestsBefore,
             bytesReceived: await fetcher.bytesReceived - bytesBefore, pages: pages,
-            links: checks.values.sorted { $0.url < $1.url })
+            links: checks.values.sorted { $0.url < $1.url }, failures: failures)
     }
 
     private struct Fetched {
@@ -210,13 +242,13 @@ public struct TBSScraper: Sendable {
         let checkedAt = Date()
         let outcome = await fetcher.fetch(url, conditional: conditional)
         switch outcome {
-        case .ok(let response):
+        case .ok(let response, let redirectedTo):
             let body = response.body
             let metadata = (try? HTMLDocument(data: body, url: canonical)).map(TBSPageReader.metadata)
             let provenance = TBSPageProvenance(
                 url: canonical, fetchedAt: checkedAt, title: metadata?.title, contentHash: SHA256.hex(body),
                 pageModified: metadata?.modified, httpLastModified: response.header("Last-Modified"),
-                etag: response.header("ETag"), bytes: body.count)
+                etag: response.header("ETag"), bytes: body.count, finalURL: redirectedTo?.absoluteString)
             let page = TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .fetched,
                                       httpStatus: response.status, provenance: provenance, body: body,
                                       checkedAt: checkedAt, bytesTransferred: body.count)
@@ -232,6 +264,10 @@ public struct TBSScraper: Sendable {
         case .failed(let reason, let status):
             return Fetched(page: TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .failed,
                                                 httpStatus: status, reason: reason, checkedAt: checkedAt), body: nil, storedBody: nil)
+        case .redirectRefused(let error):
+            return Fetched(page: TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .failed,
+                                                httpStatus: error.status, reason: error.description, checkedAt: checkedAt),
+                           body: nil, storedBody: nil)
         case .notFollowed(let reason):
             return Fetched(page: TBSFetchedPage(url: canonical, language: language, role: role, depth: depth, result: .notFollowed,
                                                 reason: reason, checkedAt: checkedAt), body: nil, storedBody: nil)
@@ -241,12 +277,34 @@ public struct TBSScraper: Sendable {
 
 public enum TBSScrapeError: Error, Sendable, CustomStringConvertible {
     case tableUnavailable(url: String, result: TBSFetchResult, reason: String)
+    /// Every language's table page failed.
+    case noLanguageRead([TBSLanguageFailure])
 
     public var description: String {
         switch self {
         case .tableUnavailable(let url, let result, let reason):
             "the occupational groups page \(url) could not be read (\(result.rawValue): \(reason)); nothing was stored. "
                 + "Check the network or --base-url, then run the scrape again."
+        case .noLanguageRead(let failures):
+            "no occupational groups page could be read; nothing was stored:\n"
+                + failures.map { "  \($0)" }.joined(separator: "\n")
+                + "\nCheck the network or --base-url, then run the scrape again."
         }
     }
+}
+
+/// A language left out of a scrape: its table page could not be fetched or parsed.
+public struct TBSLanguageFailure: Error, Sendable, Codable, Hashable, CustomStringConvertible {
+    public var language: TBSLanguage
+    /// The table page's canonical URL.
+    public var url: String
+    public var reason: String
+
+    public init(language: TBSLanguage, url: String, reason: String) {
+        self.language = language
+        self.url = url
+        self.reason = reason
+    }
+
+    public var description: String { "\(language.rawValue): \(url): \(reason)" }
 }

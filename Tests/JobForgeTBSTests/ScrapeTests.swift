@@ -160,12 +160,17 @@ let definitionsURL = "https://www.canada.ca" + FakeCanadaSite.definitionsPathEN
         #expect(diff.unchanged == 216)
     }
 
+    /// When no language can be read, nothing is written (a language that fails beside one that
+    /// succeeds is LanguageFailureTests' case).
     @Test func brokenPageStopsTheScrapeAndWritesNothing() async throws {
         let fixture = try await ScrapeFixture.make()
         defer { Task { await fixture.finish() } }
-        fixture.site.setPage(FakeCanadaSite.tablePathFR, FakeCanadaSite.frenchVariant(
-            of: variant(replacing: ">Qualification standard</th>", with: ">Qualifications</th>")))
-        await #expect(throws: TBSStructureError.self) { try await fixture.scraper().run() }
+        let broken = variant(replacing: ">Qualification standard</th>", with: ">Qualifications</th>")
+        fixture.site.setPage(FakeCanadaSite.tablePathFR, FakeCanadaSite.frenchVariant(of: broken))
+        await #expect(throws: TBSStructureError.self) { try await fixture.scraper(TBSScrapeOptions(languages: [.fr])).run() }
+        fixture.site.setPage(FakeCanadaSite.tablePathEN, broken)
+        let both = await #expect(throws: TBSScrapeError.self) { try await fixture.scraper().run() }
+        #expect(both.map { "\($0)" }?.contains(TBSPages.tableURL(.fr).absoluteString) == true)
         #expect(try fixture.count("SELECT COUNT(*) FROM tbs_scrape") == 0)
         #expect(try fixture.count("SELECT COUNT(*) FROM tbs_page_version") == 0)
         #expect(try fixture.count("SELECT COUNT(*) FROM tbs_row") == 0)

@@ -5,7 +5,7 @@ import Foundation
 /// pages at their real paths, a French variant built from the English page, and robots.txt.
 /// Documents it lacks answer 404 (the standards pages: no content is invented). It supports
 /// ETag / Last-Modified with 304, and can misbehave on demand (500, 429 with Retry-After, slow
-/// answers, a replaced page).
+/// answers, redirects, a replaced page).
 public final class FakeCanadaSite: @unchecked Sendable {
     public static let tablePathEN = "/en/treasury-board-secretariat/services/collective-agreements/occupational-groups.html"
     public static let tablePathFR = "/fr/secretariat-conseil-tresor/services/conventions-collectives/groupes-professionnels.html"
@@ -17,6 +17,9 @@ public final class FakeCanadaSite: @unchecked Sendable {
         case status(Int, retryAfter: String?, times: Int)
         /// Waits before answering, every time.
         case delay(TimeInterval)
+        /// Answers a redirect (301, 302, 307, ...) to `location`, every time. `location` may be
+        /// relative, on this site, or on another server (another loopback port).
+        case redirect(Int, location: String)
     }
 
     private let server: HTTPServer
@@ -158,6 +161,12 @@ public final class FakeCanadaSite: @unchecked Sendable {
             return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "Fake"), headers: headers, body: body)
         case .delay(let seconds)?:
             try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        case .redirect(let status, let location)?:
+            var headers: HTTPHeaders = [.contentType: "text/html"]
+            headers[HTTPHeader("Location")] = location
+            let body = Data("<html><body>Moved to <a href=\"\(location)\">\(location)</a></body></html>".utf8)
+            log(status, body.count)
+            return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "Redirect"), headers: headers, body: body)
         case nil:
             break
         }
