@@ -18,12 +18,19 @@ public struct CommandFailure: Error, CustomStringConvertible, LocalizedError {
     /// What the user sees of an error thrown by a command's `run()`. A `ValidationError` there
     /// is about the data (an unknown title, an empty store), not the command line, so it loses
     /// the usage banner; a Foundation file error becomes one line with the path and the reason.
+    /// Anything else passes unchanged (ArgumentParser's own `help` and `--version` requests
+    /// arrive here too, from its internal commands).
     static func fromRun(_ error: any Error) -> any Error {
-        switch error {
-        case is CleanExit, is ExitCode, is CommandFailure: error
-        case let error as ValidationError: CommandFailure(error.message)
-        default: CommandFailure(describe(error))
-        }
+        if let validation = error as? ValidationError { return CommandFailure(validation.message) }
+        if isFileError(error) { return CommandFailure(describe(error)) }
+        return error
+    }
+
+    /// A Foundation file error (`NSCocoaErrorDomain`) or a bare errno.
+    static func isFileError(_ error: any Error) -> Bool {
+        if error is CocoaError || error is POSIXError { return true }
+        let domain = (error as NSError).domain
+        return domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain
     }
 
     /// One line for any error: a file error names its path and the system's reason

@@ -92,7 +92,7 @@ public struct ShowCommand: AsyncParsableCommand {
         if let lead = header.leadStatement, !lead.isEmpty { print(Formatting.wrap(lead, indent: "  ")) }
         if out.categories.isEmpty {
             if subject.kind == .title, !(try db.isResolvedTitle(subject.code)) {
-                print("\n" + Formatting.wrap(Self.unresolvedExplanation(header), indent: ""))
+                print("\n" + Self.unresolvedExplanation(header))
             } else {
                 print("\n(no values match the filters)")
             }
@@ -116,10 +116,13 @@ extension ShowCommand {
     static func unresolvedExplanation(_ header: SubjectHeader) -> String {
         let method = header.details["method"] ?? "unresolved"
         let note = header.details["note"].map { ": \($0)" } ?? ""
-        return "(job title \(header.subject.code) is not resolved to an OaSIS profile (\(method)\(note)), so it has no values "
-            + "to inherit. Give it a NOC 2021 code (or an unambiguous NOC 2016 code) in the job architecture and import it "
-            + "again with `jobforge titles import`, check a code with `jobforge resolve`, or let the LLM propose one with "
-            + "`jobforge suggest-noc --apply`.)"
+        return """
+            (job title \(header.subject.code) is not resolved to an OaSIS profile (\(method)\(note)),
+            so it has no values to inherit. To resolve it:
+              - give it a NOC 2021 code (or an unambiguous NOC 2016 code) in the job architecture and import it again: `jobforge titles import FILE`
+              - or check a code first: `jobforge resolve "TITLE" --noc CODE`
+              - or let the LLM propose a unit group: `jobforge suggest-noc --apply`)
+            """
     }
 }
 

@@ -40,6 +40,8 @@ public final class SQLiteStore: Sendable {
             } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
                 throw StoreOpenError.upgradeNeedsWriteAccess(path: path, pending: state.pending,
                                                              reason: error.message ?? error.description)
+            } catch StoreOpenError.lockFile(_, let reason) {
+                throw StoreOpenError.upgradeNeedsWriteAccess(path: path, pending: state.pending, reason: reason)
             }
         }
         dbQueue = try Self.openQueue(path: path, readOnly: mode == .readOnly)
@@ -67,13 +69,10 @@ public final class SQLiteStore: Sendable {
             if mode == .create { return FileState(pending: knownMigrations) }
             throw StoreOpenError.empty(path: path)
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
         let tables: [String]
         let applied: Set<String>
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try openQueue(path: path, readOnly: true)
             (tables, applied) = try queue.read { db in
                 let tables = try String.fetchAll(db, sql: """
                     SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
@@ -104,7 +103,36 @@ public final class SQLiteStore: Sendable {
         return FileState(pending: knownMigrations.filter { !applied.contains($0) })
     }
 
+    /// A read-only queue opens the store as it is. A WAL store in a folder this process cannot
+    /// write to has no `-shm` file and cannot get one, so SQLite refuses a shared reader there
+    /// (SQLITE_READONLY_CANTINIT); the reader then opens the file as immutable (no locks, no
+    /// WAL index): a writer would need that folder too, to make its `-wal` file.
     static func openQueue(path: String, readOnly: Bool) throws -> DatabaseQueue {
+        guard readOnly else { return try configuredQueue(path: path, readOnly: false) }
+        do {
+            let queue = try configuredQueue(path: path, readOnly: true)
+            try queue.read { db in _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
+            return queue
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
+            return try configuredQueue(path: immutableURI(path), readOnly: true)
+        }
+    }
+
+    /// `file:<path>?immutable=1`, the path escaped as SQLite's URI filenames want.
+    static func immutableURI(_ path: String) -> String {
+        var escaped = ""
+        for character in path.unicodeScalars {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3f"
+            case "#": escaped += "%23"
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
+    }
+
+    private static func configuredQueue(path: String, readOnly: Bool) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
