@@ -9,7 +9,11 @@ public struct BuildCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Load NOC 2021 and OaSIS 2023 (and the other sources) into the store and run the cascade.",
-        discussion: "Running it again with the same inputs changes nothing and says so."
+        discussion: """
+            Running it again with the same inputs changes nothing and says so. Creates the store if there is none \
+            (a file that is not a JobForge store is refused, unchanged). A second build (or any run) on the same \
+            store waits for the first to finish, says so, then does only what is left.
+            """
     )
 
     @OptionGroup public var store: StoreOptions

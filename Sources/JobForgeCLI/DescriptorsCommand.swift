@@ -19,7 +19,7 @@ public struct DescriptorsCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let db = try store.openExistingStore()
+        let db = try store.openStoreForReading()
         let list = try db.descriptors(category: category)
         if output.json {
             try Terminal.printJSON(list)

@@ -38,7 +38,7 @@ public struct ExplainCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let db = try store.openExistingStore()
+        let db = try store.openStoreForReading()
         let directory = SubjectDirectory(db)
         guard let subject = try directory.subject(named: self.subject), let header = try directory.header(of: subject) else {
             throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import JobForgeBuild
 import JobForgeCore
 import JobForgeStore
@@ -15,7 +18,11 @@ public struct ExportCommand: AsyncParsableCommand {
             <category>.csv (one row per subject, a column per descriptor plus <descriptor>__source \
             and <descriptor>__confidence), titles.csv (every job title with its resolution, the \
             unresolved ones included), overrides.csv (the override log). CSV is RFC 4180, UTF-8 \
-            with a byte-order mark so that Excel reads it right.
+            with a byte-order mark so that Excel reads it right. So that a spreadsheet never runs a value \
+            as a formula (CSV injection, as OWASP describes it), a CSV cell that begins with =, +, -, @, \
+            a tab, a carriage return or a NUL and is not a plain number (-0.5 stays a number) is written \
+            with a single quote in front ('=HYPERLINK(...)); JSON is written as is. Each file is written \
+            beside its target and moved over it when complete: a failed export leaves no partial file.
             """
     )
 
@@ -36,9 +43,13 @@ public struct ExportCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let db = try store.openExistingStore()
+        let db = try store.openStoreForReading()
         let folder = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure("cannot create the export folder \(out): \(CommandFailure.fileErrorReason(error as NSError))")
+        }
         let exporter = Exporter(store: db, filter: try filters.filter(), format: format, folder: folder,
                                 allCandidates: allCandidates)
         let written = try exporter.run()
@@ -195,6 +206,10 @@ public struct Exporter {
 
 /// Writes one table row by row, buffered, to a file written in place of any earlier one:
 /// CSV (RFC 4180, UTF-8 with a byte-order mark) or a JSON array of objects.
+///
+/// The rows go to a hidden `.<name>.partial` beside the target, renamed over it by `finish()`:
+/// a failed export leaves the earlier file as it was, and no partial file (a writer that is
+/// dropped without finishing, on any error path, removes its own).
 final class TableWriter {
     let url: URL
     let format: ExportCommand.Format
@@ -203,17 +218,18 @@ final class TableWriter {
     private let handle: FileHandle
     private var buffer = ""
     private var rows = 0
+    private var finished = false
 
     init(url: URL, format: ExportCommand.Format, columns: [String]) throws {
         self.url = url
         self.format = format
         self.columns = columns
-        // Written beside the target and moved over it at the end: a failed export leaves no half file.
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw ValidationError("cannot write to \(url.deletingLastPathComponent().path): check that the folder exists and is writable")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
-        handle = try FileHandle(forWritingTo: temporary)
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         buffer.reserveCapacity(1 << 20)
         switch format {
         case .csv: buffer += CSVWriter.byteOrderMark + CSVWriter.line(columns)
@@ -221,10 +237,18 @@ final class TableWriter {
         }
     }
 
+    deinit {
+        // Not finished: an error ended the export. The partial file goes; the target stays as it was.
+        if !finished {
+            try? handle.close()
+            unlink(temporary.path)
+        }
+    }
+
     func write(_ row: [String]) throws {
         switch format {
         case .csv:
-            buffer += CSVWriter.line(row)
+            buffer += CSVWriter.line(row.map(SpreadsheetCell.neutralized))
         case .json:
             if rows > 0 { buffer += ",\n" }
             buffer += "{"
@@ -241,7 +265,11 @@ final class TableWriter {
     }
 
     private func flush() throws {
-        try handle.write(contentsOf: Data(buffer.utf8))
+        do {
+            try handle.write(contentsOf: Data(buffer.utf8))
+        } catch {
+            throw CommandFailure("cannot write \(url.path): \(CommandFailure.fileErrorReason(error as NSError))")
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -249,8 +277,40 @@ final class TableWriter {
         if format == .json { buffer += rows > 0 ? "\n]\n" : "]\n" }
         try flush()
         try handle.close()
-        _ = try? FileManager.default.removeItem(at: url)
-        try FileManager.default.moveItem(at: temporary, to: url)
+        // rename(2) replaces an earlier file in one step, and refuses to replace a folder.
+        guard rename(temporary.path, url.path) == 0 else {
+            throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+        finished = true
         return Exporter.Written(path: url.path, rows: rows)
+    }
+}
+
+/// CSV injection (OWASP): a spreadsheet runs a cell that begins with =, +, - or @ (or a tab, a
+/// carriage return, a NUL before one) as a formula. Such a cell gets a single quote in front, which
+/// the spreadsheet shows as text; a plain number (`-0.5`, `+3`, `1e-3`) stays a number.
+enum SpreadsheetCell {
+    static func neutralized(_ value: String) -> String {
+        guard let first = value.utf8.first, triggers.contains(first), !isPlainNumber(value) else { return value }
+        return "'" + value
+    }
+
+    /// `=`, `+`, `-`, `@`, tab, carriage return, NUL.
+    static let triggers: Set<UInt8> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D, 0x00]
+
+    /// An optional sign, digits with at most one decimal point, an optional exponent: nothing else.
+    static func isPlainNumber(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        if let sign = bytes.first, sign == 0x2B || sign == 0x2D { bytes = bytes.dropFirst() }
+        var digits = 0, points = 0
+        while let byte = bytes.first, byte != 0x65, byte != 0x45 {
+            if (0x30...0x39).contains(byte) { digits += 1 } else if byte == 0x2E { points += 1 } else { return false }
+            bytes = bytes.dropFirst()
+        }
+        guard digits > 0, points <= 1 else { return false }
+        guard !bytes.isEmpty else { return true }
+        bytes = bytes.dropFirst()   // the exponent's e
+        if let sign = bytes.first, sign == 0x2B || sign == 0x2D { bytes = bytes.dropFirst() }
+        return !bytes.isEmpty && bytes.allSatisfy { (0x30...0x39).contains($0) }
     }
 }

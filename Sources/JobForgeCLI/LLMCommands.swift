@@ -155,7 +155,7 @@ public struct LLMCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let db = try store.openExistingStore()
+            let db = try store.openStoreForReading()
             let log = LLMLog(db)
             var records = try title.map { try log.latestOutcomes(subject: .title($0)) } ?? log.outcomes(runID: run)
             if let run, title != nil { records = records.filter { $0.runID == run } }
@@ -193,7 +193,7 @@ public struct LLMCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let db = try store.openExistingStore()
+            let db = try store.openStoreForReading()
             let count = try LLMLog(db).cachedResponseCount(model: model)
             if output.json {
                 try Terminal.printJSON(["cached_responses": count])

@@ -20,7 +20,10 @@ public struct ONetImportCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Load an O*NET database release (db_29_3_text folder or zip, text or Excel-export layout).",
-        discussion: "Loading the same release twice changes nothing; a newer release replaces the ratings. Run `jobforge build` to refresh the O*NET tier."
+        discussion: """
+            Loading the same release twice changes nothing; a newer release replaces the ratings. Run `jobforge build` \
+            to refresh the O*NET tier. Creates the store if there is none (a file that is not a JobForge store is refused).
+            """
     )
 
     @OptionGroup public var store: StoreOptions
@@ -52,7 +55,10 @@ public struct ONetFetchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "fetch",
         abstract: "Fetch O*NET ratings from O*NET Web Services v2 (key in ONET_API_KEY).",
-        discussion: "Responses are cached in the store: a second run within --cache-days makes no request."
+        discussion: """
+            Responses are cached in the store: a second run within --cache-days makes no request. Creates the store if \
+            there is none (a file that is not a JobForge store is refused).
+            """
     )
 
     @OptionGroup public var store: StoreOptions
@@ -140,7 +146,7 @@ public struct CrosswalkCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let db = try store.openExistingStore()
+        let db = try store.openStoreForReading()
         let archive = ONetArchive(db)
         let crosswalk = Crosswalk(pairs: try archive.crosswalk())
         let titles = Dictionary(try archive.occupations().map { ($0.code, $0.title) }, uniquingKeysWith: { a, _ in a })

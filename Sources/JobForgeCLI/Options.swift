@@ -21,21 +21,33 @@ public struct StoreOptions: ParsableArguments {
     /// Every module's tables, in the order their migrations are registered after the engine's.
     public static let schemas: [any StoreSchema.Type] = BuildPipeline.schemas + [TBSSchema.self]
 
-    /// Opens (and migrates) the store.
+    /// Opens the store, creating it when there is none: for the commands that load data
+    /// (`build`, `onet import`, `onet fetch`, `tbs scrape`).
     public func openStore() throws -> SQLiteStore {
-        do {
-            return try SQLiteStore(path: path, schemas: Self.schemas)
-        } catch {
-            throw ValidationError("cannot open the store at \(path): \(error)")
-        }
+        try open(.create)
     }
 
-    /// Opens an existing store; a missing file is an error that says to run `jobforge build` first.
+    /// Opens an existing store to change it; a missing file is an error that says to run
+    /// `jobforge build` first.
     public func openExistingStore() throws -> SQLiteStore {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no store at \(path): run `jobforge build` first, or point --db / JOBFORGE_DB at one")
+        try open(.readWrite)
+    }
+
+    /// Opens an existing store read-only, for the commands that only read it.
+    public func openStoreForReading() throws -> SQLiteStore {
+        try open(.readOnly)
+    }
+
+    /// Any file that is not a JobForge store this version knows is refused, unchanged
+    /// (`StoreOpenError` says what the file is and what to do).
+    func open(_ mode: StoreOpenMode) throws -> SQLiteStore {
+        do {
+            return try SQLiteStore(path: path, schemas: Self.schemas, mode: mode)
+        } catch let error as StoreOpenError {
+            throw CommandFailure(error.description)
+        } catch {
+            throw CommandFailure("cannot open the store at \(path): \(CommandFailure.describe(error))")
         }
-        return try openStore()
     }
 }
 

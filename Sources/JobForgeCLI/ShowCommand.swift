@@ -71,7 +71,7 @@ public struct ShowCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let db = try store.openExistingStore()
+        let db = try store.openStoreForReading()
         let directory = SubjectDirectory(db)
         guard let subject = try directory.subject(named: self.subject), let header = try directory.header(of: subject) else {
             throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")
@@ -90,7 +90,13 @@ public struct ShowCommand: AsyncParsableCommand {
         }
         print(Formatting.heading(for: header))
         if let lead = header.leadStatement, !lead.isEmpty { print(Formatting.wrap(lead, indent: "  ")) }
-        if out.categories.isEmpty { print("\n(no values match the filters)") }
+        if out.categories.isEmpty {
+            if subject.kind == .title, !(try db.isResolvedTitle(subject.code)) {
+                print("\n" + Self.unresolvedExplanation(header))
+            } else {
+                print("\n(no values match the filters)")
+            }
+        }
         for group in out.categories {
             print("\n\(group.category.uppercased()) (\(group.cells.count))")
             for cell in group.cells {
@@ -102,6 +108,21 @@ public struct ShowCommand: AsyncParsableCommand {
                       + String(format: "%.2f", cell.confidence))
             }
         }
+    }
+}
+
+extension ShowCommand {
+    /// Why an unresolved title has no values, and what to do about it.
+    static func unresolvedExplanation(_ header: SubjectHeader) -> String {
+        let method = header.details["method"] ?? "unresolved"
+        let note = header.details["note"].map { ": \($0)" } ?? ""
+        return """
+            (job title \(header.subject.code) is not resolved to an OaSIS profile (\(method)\(note)),
+            so it has no values to inherit. To resolve it:
+              - give it a NOC 2021 code (or an unambiguous NOC 2016 code) in the job architecture and import it again: `jobforge titles import FILE`
+              - or check a code first: `jobforge resolve "TITLE" --noc CODE`
+              - or let the LLM propose a unit group: `jobforge suggest-noc --apply`)
+            """
     }
 }
 

@@ -102,7 +102,8 @@ func failOnLanguageFailures(_ outcome: TBSScraper.Outcome, command: String) thro
 
 struct TBSScrapeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "scrape", abstract: "Fetch the occupational groups page(s), parse the table, follow links two levels deep, store all with provenance.")
+        commandName: "scrape", abstract: "Fetch the occupational groups page(s), parse the table, follow links two levels deep, store all with provenance.",
+        discussion: "Creates the store if there is none (a file that is not a JobForge store is refused).")
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var crawl: TBSCrawlOptions
@@ -139,7 +140,7 @@ struct TBSDiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         let language = lang
-        let diff = try TBSReader(store: try store.openExistingStore()).diff(language: language, from: from, to: to)
+        let diff = try TBSReader(store: try store.openStoreForReading()).diff(language: language, from: from, to: to)
         if output.json { try Terminal.printJSON(diff); return }
         print("\(language.rawValue) table: version \(diff.from.id) (\(diff.from.provenance.contentHash.prefix(12)), fetched \(diff.from.provenance.fetchedAt)) -> version \(diff.to.id) (\(diff.to.provenance.contentHash.prefix(12)), fetched \(diff.to.provenance.fetchedAt))")
         print("\(diff.changes.count) change(s), \(diff.unchanged) row(s) unchanged")
@@ -164,7 +165,7 @@ struct TBSShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let language = lang
-        let rows = try TBSReader(store: try store.openExistingStore()).group(code, language: language)
+        let rows = try TBSReader(store: try store.openStoreForReading()).group(code, language: language)
         guard !rows.isEmpty else {
             throw TBSReportError("no \(language.rawValue) row for \(code): check the code, or run `jobforge tbs scrape --lang \(language.rawValue)`")
         }
@@ -197,7 +198,7 @@ struct TBSExportCommand: AsyncParsableCommand {
     @Option(help: "The folder to write into.") var out: String = "tbs-export"
 
     func run() async throws {
-        let files = try TBSExporter(store: try store.openExistingStore()).export(to: URL(fileURLWithPath: out))
+        let files = try TBSExporter(store: try store.openStoreForReading()).export(to: URL(fileURLWithPath: out))
         guard !files.isEmpty else { throw TBSReportError("nothing to export: run `jobforge tbs scrape` first") }
         for file in files { print(file.path) }
     }

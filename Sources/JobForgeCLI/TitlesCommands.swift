@@ -37,7 +37,7 @@ public struct TitlesListCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let methodName = method?.rawValue
-        let db = try store.openExistingStore()
+        let db = try store.openStoreForReading()
         let records = try TitleCatalog(db).titles(unresolvedOnly: unresolved, method: methodName)
         if output.json {
             try Terminal.printJSON(records.map(TitleListing.init))
@@ -122,7 +122,8 @@ public struct TitlesImportCommand: AsyncParsableCommand {
             (Job Title, NOC 2021, Job Family, ...) are recognized; name others with --column FIELD=HEADER \
             (or FIELD=#N for the N-th column) or a mapping file of FIELD=HEADER lines. Every other column \
             is kept as-is. Importing the same file again updates titles in place (keyed by the id column, \
-            else by title and code). Run `jobforge build` first: titles resolve against the OaSIS profiles in the store.
+            else by title and code). Run `jobforge build` first: titles resolve against the OaSIS profiles in the store, \
+            and import adds to an existing store, it never creates one.
             """
     )
 
@@ -163,7 +164,7 @@ public struct TitlesImportCommand: AsyncParsableCommand {
         } catch let error as MappingError {
             throw ValidationError(error.message)
         }
-        let db = try store.openStore()
+        let db = try store.openExistingStore()
         let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: data.path)
         let summary: TitleImportSummary
         // The imported titles inherit their profiles' cells at once (derived when read); titles with
@@ -228,7 +229,7 @@ public struct ResolveCommand: AsyncParsableCommand {
         // resolve works before the first build.
         var reference: ProfileReference?
         if FileManager.default.fileExists(atPath: store.path) {
-            let rows = try TitleCatalog(store.openStore()).referenceRows()
+            let rows = try TitleCatalog(store.openStoreForReading()).referenceRows()
             if !rows.profiles.isEmpty { reference = ProfileReference(rows: rows) }
         }
         let resolver = TitleResolver(reference: try reference ?? ProfileReference.oasisFiles(dataDirectory: dataFolder),

@@ -8,7 +8,10 @@ extension SQLiteStore {
     /// Starts a run (one command invocation) and returns its id. Prefer ``withRun(command:_:)``,
     /// which cannot leave a run marked `running`.
     public func beginRun(command: String) throws -> String {
-        let id = Self.newRunID()
+        try beginRun(command: command, id: Self.newRunID())
+    }
+
+    func beginRun(command: String, id: String) throws -> String {
         try dbQueue.write { db in
             try db.execute(sql: "INSERT INTO run (id, command, started_at) VALUES (?, ?, ?)",
                            arguments: [id, command, Timestamp.string(Date())])
@@ -26,6 +29,10 @@ extension SQLiteStore {
     /// Runs `body` as one run of `command`: the run is finished `ok` when `body` returns and
     /// `failed` (with the error) when it throws, so no command leaves its run marked `running`.
     ///
+    /// A run holds the store's writer lock from start to finish: a second run on the same store
+    /// (another `build`, an `impute`) says whose run it waits for and starts when that one ends,
+    /// so it sees the steps the first completed instead of doing them again.
+    ///
     /// ```swift
     /// let report = try await store.withRun(command: "impute") { runID in
     ///     try await tier.run(requests, runID: runID)
@@ -37,7 +44,8 @@ extension SQLiteStore {
     ///   - body: the work, given the run's id for the provenance of what it writes.
     /// - Returns: what `body` returned.
     public func withRun<T>(command: String, _ body: (String) async throws -> T) async throws -> T {
-        let runID = try beginRun(command: command)
+        let runID = try beginLockedRun(command: command)
+        defer { writerLock.release() }
         do {
             let result = try await body(runID)
             try finishRun(runID, status: .ok)
@@ -50,7 +58,8 @@ extension SQLiteStore {
 
     /// ``withRun(command:_:)`` for synchronous work.
     public func withRun<T>(command: String, _ body: (String) throws -> T) throws -> T {
-        let runID = try beginRun(command: command)
+        let runID = try beginLockedRun(command: command)
+        defer { writerLock.release() }
         do {
             let result = try body(runID)
             try finishRun(runID, status: .ok)
@@ -58,6 +67,47 @@ extension SQLiteStore {
         } catch {
             try? finishRun(runID, status: .failed(String(describing: error)))
             throw error
+        }
+    }
+
+    /// The store's writer lock (see ``StoreLock``).
+    var writerLock: StoreLock { StoreLock.forStore(at: path) }
+
+    /// Takes the writer lock (waiting, with a notice, while another process's run holds it),
+    /// marks the runs of dead processes `interrupted` and begins the run. The caller releases
+    /// the lock when the run ends.
+    private func beginLockedRun(command: String) throws -> String {
+        // The id is chosen first so that a run waiting for this one can name it.
+        let runID = Self.newRunID()
+        try writerLock.acquire(holder: "\(command) run \(runID)") { holder in
+            Self.notice("waiting for \(holder) on this store (\(path)) to finish...")
+        }
+        do {
+            try markInterruptedRuns(lockHeld: true)
+            return try beginRun(command: command, id: runID)
+        } catch {
+            writerLock.release()
+            throw error
+        }
+    }
+
+    /// Marks `interrupted` the runs still `running` whose process is gone (killed, or the machine
+    /// stopped): every run holds the writer lock while it lives, so when this process can take
+    /// the lock, no `running` run of another process is alive. Done at each write open.
+    func markInterruptedRuns(lockHeld: Bool = false) throws {
+        let stale = try dbQueue.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE status = 'running'") ?? 0
+        }
+        guard stale > 0 else { return }
+        if !lockHeld {
+            guard writerLock.tryAcquire(holder: "a jobforge process checking for interrupted runs") else { return }
+        }
+        defer { if !lockHeld { writerLock.release() } }
+        // A run of this very process (an outer run that opened the store again) is alive.
+        guard writerLock.heldByOneHolder else { return }
+        try dbQueue.write { db in
+            try db.execute(sql: "UPDATE run SET status = ?, finished_at = ? WHERE status = 'running'",
+                           arguments: [RunStatus.interrupted.stored, Timestamp.string(Date())])
         }
     }
 
@@ -122,14 +172,17 @@ extension SQLiteStore {
     }
 }
 
-/// How a run ended, as `run.status` keeps it: `ok`, or `failed: <why>`.
+/// How a run ended, as `run.status` keeps it: `ok`, `failed: <why>`, or `interrupted` (its
+/// process died before it could say).
 public enum RunStatus: Sendable, Equatable {
     case ok
     case failed(String)
+    case interrupted
 
     var stored: String {
         switch self {
         case .ok: "ok"
+        case .interrupted: "interrupted"
         case .failed(let why): why.isEmpty ? "failed" : "failed: \(why)"
         }
     }
