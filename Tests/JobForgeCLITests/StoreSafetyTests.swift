@@ -34,13 +34,14 @@ enum ChildProcess {
     }
 
     /// Several jobforge processes started together; their results in order.
-    static func together(_ commands: [[String]], in directory: URL) throws -> [JobForgeBinary.Result] {
+    static func together(_ commands: [[String]], in directory: URL,
+                         environment: [String: String] = [:]) throws -> [JobForgeBinary.Result] {
         let results = ResultBox(count: commands.count)
         let group = DispatchGroup()
         for (index, arguments) in commands.enumerated() {
             group.enter()
             DispatchQueue.global().async {
-                results.set(index, Result { try JobForgeBinary.run(arguments, in: directory) })
+                results.set(index, Result { try JobForgeBinary.run(arguments, in: directory, environment: environment) })
                 group.leave()
             }
         }
