@@ -106,4 +106,30 @@ struct MalformedInputTests {
             #expect(error.column == "Code - NOC 2021 V1.0")
         }
     }
+
+    @Test("a quote that is never closed is reported on the line it opened, not where the parser noticed it")
+    func unclosedQuoteReportedWhereItOpens() async throws {
+        try await withBrokenCopy(file: "oasis/main-duties_oasis-2023_v1.0.csv", { lines in
+            // Line 5 is unquoted; opening a quote there swallows the lines below it up to the next
+            // quote, on line 7, which the parser takes for the closing one.
+            #expect(!lines[4].contains("\""))
+            #expect(lines[6].hasPrefix("00011.00,\""))
+            lines[4] = lines[4].replacingOccurrences(of: "00010.00,", with: "00010.00,\"")
+        }) { error, _ in
+            #expect(error.file == "main-duties_oasis-2023_v1.0.csv")
+            #expect(error.line == 5, "\(error)")
+            #expect(error.message.contains("closed only on line 7"), "\(error)")
+        }
+    }
+
+    @Test("a NUL byte is refused with its file and line, not stored as a cut text")
+    func nulByte() async throws {
+        try await withBrokenCopy(file: "oasis/labels_oasis_2023_v1.0.csv", { lines in
+            lines[2] = lines[2].replacingOccurrences(of: "00011.00,", with: "00011.00,\u{0}")
+        }) { error, _ in
+            #expect(error.file == "labels_oasis_2023_v1.0.csv")
+            #expect(error.line == 3)
+            #expect(error.message.contains("NUL byte"))
+        }
+    }
 }

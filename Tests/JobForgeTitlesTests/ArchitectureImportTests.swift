@@ -188,3 +188,58 @@ import JobForgeTestSupport
         #expect(try temporary.catalog.title(matching: "data SCIENTIST")?.profileCode == "21211.00")
     }
 }
+
+/// Broken input files: each is refused with its file and line, and nothing is written.
+@Suite struct BrokenArchitectureFileTests {
+    func parser() -> ArchitectureParser {
+        ArchitectureParser(unitGroups: RealData.resolver.unitGroups, concordance: RealData.concordance)
+    }
+
+    func parseError(_ text: String) throws -> InputError {
+        do {
+            _ = try parser().parse(.csv(text), file: "arch.csv")
+        } catch let error as InputError {
+            return error
+        }
+        Issue.record("the broken file was accepted")
+        return InputError(file: "", line: 0, message: "")
+    }
+
+    @Test func anUnclosedQuoteIsReportedOnTheLineItOpens() throws {
+        // Line 3 opens a quote and never closes it: the parser reads on to the quote of line 11,
+        // takes it for the closing one, and finds text after it.
+        var lines = ["id,title,noc_2021", "A1,Data scientist,21211", "A2,\"Historian,41409"]
+        lines += (4...10).map { "A\($0 - 1),Title \($0),21211" }
+        lines += ["A10,\"Web designer\",21233", ""]
+        let error = try parseError(lines.joined(separator: "\n"))
+        #expect(error.file == "arch.csv")
+        #expect(error.line == 3, "\(error)")
+        #expect(error.message.contains("closed only on line 11"), "\(error)")
+        #expect(error.description.hasPrefix("arch.csv:3: "))
+
+        // A quote still open at the end of the file, in a record that starts a line earlier.
+        let open = try parseError("id,title,notes,more\nA1,Historian,\"two\nlines\",\"never closed\nA2,Data scientist,x,y\n")
+        #expect(open.line == 3, "\(open)")
+        #expect(open.message.contains("never closed"))
+    }
+
+    @Test func aNULByteIsRefusedWithItsLineAndNothingIsStored() throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        // A leading NUL would store an empty title (SQLite ends the text there).
+        let text = "id,title,noc_2021\nA1,Data scientist,21211\nA2,\u{0}Historian,41409\n"
+        do {
+            _ = try temporary.importer.importData(.csv(text), file: "arch.csv")
+            Issue.record("a title with a NUL byte was imported")
+        } catch let error as InputError {
+            #expect(error.file == "arch.csv")
+            #expect(error.line == 3)
+            #expect(error.message.contains("NUL byte"))
+        }
+        #expect(try temporary.catalog.count() == 0)
+        // Inside quotes too.
+        #expect(throws: InputError.self) {
+            try parser().parse(.csv("id,title\nA1,\"Data\u{0} scientist\"\n"), file: "arch.csv")
+        }
+    }
+}
