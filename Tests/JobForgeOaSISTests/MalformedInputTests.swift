@@ -132,4 +132,26 @@ struct MalformedInputTests {
             #expect(error.message.contains("NUL byte"))
         }
     }
+
+    @Test("an over-long label or text is refused with its file, line, column and the limit")
+    func overlongTexts() async throws {
+        // 500 characters for a label (a name), 5,000 for free text: the limits the README states.
+        try await withBrokenCopy(file: "oasis/labels_oasis_2023_v1.0.csv", { lines in
+            lines[3] = "00012.00," + String(repeating: "é", count: 501)
+        }) { error, _ in
+            #expect(error.file == "labels_oasis_2023_v1.0.csv")
+            #expect(error.line == 4)
+            #expect(error.column == "Label")
+            #expect(error.message.contains("501 characters"))
+            #expect(error.message.contains("at most 500"))
+        }
+        try await withBrokenCopy(file: "oasis/main-duties_oasis-2023_v1.0.csv", { lines in
+            lines[5] = "00010.00," + String(repeating: "x", count: 5_001)
+        }) { error, _ in
+            #expect(error.file == "main-duties_oasis-2023_v1.0.csv")
+            #expect(error.line == 6)
+            #expect(error.column == "Main duties")
+            #expect(error.message.contains("at most 5000"))
+        }
+    }
 }

@@ -242,4 +242,23 @@ import JobForgeTestSupport
             try parser().parse(.csv("id,title\nA1,\"Data\u{0} scientist\"\n"), file: "arch.csv")
         }
     }
+
+    @Test func overLongFieldsAreRefusedWithTheirLineColumnAndLimit() throws {
+        // The README's limits: 500 characters for a title (any field JobForge reads), 5,000 for
+        // the other columns.
+        let megabyteTitle = String(repeating: "Data scientist ", count: 70_000)
+        let text = "id,title,noc_2021,notes\n"
+            + "A1,\(megabyteTitle),21211,\n"
+            + "A2,\(String(repeating: "é", count: 500)),21211,\(String(repeating: "n", count: 5_000))\n"
+            + "A3,Historian,41409,\(String(repeating: "n", count: 5_001))\n"
+            + "A4,Data scientist,21211,short\n"
+        let parsed = try parser().parse(.csv(text), file: "arch.csv")
+        #expect(parsed.titles.map(\.id) == ["A2", "A4"], "fields at the limit pass")
+        #expect(parsed.badRows.map { "\($0.line) \($0.reason.rawValue)" } == ["2 too_long", "4 too_long"])
+        let title = try #require(parsed.badRows.first)
+        #expect(title.message.contains("column \"title\" has \(megabyteTitle.count) characters"), "\(title.message)")
+        #expect(title.message.contains("at most 500"))
+        #expect(parsed.badRows.last?.message.contains("column \"notes\"") == true)
+        #expect(parsed.badRows.last?.message.contains("at most 5000") == true)
+    }
 }
