@@ -107,6 +107,22 @@ struct MalformedInputTests {
         }
     }
 
+    @Test("a rating file cut at a row boundary: every row is well formed, half the profiles are missing")
+    func truncatedRatingFile() async throws {
+        try await withBrokenCopy(file: "oasis/skills_oasis_2023_v1.0.csv", { lines in
+            // The header, the first 450 profiles' rows, and the file's last line break.
+            lines = Array(lines.prefix(451)) + [""]
+        }) { error, _ in
+            #expect(error.file == "skills_oasis_2023_v1.0.csv")
+            #expect(error.line == 452, "the line after the last row, where the file was cut")
+            #expect(error.message.contains("without 450 of the 900 profiles of the labels file"))
+            // The first profile missing is the first one cut off (line 452 of the original file).
+            let original = try String(contentsOf: RepoPaths.data.appendingPathComponent("oasis/skills_oasis_2023_v1.0.csv"), encoding: .utf8)
+            let firstCut = try #require(original.components(separatedBy: "\n")[451].split(separator: ",").first)
+            #expect(error.message.contains(": \(firstCut), "), "\(error.message)")
+        }
+    }
+
     @Test("a quote that is never closed is reported on the line it opened, not where the parser noticed it")
     func unclosedQuoteReportedWhereItOpens() async throws {
         try await withBrokenCopy(file: "oasis/main-duties_oasis-2023_v1.0.csv", { lines in
