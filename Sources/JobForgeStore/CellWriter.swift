@@ -180,8 +180,10 @@ enum CellWriter {
                 let entry = CellEntry(origin: .stored(id: db.lastInsertedRowID), candidate: candidate, runID: runID, isStoredWinner: true)
                 if let incumbent {
                     if case .stored(let id) = incumbent.origin { try session.setWinnerFlag(id, false) }
-                    try session.logOverride(key, old: incumbent, new: entry)
-                    summary.overridden += 1
+                    if isOverride(from: incumbent, to: entry) {
+                        try session.logOverride(key, old: incumbent, new: entry)
+                        summary.overridden += 1
+                    }
                 } else {
                     summary.filled += 1
                 }
@@ -313,13 +315,21 @@ enum CellWriter {
                     if subject.kind != .profile { filled += 1 }
                     continue
                 }
-                if !sameEntry(old, winner) {
+                if !sameEntry(old, winner) && isOverride(from: old, to: winner) {
                     try session.logOverride(state.key, old: old, new: winner)
                     overridden += 1
                 }
             }
         }
         return (filled, overridden)
+    }
+
+    /// Whether a change of winner is an override: the cell's value or source changes. A new
+    /// winner with the old value from the same source (a reload of an unchanged rating, the
+    /// same answer again) changes nothing a user sees and is not logged.
+    static func isOverride(from old: CellEntry, to new: CellEntry) -> Bool {
+        old.candidate.value != new.candidate.value || old.candidate.text != new.candidate.text
+            || old.candidate.source != new.candidate.source
     }
 
     private static func sameEntry(_ lhs: CellEntry, _ rhs: CellEntry) -> Bool {

@@ -61,4 +61,46 @@ struct InputFaultTests {
             #expect(ratings == 0, "nothing of the failed load is written")
         }
     }
+
+    @Test("a rebuild after one changed rating logs an override for each cell whose value changed, and no other")
+    func changedRatingLogsOnlyChangedCells() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-reload")
+        defer { folder.remove() }
+        let data = try Self.copyOfShippedData(in: folder)
+        let first = try JobForgeBinary.run(["build"], in: folder.url, environment: ["JOBFORGE_DATA": data.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        let store = folder.path("jobforge.sqlite")
+        #expect(try Self.overrideEvents(store).isEmpty, "a first build replaces nothing")
+
+        // One rating of one profile's row: Writing (F01b02) of 00010.00 Legislators, 4 -> 3.
+        let skills = data.appendingPathComponent("oasis/skills_oasis_2023_v1.0.csv")
+        var lines = try String(contentsOf: skills, encoding: .utf8).components(separatedBy: "\n")
+        var fields = lines[1].components(separatedBy: ",")
+        #expect(fields[0] == "00010.00" && fields[3] == "4")
+        fields[3] = "3"
+        lines[1] = fields.joined(separator: ",")
+        try lines.joined(separator: "\n").write(to: skills, atomically: true, encoding: .utf8)
+
+        // Every subject whose cells the profile's ratings reach: itself, its unit group, the titles resolved to it.
+        let subjects = ["00010.00", "00010"]
+        let before = try subjects.map { try Self.cellValues($0, in: folder, data: data) }
+        let second = try JobForgeBinary.run(["build"], in: folder.url, environment: ["JOBFORGE_DATA": data.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        let after = try subjects.map { try Self.cellValues($0, in: folder, data: data) }
+        let changedCells = zip(before, after).map { old, new in
+            Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
+        }
+        #expect(changedCells[0] == ["F01b02/level"], "the profile's one changed rating")
+        #expect(changedCells[1] == ["F01b02/level"], "its unit group's only profile: the derived cell follows")
+
+        let events = try Self.overrideEvents(store)
+        // The override log holds the profile's changed cell (the profile held the rating itself;
+        // its unit group and titles derive theirs and follow it), and nothing else.
+        #expect(events.count == changedCells[0].count, "\(events.count) events, e.g. \(events.prefix(3))")
+        let event = try #require(events.first)
+        #expect(event["subject_kind"] as String == "profile" && event["subject_code"] as String == "00010.00")
+        #expect(event["descriptor_code"] as String == "F01b02" && event["dimension"] as String == "level")
+        #expect(event["old_value"] as Double? == 4 && event["new_value"] as Double == 3)
+        #expect(events.allSatisfy { ($0["old_value"] as Double?) != ($0["new_value"] as Double) || ($0["old_source"] as String?) != ($0["new_source"] as String) })
+    }
 }
