@@ -103,4 +103,31 @@ struct InputFaultTests {
         #expect(event["old_value"] as Double? == 4 && event["new_value"] as Double == 3)
         #expect(events.allSatisfy { ($0["old_value"] as Double?) != ($0["new_value"] as Double) || ($0["old_source"] as String?) != ($0["new_source"] as String) })
     }
+
+    @Test("build says which O*NET tables the shipped release lacks, in the words of onet import, and in --json")
+    func buildWarnsOfMissingONetTables() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-onet-warning")
+        defer { folder.remove() }
+        let json = try JobForgeBinary.run(["build", "--json"], in: folder.url)
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let onet = try #require((report["steps"] as? [[String: Any]])?.first { $0["name"] as? String == "onet" })
+        let warnings = onet["warnings"] as? [String] ?? []
+        #expect(warnings.count == 1, "\(onet)")
+        let warning = warnings.first ?? ""
+        #expect(warning.contains("no Work Context ratings"))
+        #expect(warning.contains("Abilities for 2 occupations only, Work Activities for 2 occupations only"))
+        #expect(warning.contains("jobforge onet import"))
+
+        // A build that changes nothing still says it: the store's O*NET ratings are as incomplete.
+        let text = try JobForgeBinary.run(["build"], in: folder.url)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("nothing changed"))
+        #expect(text.stdout.contains("warning: \(warning)\n"), "\(text.stdout)")
+
+        let onetImport = try JobForgeBinary.run(["onet", "import", RepoPaths.data.appendingPathComponent("onet/db_29_3_text").path],
+                                                in: folder.url)
+        #expect(onetImport.status == 0, "\(onetImport.stderr)")
+        #expect(onetImport.stdout.contains("warning: \(warning)\n"), "the same words as build: \(onetImport.stdout)")
+    }
 }
