@@ -37,6 +37,8 @@ public struct BuildPipeline: Sendable {
         public var status: StepStatus
         public var detail: String
         public var seconds: Double
+        /// What the user should know of the step's inputs (an O*NET release that lacks tables).
+        public var warnings: [String] = []
     }
 
     /// How a step ended.

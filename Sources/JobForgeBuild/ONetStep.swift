@@ -28,7 +28,8 @@ extension BuildPipeline {
         func fingerprint(_ db: Database) throws -> String { SHA256.hex(inputs + (try Self.onetRatingsKey(ONetArchive.releases(in: db)))) }
         if let done = try store.completedStep("onet"), done.fingerprint == (try store.dbQueue.read(fingerprint)) {
             return StepReport(name: "onet", status: .unchanged, detail: "same O*NET files, ratings and crosswalk as run \(done.runID)",
-                              seconds: Date().timeIntervalSince(started))
+                              seconds: Date().timeIntervalSince(started),
+                              warnings: try coverageWarnings(store, onetFingerprint: done.fingerprint))
         }
         // Files are read before the transaction; everything written, in it.
         let crosswalk = try Crosswalk.load(crosswalkFile)
@@ -40,6 +41,7 @@ extension BuildPipeline {
         let onetOnly = Set(descriptors.map(\.code))
         let scales = allScales.filter { onetOnly.contains($0.descriptorCode) }
         var detail = ""
+        var warnings: [String] = []
         try store.commitStep("onet", fingerprint: fingerprint, runID: runID) { writer in
             let imported = try ONetImport.save(database, from: onetFolder, crosswalk: crosswalk, in: writer.db)
             Timing.mark("O*NET import")
@@ -59,9 +61,30 @@ extension BuildPipeline {
                 + "cells \(summary.inserted) new (\(summary.filled) filled, \(summary.keptBelow) kept below authoritative), "
                 + "\(summary.overridden) overridden, \(summary.unchanged) unchanged; "
                 + "no O*NET data for \(gaps.count) unit groups: \(gaps.joined(separator: ", "))"
+            warnings = try Self.coverageWarnings(in: writer.db)
             return detail
         }
-        return StepReport(name: "onet", status: .done, detail: detail, seconds: Date().timeIntervalSince(started))
+        // Kept with the steps, as the cell counts are, so that a build that changes nothing says
+        // it without reading every O*NET rating again. Valid while the onet step's fingerprint is.
+        let onetFingerprint = try store.completedStep("onet")?.fingerprint ?? ""
+        try store.commitStep("onet-coverage", fingerprint: onetFingerprint, runID: runID) { _ in warnings.joined(separator: "\n") }
+        return StepReport(name: "onet", status: .done, detail: detail, seconds: Date().timeIntervalSince(started),
+                          warnings: warnings)
+    }
+
+    /// What the store's O*NET ratings lack (the shipped subset: Work Context, most of Abilities
+    /// and Work Activities), in the words of `onet import`. Read from the store, not the shipped
+    /// folder: after `onet import` of the full release there is nothing to say.
+    static func coverageWarnings(in db: Database) throws -> [String] {
+        [try ONetCoverage.stored(in: db).warning].compactMap { $0 }
+    }
+
+    /// ``coverageWarnings(in:)`` as kept by the last O*NET step of `onetFingerprint`, or read again.
+    func coverageWarnings(_ store: SQLiteStore, onetFingerprint: String) throws -> [String] {
+        if let kept = try store.completedStep("onet-coverage"), kept.fingerprint == onetFingerprint {
+            return (kept.summary ?? "").split(separator: "\n").map(String.init)
+        }
+        return try store.dbQueue.read { try Self.coverageWarnings(in: $0) }
     }
 
     /// What the store's O*NET ratings are: every release or fetch loaded, and when.

@@ -50,6 +50,7 @@ public struct BuildCommand: AsyncParsableCommand {
         for step in report.steps {
             print("  \(step.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(step.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%6.2f s", step.seconds))  \(step.detail)")
         }
+        for step in report.steps { for warning in step.warnings { print("warning: \(warning)") } }
         let t = report.tables
         print("loaded: \(t["unit_group"] ?? 0) unit groups, \(t["profile"] ?? 0) profiles, \(t["descriptor"] ?? 0) guide entries, \(t["rating"] ?? 0) OaSIS ratings, \(t["candidate"] ?? 0) other candidate values, \(t["override_event"] ?? 0) override events")
         print("cells (winners) per subject, source and category:")

@@ -46,6 +46,7 @@ public struct ONetImportCommand: AsyncParsableCommand {
             print("loaded \(summary.release): \(summary.occupations) occupations, \(summary.ratings) ratings (\(summary.tables.joined(separator: ", ")))")
         }
         if !summary.missingTables.isEmpty { print("not in this release folder: \(summary.missingTables.joined(separator: ", "))") }
+        if let warning = summary.coverageWarning { print("warning: \(warning)") }
         if let pairs = summary.crosswalkPairs { print("crosswalk: \(pairs) distinct NOC <-> O*NET pairs") }
     }
 }

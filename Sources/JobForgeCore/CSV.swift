@@ -27,6 +27,33 @@ public struct InputError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 }
 
+/// The grammar errors of `CSVReader` and `CSVTable`, worded once so both readers say the same.
+enum CSVGrammarError {
+    /// A NUL byte: SQLite and C strings end a text there, so the rest of the field would be lost.
+    static func nulByte(file: String, line: Int, field: Int) -> InputError {
+        InputError(file: file, line: line, message: "a NUL byte (0x00) in field \(field): the file is binary or damaged; remove the byte (or save the file again as UTF-8 text)")
+    }
+
+    static func quoteInsideUnquotedField(file: String, line: Int, field: Int) -> InputError {
+        InputError(file: file, line: line, message: "a quote inside an unquoted field (field \(field)); quote the whole field and double the inner quotes")
+    }
+
+    /// Text after the quote that closed field `field` on `line`. When the quote opened on an
+    /// earlier line, the usual cause is a closing quote missing there: the quote found later
+    /// closed the field by accident, so the error names the line the quote opened on.
+    static func textAfterClosingQuote(file: String, line: Int, field: Int, quoteLine: Int) -> InputError {
+        guard quoteLine != line else {
+            return InputError(file: file, line: line, message: "text after the closing quote of field \(field)")
+        }
+        return InputError(file: file, line: quoteLine, message: "the quote that opens field \(field) here is closed only on line \(line), "
+                          + "where text follows it: a closing quote is probably missing on line \(quoteLine)")
+    }
+
+    static func unclosedQuote(file: String, field: Int, quoteLine: Int) -> InputError {
+        InputError(file: file, line: quoteLine, message: "the quote that opens field \(field) here is never closed (missing \")")
+    }
+}
+
 /// RFC 4180 reader: quoted fields with commas, quotes (`""`) and line breaks, CRLF or LF,
 /// an optional UTF-8 byte-order mark. Works on bytes for speed; fields are decoded as UTF-8.
 public struct CSVReader: Sendable {
@@ -57,6 +84,8 @@ public struct CSVReader: Sendable {
             var recordLine = 1
             var inQuotes = false
             var fieldWasQuoted = false
+            // Where the last quoted field opened: an unbalanced quote is reported there.
+            var quoteLine = 1
             var atRecordStart = true
             let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
@@ -79,6 +108,7 @@ public struct CSVReader: Sendable {
                         inQuotes = false
                     } else {
                         if byte == lf { line += 1 }
+                        if byte == 0 { throw CSVGrammarError.nulByte(file: file, line: line, field: fields.count + 1) }
                         field.append(byte)
                     }
                     index += 1
@@ -89,8 +119,9 @@ public struct CSVReader: Sendable {
                     if field.isEmpty && !fieldWasQuoted {
                         inQuotes = true
                         fieldWasQuoted = true
+                        quoteLine = line
                     } else {
-                        throw InputError(file: file, line: line, message: "a quote inside an unquoted field (field \(fields.count + 1)); quote the whole field and double the inner quotes")
+                        throw CSVGrammarError.quoteInsideUnquotedField(file: file, line: line, field: fields.count + 1)
                     }
                 case separator:
                     try finishField()
@@ -105,14 +136,15 @@ public struct CSVReader: Sendable {
                     atRecordStart = true
                 default:
                     if fieldWasQuoted {
-                        throw InputError(file: file, line: line, message: "text after the closing quote of field \(fields.count + 1)")
+                        throw CSVGrammarError.textAfterClosingQuote(file: file, line: line, field: fields.count + 1, quoteLine: quoteLine)
                     }
+                    if byte == 0 { throw CSVGrammarError.nulByte(file: file, line: line, field: fields.count + 1) }
                     field.append(byte)
                 }
                 index += 1
             }
             if inQuotes {
-                throw InputError(file: file, line: recordLine, message: "a quoted field is never closed (missing \")")
+                throw CSVGrammarError.unclosedQuote(file: file, field: fields.count + 1, quoteLine: quoteLine)
             }
             if !atRecordStart {
                 try finishField()
@@ -142,7 +174,9 @@ public struct CSVTable: Sendable {
     public init(_ data: Data, file: String, separator: Character = ",") throws {
         let separatorByte = separator.asciiValue ?? UInt8(ascii: ",")
         let isValidUTF8 = data.withUnsafeBytes { String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) != nil }
-        guard isValidUTF8 else {
+        // A NUL byte is valid UTF-8 but ends a text in SQLite: refused, found at memchr's speed.
+        let hasNUL = data.withUnsafeBytes { raw in raw.count > 0 && memchr(raw.baseAddress!, 0, raw.count) != nil }
+        guard isValidUTF8 && !hasNUL else {
             // Only an invalid file needs to know which field broke first: the record reader says it.
             let records = try CSVReader(separator: separator).records(data, file: file)
             self.init(records: records)
@@ -171,6 +205,7 @@ public struct CSVTable: Sendable {
                 var fieldsInRecord = 0
                 var inQuotes = false
                 var fieldWasQuoted = false
+                var quoteLine = 1
                 var atRecordStart = true
                 let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
                 try isSpecial.withUnsafeBufferPointer { isSpecial in
@@ -199,7 +234,8 @@ public struct CSVTable: Sendable {
                         let byte = input[index]
                         if !isSpecial[Int(byte)] {
                             if fieldWasQuoted {
-                                throw InputError(file: file, line: line, message: "text after the closing quote of field \(fieldsInRecord + 1)")
+                                throw CSVGrammarError.textAfterClosingQuote(file: file, line: line, field: fieldsInRecord + 1,
+                                                                            quoteLine: quoteLine)
                             }
                             // A run of plain text, copied at once.
                             var next = index + 1
@@ -211,10 +247,11 @@ public struct CSVTable: Sendable {
                         }
                         if byte == quote {
                             guard end == fieldStart && !fieldWasQuoted else {
-                                throw InputError(file: file, line: line, message: "a quote inside an unquoted field (field \(fieldsInRecord + 1)); quote the whole field and double the inner quotes")
+                                throw CSVGrammarError.quoteInsideUnquotedField(file: file, line: line, field: fieldsInRecord + 1)
                             }
                             inQuotes = true
                             fieldWasQuoted = true
+                            quoteLine = line
                             index += 1
                             continue
                         }
@@ -240,7 +277,7 @@ public struct CSVTable: Sendable {
                     }
                 }
                 if inQuotes {
-                    throw InputError(file: file, line: recordLine, message: "a quoted field is never closed (missing \")")
+                    throw CSVGrammarError.unclosedQuote(file: file, field: fieldsInRecord + 1, quoteLine: quoteLine)
                 }
                 if !atRecordStart {
                     fieldStarts.append(Int32(fieldStart))
@@ -338,6 +375,18 @@ public struct CSVTable: Sendable {
 
     /// The field as `string(record, column).trimmingSpacesAndNBSP` would give it.
     public func trimmedString(_ record: Int, _ column: Int) -> String { string(trimmedRange(range(record, column))) }
+
+    /// Every field of more than `byteCount` UTF-8 bytes, as (record, column), in file order: one
+    /// pass over the fields' bounds, no String made (a rating file has a quarter of a million fields).
+    public func fields(longerThan byteCount: Int) -> [(record: Int, column: Int)] {
+        var found: [(record: Int, column: Int)] = []
+        var record = 0
+        for field in 0..<(fieldStarts.count - 1) where Int(fieldStarts[field + 1] - fieldStarts[field]) > byteCount {
+            while Int(recordStarts[record + 1]) <= field { record += 1 }
+            found.append((record, field - Int(recordStarts[record])))
+        }
+        return found
+    }
 
     /// Every field of `record`, as `CSVReader` gives them.
     public func fields(_ record: Int) -> [String] { (0..<fieldCount(record)).map { string(record, $0) } }

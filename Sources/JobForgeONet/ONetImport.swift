@@ -15,6 +15,8 @@ public enum ONetImport {
         public var missingTables: [String]
         public var alreadyLoaded: Bool
         public var crosswalkPairs: Int?
+        /// What the release lacks (`ONetCoverage.warning`), when it lacks something.
+        public var coverageWarning: String?
     }
 
     /// Loads a release (folder or zip) into the store; optionally (re)loads the crosswalk.
@@ -28,7 +30,8 @@ public enum ONetImport {
     public static func load(_ url: URL, into store: SQLiteStore, crosswalk: URL? = nil) throws -> (summary: Summary, database: ONetDatabase) {
         let database = try ONetDatabaseReader.read(url)
         let parsedCrosswalk = try crosswalk.map(Crosswalk.load)
-        let summary = try store.dbQueue.write { db in try save(database, from: url, crosswalk: parsedCrosswalk, in: db) }
+        var summary = try store.dbQueue.write { db in try save(database, from: url, crosswalk: parsedCrosswalk, in: db) }
+        summary.coverageWarning = ONetCoverage(database.ratings).warning
         return (summary, database)
     }
 

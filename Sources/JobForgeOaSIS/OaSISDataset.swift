@@ -239,7 +239,7 @@ public struct OaSISDataset: Sendable {
             guard unitGroups.contains(unitGroup) else {
                 throw labels.error(record, column: lCode, "profile \(code) belongs to \(unitGroup), which is not a NOC 2021 unit group")
             }
-            return Profile(code: code, unitGroup: unitGroup, label: labels.trimmed(record, lLabel),
+            return Profile(code: code, unitGroup: unitGroup, label: try labels.trimmed(record, lLabel, limit: .name),
                            leadStatement: leadByCode[code])
         }
     }
@@ -271,8 +271,20 @@ public struct OaSISDataset: Sendable {
             seq[position] += 1
             var reference = referenceColumn.map { csv.trimmed(record, $0) }
             if kind == .exclusion, let raw = reference { reference = LoadedCSV.profileCode(raw) ?? raw }
-            texts.append(ProfileText(profileCode: code, kind: kind, seq: seq[position], text: csv.trimmed(record, textColumn),
+            // Titles and names are one line; the other kinds are free text (checked for every field on reading).
+            let text = kind.isName ? try csv.trimmed(record, textColumn, limit: .name) : csv.trimmed(record, textColumn)
+            texts.append(ProfileText(profileCode: code, kind: kind, seq: seq[position], text: text,
                                      qualifier: qualifierColumn.map { csv.trimmed(record, $0) }, reference: reference))
+        }
+    }
+}
+
+extension ProfileText.Kind {
+    /// Whether the text is a title or a name (held to `TextLimit.name`), not free text.
+    var isName: Bool {
+        switch self {
+        case .exampleTitle, .exclusion, .workplace: true
+        case .mainDuty, .employmentRequirement, .additionalInformation: false
         }
     }
 }

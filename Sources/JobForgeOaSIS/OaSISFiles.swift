@@ -110,6 +110,14 @@ struct LoadedCSV: Sendable {
             throw InputError(file: name, line: table.line(record),
                              message: "expected \(header.count) fields as in the header, found \(table.fieldCount(record))")
         }
+        // No field of a release is longer than free text may be: a longer one is a broken file.
+        for (record, column) in table.fields(longerThan: TextLimit.freeText.characters) where record > 0 {
+            let text = table.string(record, column)
+            guard TextLimit.freeText.admits(text) else {
+                throw InputError(file: name, line: table.line(record), column: header[column].trimmingSpacesAndNBSP,
+                                 message: TextLimit.freeText.message(characters: text.count))
+            }
+        }
     }
 
     /// The number of records after the header.
@@ -123,6 +131,13 @@ struct LoadedCSV: Sendable {
     func trimmed(_ record: Int, _ column: Int) -> String { table.trimmedString(record + 1, column) }
     /// Where field `column` of `record` lies in `table.bytes`.
     func range(_ record: Int, _ column: Int) -> Range<Int> { table.range(record + 1, column) }
+
+    /// `trimmed(record, column)`, refused when longer than `limit`.
+    func trimmed(_ record: Int, _ column: Int, limit: TextLimit) throws -> String {
+        let text = trimmed(record, column)
+        guard limit.admits(text) else { throw error(record, column: column, limit.message(characters: text.count)) }
+        return text
+    }
 
     func error(_ record: Int, column: Int?, _ message: String) -> InputError {
         InputError(file: name, line: line(record), column: column.map { header[$0].trimmingSpacesAndNBSP }, message: message)

@@ -159,6 +159,16 @@ struct RatingReader: Sendable {
                 count += 1
             }
         }
+        // A file cut short (at a row boundary, so every row read is well formed) must not pass:
+        // the profiles it lacks would silently take lower sources' values.
+        let missing = knownProfiles.filter { !seenProfiles[$0.value] }.sorted { $0.value < $1.value }.map(\.key)
+        if !missing.isEmpty {
+            let shown = missing.prefix(10).joined(separator: ", ") + (missing.count > 10 ? ", ... (\(missing.count - 10) more)" : "")
+            let endLine = csv.count > 0 ? csv.line(csv.count - 1) + 1 : 2
+            throw InputError(file: csv.name, line: endLine,
+                             message: "the file ends here, without \(missing.count) of the \(knownProfiles.count) profiles of the labels file: \(shown); "
+                                 + "a rating file rates every profile: is the file cut short? Restore it from the OaSIS release")
+        }
         return matches
     }
 

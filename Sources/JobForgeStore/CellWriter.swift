@@ -205,8 +205,10 @@ enum CellWriter {
                 let entry = CellEntry(origin: .stored(id: db.lastInsertedRowID), candidate: candidate, runID: runID, isStoredWinner: true)
                 if let incumbent {
                     if case .stored(let id) = incumbent.origin { try session.setWinnerFlag(id, false) }
-                    try session.logOverride(key, old: incumbent, new: entry)
-                    summary.overridden += 1
+                    if isOverride(from: incumbent, to: entry) {
+                        try session.logOverride(key, old: incumbent, new: entry)
+                        summary.overridden += 1
+                    }
                 } else {
                     summary.filled += 1
                 }
@@ -345,6 +347,7 @@ enum CellWriter {
                     if case .stored(let id) = old.origin, !state.entries.contains(where: { $0.origin == old.origin }) {
                         try session.setWinnerFlag(id, false)
                     }
+                    guard isOverride(from: old, to: winner) else { continue }
                     try session.logOverride(state.key, old: old, new: winner)
                     overridden += 1
                 }
@@ -360,6 +363,14 @@ enum CellWriter {
             }
         }
         return (filled, overridden)
+    }
+
+    /// Whether a change of winner is an override: the cell's value or source changes. A new
+    /// winner with the old value from the same source (a reload of an unchanged rating, the
+    /// same answer again) changes nothing a user sees and is not logged.
+    static func isOverride(from old: CellEntry, to new: CellEntry) -> Bool {
+        old.candidate.value != new.candidate.value || old.candidate.text != new.candidate.text
+            || old.candidate.source != new.candidate.source
     }
 
     private static func sameEntry(_ lhs: CellEntry, _ rhs: CellEntry) -> Bool {

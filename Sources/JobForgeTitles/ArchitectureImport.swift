@@ -141,6 +141,8 @@ public enum BadRowReason: String, Sendable, Codable, CaseIterable {
     case unknownNOC2016 = "unknown_noc_2016"
     case wrongFieldCount = "wrong_field_count"
     case duplicateKey = "duplicate_key"
+    /// A field longer than its `TextLimit`.
+    case tooLong = "too_long"
 }
 
 /// A skipped row: its line in the file (1-based, the header is line 1) and why.
@@ -197,6 +199,8 @@ public struct ArchitectureParser: Sendable {
         let managerialLevelColumn = columns[.managerialLevel], noc2021Column = columns[.noc2021], noc2016Column = columns[.noc2016]
         let fieldIndexes = Set(columns.values)
         let extraColumns = headers.indices.filter { !fieldIndexes.contains($0) }
+        // The fields JobForge reads are one-line names; any other column is free text.
+        let limits = headers.indices.map { fieldIndexes.contains($0) ? TextLimit.name : .freeText }
 
         var titles: [JobTitle] = []
         titles.reserveCapacity(rows.count)
@@ -209,6 +213,10 @@ public struct ArchitectureParser: Sendable {
             }
             guard record.fields.count == headers.count else {
                 bad(.wrongFieldCount, "\(record.fields.count) fields, the header has \(headers.count); quote fields that contain commas")
+                continue
+            }
+            if let column = headers.indices.first(where: { !limits[$0].admits(record.fields[$0]) }) {
+                bad(.tooLong, "column \"\(headers[column])\" has " + limits[column].message(characters: record.fields[column].count))
                 continue
             }
             func value(_ column: Int?) -> String? {

@@ -46,8 +46,31 @@ struct CSVTests {
 
     @Test("an unclosed quote names the line it started on")
     func unclosedQuote() {
-        #expect(throws: InputError(file: "t.csv", line: 2, message: "a quoted field is never closed (missing \")")) {
+        #expect(throws: InputError(file: "t.csv", line: 2, message: "the quote that opens field 2 here is never closed (missing \")")) {
             try CSVReader().records(Data("a,b\n1,\"open\n2,3\n".utf8), file: "t.csv")
+        }
+    }
+
+    @Test("both readers report a broken quote where it opens and a NUL byte where it is, in the same words")
+    func bothReadersSameErrors() {
+        let files = [
+            // Line 3 opens a quote; the quote of line 5 closes it by accident, and text follows.
+            "a,b\n1,x\n2,\"open\n3,y\n4,\"z\",w\n",
+            // A record that starts on line 2; its second quote opens on line 3 and never closes.
+            "a,b,c\n1,\"two\nlines\",\"open\n2,3,4\n",
+            // A NUL byte, unquoted and quoted.
+            "a,b\n1,x\n2,\u{0}y\n",
+            "a,b\n1,\"x\u{0}\"\n",
+        ]
+        let expected = [
+            InputError(file: "t.csv", line: 3, message: "the quote that opens field 2 here is closed only on line 5, where text follows it: a closing quote is probably missing on line 3"),
+            InputError(file: "t.csv", line: 3, message: "the quote that opens field 3 here is never closed (missing \")"),
+            InputError(file: "t.csv", line: 3, message: "a NUL byte (0x00) in field 2: the file is binary or damaged; remove the byte (or save the file again as UTF-8 text)"),
+            InputError(file: "t.csv", line: 2, message: "a NUL byte (0x00) in field 2: the file is binary or damaged; remove the byte (or save the file again as UTF-8 text)"),
+        ]
+        for (text, error) in zip(files, expected) {
+            #expect(throws: error) { try CSVReader().records(Data(text.utf8), file: "t.csv") }
+            #expect(throws: error) { try CSVTable(Data(text.utf8), file: "t.csv") }
         }
     }
 

@@ -134,3 +134,24 @@ import Testing
         #expect(database.occupations.map(\.title) == ["Chief Executives"])
     }
 }
+
+@Suite struct CoverageTests {
+    @Test func theShippedSubsetLacksWorkContextAndMostOfAbilitiesAndWorkActivities() {
+        let coverage = ONetCoverage(Shipped.database.ratings)
+        #expect(coverage.missingTables == [.workContext])
+        #expect(coverage.partialTables.map(\.table) == [.abilities, .workActivities])
+        #expect(coverage.partialTables.map(\.occupations) == [2, 2])
+        #expect(coverage.warning?.hasPrefix("O*NET has no Work Context ratings; Abilities for 2 occupations only") == true)
+    }
+
+    @Test func aFullReleaseHasNothingToWarnOf() {
+        let full = ONetCoverage(occupationsByTable: Dictionary(uniqueKeysWithValues: ONetRatingTable.allCases.map { ($0, 870) }))
+        #expect(full.warning == nil)
+        // Half the best-covered table's occupations or more is not partial.
+        var uneven = full.occupationsByTable
+        uneven[.abilities] = 435
+        #expect(ONetCoverage(occupationsByTable: uneven).warning == nil)
+        uneven[.abilities] = 434
+        #expect(ONetCoverage(occupationsByTable: uneven).warning?.contains("Abilities for 434 occupations only (Skills: 870)") == true)
+    }
+}

@@ -106,4 +106,68 @@ struct MalformedInputTests {
             #expect(error.column == "Code - NOC 2021 V1.0")
         }
     }
+
+    @Test("a rating file cut at a row boundary: every row is well formed, half the profiles are missing")
+    func truncatedRatingFile() async throws {
+        try await withBrokenCopy(file: "oasis/skills_oasis_2023_v1.0.csv", { lines in
+            // The header, the first 450 profiles' rows, and the file's last line break.
+            lines = Array(lines.prefix(451)) + [""]
+        }) { error, _ in
+            #expect(error.file == "skills_oasis_2023_v1.0.csv")
+            #expect(error.line == 452, "the line after the last row, where the file was cut")
+            #expect(error.message.contains("without 450 of the 900 profiles of the labels file"))
+            // The first profile missing is the first one cut off (line 452 of the original file).
+            let original = try String(contentsOf: RepoPaths.data.appendingPathComponent("oasis/skills_oasis_2023_v1.0.csv"), encoding: .utf8)
+            let firstCut = try #require(original.components(separatedBy: "\n")[451].split(separator: ",").first)
+            #expect(error.message.contains(": \(firstCut), "), "\(error.message)")
+        }
+    }
+
+    @Test("a quote that is never closed is reported on the line it opened, not where the parser noticed it")
+    func unclosedQuoteReportedWhereItOpens() async throws {
+        try await withBrokenCopy(file: "oasis/main-duties_oasis-2023_v1.0.csv", { lines in
+            // Line 5 is unquoted; opening a quote there swallows the lines below it up to the next
+            // quote, on line 7, which the parser takes for the closing one.
+            #expect(!lines[4].contains("\""))
+            #expect(lines[6].hasPrefix("00011.00,\""))
+            lines[4] = lines[4].replacingOccurrences(of: "00010.00,", with: "00010.00,\"")
+        }) { error, _ in
+            #expect(error.file == "main-duties_oasis-2023_v1.0.csv")
+            #expect(error.line == 5, "\(error)")
+            #expect(error.message.contains("closed only on line 7"), "\(error)")
+        }
+    }
+
+    @Test("a NUL byte is refused with its file and line, not stored as a cut text")
+    func nulByte() async throws {
+        try await withBrokenCopy(file: "oasis/labels_oasis_2023_v1.0.csv", { lines in
+            lines[2] = lines[2].replacingOccurrences(of: "00011.00,", with: "00011.00,\u{0}")
+        }) { error, _ in
+            #expect(error.file == "labels_oasis_2023_v1.0.csv")
+            #expect(error.line == 3)
+            #expect(error.message.contains("NUL byte"))
+        }
+    }
+
+    @Test("an over-long label or text is refused with its file, line, column and the limit")
+    func overlongTexts() async throws {
+        // 500 characters for a label (a name), 5,000 for free text: the limits the README states.
+        try await withBrokenCopy(file: "oasis/labels_oasis_2023_v1.0.csv", { lines in
+            lines[3] = "00012.00," + String(repeating: "é", count: 501)
+        }) { error, _ in
+            #expect(error.file == "labels_oasis_2023_v1.0.csv")
+            #expect(error.line == 4)
+            #expect(error.column == "Label")
+            #expect(error.message.contains("501 characters"))
+            #expect(error.message.contains("at most 500"))
+        }
+        try await withBrokenCopy(file: "oasis/main-duties_oasis-2023_v1.0.csv", { lines in
+            lines[5] = "00010.00," + String(repeating: "x", count: 5_001)
+        }) { error, _ in
+            #expect(error.file == "main-duties_oasis-2023_v1.0.csv")
+            #expect(error.line == 6)
+            #expect(error.column == "Main duties")
+            #expect(error.message.contains("at most 5000"))
+        }
+    }
 }

@@ -78,6 +78,38 @@ struct DerivedCellsTests {
         }
     }
 
+    @Test("a reload that keeps a value changes the winner without an override event; a changed value is logged")
+    func reloadWithTheSameValueIsNoOverride() throws {
+        try withStore { store, run in
+            _ = try storeRatings(store, [Self.rating(3, release: "r1")], run: run)
+            let key = CellKey(subject: .profile(Self.profile), descriptor: "F01b02", dimension: .level)
+            // A new release rates the cell the same: the newer load wins it, nothing a user sees changes.
+            let same = try storeRatings(store, [Self.rating(3, release: "r2", at: 60)], run: run)
+            #expect(same.inserted == 1 && same.overridden == 0)
+            #expect(try store.candidates(for: key).first(where: \.isWinner)?.candidate.release == "r2")
+            #expect(try store.allOverrides().isEmpty, "old value = new value, same source: no override")
+            let changed = try storeRatings(store, [Self.rating(4, release: "r3", at: 120)], run: run)
+            #expect(changed.overridden == 1)
+            #expect(try store.allOverrides().map { "\($0.oldValue.map { "\($0)" } ?? "-") -> \($0.newValue)" } == ["3.0 -> 4.0"])
+        }
+    }
+
+    @Test("an equal source's answer with the same value replaces the winner without an override event")
+    func sameValueSubmittedAgainIsNoOverride() throws {
+        try withStore { store, run in
+            let key = CellKey(subject: .title("T-1"), descriptor: "F01b02", dimension: .level)
+            func answer(_ value: Double, confidence: Double, at seconds: TimeInterval) -> Candidate {
+                Candidate(key: key, value: value, source: .llm, method: "llm_imputation", sourceLevel: .l7, sourceIDs: ["req"],
+                          confidence: confidence, rationale: "a guess", release: "m", observedAt: Self.at.addingTimeInterval(seconds))
+            }
+            _ = try store.submit([answer(4, confidence: 0.6, at: 0)], runID: run)
+            let again = try store.submit([answer(4, confidence: 0.7, at: 10)], runID: run)
+            #expect(again.inserted == 1 && again.overridden == 0)
+            #expect(try store.candidates(for: key).first(where: \.isWinner)?.candidate.confidence == 0.7)
+            #expect(try store.overrides(for: key).isEmpty)
+        }
+    }
+
     @Test("a title inherits once resolved: the LLM value it held loses to the inherited one, and the change is logged")
     func titleResolutionOverridesItsLLMValue() throws {
         try withStore { store, run in

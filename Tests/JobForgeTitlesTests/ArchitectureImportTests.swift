@@ -188,3 +188,77 @@ import JobForgeTestSupport
         #expect(try temporary.catalog.title(matching: "data SCIENTIST")?.profileCode == "21211.00")
     }
 }
+
+/// Broken input files: each is refused with its file and line, and nothing is written.
+@Suite struct BrokenArchitectureFileTests {
+    func parser() -> ArchitectureParser {
+        ArchitectureParser(unitGroups: RealData.resolver.unitGroups, concordance: RealData.concordance)
+    }
+
+    func parseError(_ text: String) throws -> InputError {
+        do {
+            _ = try parser().parse(.csv(text), file: "arch.csv")
+        } catch let error as InputError {
+            return error
+        }
+        Issue.record("the broken file was accepted")
+        return InputError(file: "", line: 0, message: "")
+    }
+
+    @Test func anUnclosedQuoteIsReportedOnTheLineItOpens() throws {
+        // Line 3 opens a quote and never closes it: the parser reads on to the quote of line 11,
+        // takes it for the closing one, and finds text after it.
+        var lines = ["id,title,noc_2021", "A1,Data scientist,21211", "A2,\"Historian,41409"]
+        lines += (4...10).map { "A\($0 - 1),Title \($0),21211" }
+        lines += ["A10,\"Web designer\",21233", ""]
+        let error = try parseError(lines.joined(separator: "\n"))
+        #expect(error.file == "arch.csv")
+        #expect(error.line == 3, "\(error)")
+        #expect(error.message.contains("closed only on line 11"), "\(error)")
+        #expect(error.description.hasPrefix("arch.csv:3: "))
+
+        // A quote still open at the end of the file, in a record that starts a line earlier.
+        let open = try parseError("id,title,notes,more\nA1,Historian,\"two\nlines\",\"never closed\nA2,Data scientist,x,y\n")
+        #expect(open.line == 3, "\(open)")
+        #expect(open.message.contains("never closed"))
+    }
+
+    @Test func aNULByteIsRefusedWithItsLineAndNothingIsStored() throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        // A leading NUL would store an empty title (SQLite ends the text there).
+        let text = "id,title,noc_2021\nA1,Data scientist,21211\nA2,\u{0}Historian,41409\n"
+        do {
+            _ = try temporary.importer.importData(.csv(text), file: "arch.csv")
+            Issue.record("a title with a NUL byte was imported")
+        } catch let error as InputError {
+            #expect(error.file == "arch.csv")
+            #expect(error.line == 3)
+            #expect(error.message.contains("NUL byte"))
+        }
+        #expect(try temporary.catalog.count() == 0)
+        // Inside quotes too.
+        #expect(throws: InputError.self) {
+            try parser().parse(.csv("id,title\nA1,\"Data\u{0} scientist\"\n"), file: "arch.csv")
+        }
+    }
+
+    @Test func overLongFieldsAreRefusedWithTheirLineColumnAndLimit() throws {
+        // The README's limits: 500 characters for a title (any field JobForge reads), 5,000 for
+        // the other columns.
+        let megabyteTitle = String(repeating: "Data scientist ", count: 70_000)
+        let text = "id,title,noc_2021,notes\n"
+            + "A1,\(megabyteTitle),21211,\n"
+            + "A2,\(String(repeating: "é", count: 500)),21211,\(String(repeating: "n", count: 5_000))\n"
+            + "A3,Historian,41409,\(String(repeating: "n", count: 5_001))\n"
+            + "A4,Data scientist,21211,short\n"
+        let parsed = try parser().parse(.csv(text), file: "arch.csv")
+        #expect(parsed.titles.map(\.id) == ["A2", "A4"], "fields at the limit pass")
+        #expect(parsed.badRows.map { "\($0.line) \($0.reason.rawValue)" } == ["2 too_long", "4 too_long"])
+        let title = try #require(parsed.badRows.first)
+        #expect(title.message.contains("column \"title\" has \(megabyteTitle.count) characters"), "\(title.message)")
+        #expect(title.message.contains("at most 500"))
+        #expect(parsed.badRows.last?.message.contains("column \"notes\"") == true)
+        #expect(parsed.badRows.last?.message.contains("at most 5000") == true)
+    }
+}
