@@ -312,7 +312,12 @@ extension ONetLayer {
             """)
         var changed: [(unitGroup: String, offers: String, hadOffers: Bool)] = []
         for unitGroup in order {
-            let positions = byUnitGroup[unitGroup]!
+            // In cell order, so that the same offers always pack the same, whatever order the
+            // tier produced them in (it gathers them through dictionaries).
+            let positions = byUnitGroup[unitGroup]!.sorted {
+                (offers[$0].descriptor, offers[$0].dimension.rawValue, $0) < (offers[$1].descriptor, offers[$1].dimension.rawValue, $1)
+            }
+            byUnitGroup[unitGroup] = positions
             let payload = encode(offers, at: positions)
             let subjects = 1 + (try topology.profiles(ofUnitGroup: unitGroup).count)
             let previous = try Row.fetchOne(newest, arguments: [unitGroup])

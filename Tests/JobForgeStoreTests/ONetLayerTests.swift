@@ -64,6 +64,8 @@ struct ONetLayerTests {
             let again = try storeOffers(store, [Self.offer(.level, 2.5, at: 50), Self.offer(.importance, 4, at: 50)], run: run)
             #expect(again.unchanged == 4 && again.inserted == 0)
             #expect(try store.candidates(for: Self.importance).count == 1, "no second copy of the same offers")
+            let reordered = try storeOffers(store, [Self.offer(.importance, 4, at: 90), Self.offer(.level, 2.5, at: 90)], run: run)
+            #expect(reordered.unchanged == 4 && reordered.inserted == 0, "the same offers in another order change nothing")
         }
     }
 
