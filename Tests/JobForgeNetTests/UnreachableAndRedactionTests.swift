@@ -43,16 +43,21 @@ import Testing
     @Test("Connection refused on a closed loopback port, through URLSession, is a connection failure and stops in seconds")
     func closedLoopbackPort() async throws {
         let port = try closedPort()
-        let caller = HTTPCaller(transport: URLSessionTransport(), policy: RetryPolicy(maxAttempts: 6, baseDelay: 1, maxDelay: 60))
-        let started = Date()
+        let counter = HTTPCounter()
+        let waits = Recorded<TimeInterval>()
+        // The LLM's policy: 6 attempts, backoff from 1 s doubling up to 60 s (68 s for one title before).
+        let caller = HTTPCaller(transport: URLSessionTransport(), policy: RetryPolicy(maxAttempts: 6, baseDelay: 1, maxDelay: 60),
+                                counter: counter, sleep: { waits.append($0) })
         let request = HTTPRequest(method: "POST", url: URL(string: "http://127.0.0.1:\(port)/v1/chat/completions")!, timeout: 10)
         do {
             _ = try await caller.send(request, classify: standard)
             Issue.record("expected HTTPUnreachable")
         } catch let error as HTTPUnreachable {
             #expect(error.host == "127.0.0.1:\(port)")
+            #expect(error.failures == 5)
         }
-        #expect(Date().timeIntervalSince(started) < 8, "4 waits of at most the 1 s first backoff step")
+        #expect(await counter.counts.requests == 5)
+        #expect(waits.all.count == 4 && waits.all.allSatisfy { $0 <= 1 }, "waits of at most the first backoff step: \(waits.all)")
     }
 
     @Test("URLs lose the userinfo's password (and a lone token), and the secrets a URL carries are listed for scrubbing")
