@@ -99,7 +99,7 @@ public struct OpenAIClient: Sendable {
                     return .retry(message)
                 }
             }
-            let requestID = response.header("x-request-id") ?? completion.id
+            let requestID = (response.header("x-request-id") ?? completion.id).map(scrub)
             return CompletionExchange(response: completion, rawBody: response.body, requestID: requestID, receivedAt: now(),
                                       httpRequests: attempts, fromCache: false)
         } catch let unreachable as HTTPUnreachable {
