@@ -18,11 +18,14 @@ public struct BuildPipeline: Sendable {
         public var llm: LLMConfiguration.Resolution
         /// The steps to run (all when nil); the others are left as the last build left them.
         public var steps: Set<Step>?
+        /// `--dry-run`: the LLM step plans its requests and sends none.
+        public var llmDryRun: Bool
         public init(dataFolder: URL, llm: LLMConfiguration.Resolution = .skipped(reason: "no OPENAI_API_KEY and no OPENAI_BASE_URL"),
-                    steps: Set<Step>? = nil) {
+                    steps: Set<Step>? = nil, llmDryRun: Bool = false) {
             self.dataFolder = dataFolder
             self.llm = llm
             self.steps = steps
+            self.llmDryRun = llmDryRun
         }
     }
 
@@ -264,6 +267,15 @@ extension BuildPipeline {
             return StepReport(name: "llm", status: .skipped, detail: "not configured", seconds: 0)
         }
         let requests = try LLMStep.requests(store: store)
+        if options.llmDryRun {
+            let tier = LLMTier(client: OpenAIClient(configuration: configuration), recorder: LLMLog(store), runID: runID)
+            let plan = try await tier.plan(requests)
+            let uncached = plan.batches.filter { !$0.cached }.count
+            return StepReport(name: "llm", status: .skipped,
+                              detail: "dry run: \(plan.cells) cells in \(plan.batches.count) requests (\(uncached) not cached), "
+                                  + "~\(plan.estimatedInputTokens) tokens in, ~\(plan.estimatedOutputTokens) out; nothing was sent",
+                              seconds: Date().timeIntervalSince(started))
+        }
         let (result, summary) = try await LLMStep.run(store: store, configuration: configuration, runID: runID, requests: requests)
         let s = result.summary
         let detail = "\(s.cellsAsked) cells asked: \(s.answered) answered, \(s.refused) refused, \(s.invalid) invalid, "

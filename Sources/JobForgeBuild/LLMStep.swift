@@ -52,13 +52,19 @@ public enum LLMStep {
         return requests
     }
 
-    /// Asks the model for the missing cells and offers the answers to the cascade.
+    /// Asks the model for the missing cells and offers the answers to the cascade. Throws
+    /// `LLMError.everyRequestFailed` when every cell failed (the outcomes are saved first), so that
+    /// a run that imputed nothing because the service never answered does not end as a success.
     public static func run(store: SQLiteStore, configuration: LLMConfiguration, runID: String,
                            requests: [ImputationRequest], transport: any HTTPTransport = URLSessionTransport(),
                            progress: (@Sendable (LLMProgress) -> Void)? = nil) async throws -> (LLMTierResult, SubmitSummary) {
         let client = OpenAIClient(configuration: configuration, transport: transport)
         let tier = LLMTier(client: client, recorder: LLMLog(store), runID: runID)
         let result = try await tier.run(requests, progress: progress)
+        if result.summary.cellsAsked > 0, result.summary.failed == result.summary.cellsAsked {
+            let detail = result.outcomes.last { $0.status == .failed }?.detail ?? "no answer"
+            throw LLMError.everyRequestFailed(count: result.summary.cellsAsked, items: "cells", detail: detail)
+        }
         let summary = try store.submit(result.candidates, runID: runID)
         return (result, summary)
     }

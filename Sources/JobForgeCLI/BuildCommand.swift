@@ -36,7 +36,7 @@ public struct BuildCommand: AsyncParsableCommand {
         let db = try store.openStore()
         let progress = ProgressLine("build")
         let pipeline = BuildPipeline(options: .init(dataFolder: dataFolder, llm: try llm.resolve(),
-                                                    steps: steps.isEmpty ? nil : Set(steps)))
+                                                    steps: steps.isEmpty ? nil : Set(steps), llmDryRun: llm.dryRun))
         let quiet = output.json
         let report = try await pipeline.run(store: db) { step in
             if !quiet && Terminal.stderrIsTerminal { Terminal.printError("… \(step)") }

@@ -115,7 +115,7 @@ public enum LLMReport {
             }
         }
         let uncached = plan.batches.filter { !$0.cached }.count
-        lines.append("dry run (\(configuration.model) at \(configuration.chatCompletionsURL.absoluteString)): "
+        lines.append("dry run (\(configuration.model) at \(configuration.shownChatCompletionsURL)): "
                      + "\(plan.cells) cells in \(plan.batches.count) requests (\(uncached) not cached), "
                      + "~\(plan.estimatedInputTokens) tokens in, ~\(plan.estimatedOutputTokens) out, "
                      + "estimated cost \(plan.estimatedCost.map { String(format: "$%.4f", $0) } ?? "unknown (give --price-in/--price-out)"). Nothing was sent.")
@@ -177,11 +177,12 @@ public struct LLMCommand: AsyncParsableCommand {
         }
     }
 
-    /// `jobforge llm cache`: how many answers are cached, per model if asked.
+    /// `jobforge llm cache`: how many answers are cached, per model if asked; `clear` removes them.
     public struct Cache: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "cache",
-            abstract: "Count the model answers kept in the store's cache (a re-run makes no call for them)."
+            abstract: "Count the model answers kept in the store's cache (a re-run makes no call for them).",
+            subcommands: [Clear.self]
         )
 
         @OptionGroup public var store: StoreOptions
@@ -199,6 +200,44 @@ public struct LLMCommand: AsyncParsableCommand {
                 try Terminal.printJSON(["cached_responses": count])
             } else {
                 print("\(count) cached responses" + (model.map { " for \($0)" } ?? ""))
+            }
+        }
+
+        /// Which cached answers `clear --status` removes.
+        public enum ClearStatus: String, CaseIterable, ExpressibleByArgument, Sendable {
+            /// Answers that cannot be used: unreadable, cut short, off the scale, or whose cells were recorded invalid.
+            case invalid
+        }
+
+        /// `jobforge llm cache clear [--status invalid] [--model M]`
+        public struct Clear: AsyncParsableCommand {
+            public static let configuration = CommandConfiguration(
+                commandName: "clear",
+                abstract: "Remove cached model answers, so that the next run asks for those cells again.",
+                discussion: "Outcomes and values already imputed stay; only the cache is emptied."
+            )
+
+            @OptionGroup public var store: StoreOptions
+            @OptionGroup public var output: OutputOptions
+
+            @Option(name: .long, help: "Only answers of this status (invalid: unreadable, cut short, off the scale or recorded invalid).")
+            public var status: ClearStatus?
+
+            @Option(name: .long, help: "Only this model.")
+            public var model: String?
+
+            public init() {}
+
+            public func run() async throws {
+                let db = try store.openExistingStore()
+                let selection: LLMLog.CachedResponseSelection = status == .invalid ? .invalid : .all
+                let removed = try LLMLog(db).clearCachedResponses(model: model, selection: selection)
+                if output.json {
+                    try Terminal.printJSON(["removed_responses": removed])
+                } else {
+                    print("\(removed) cached \(status == .invalid ? "invalid " : "")responses removed"
+                          + (model.map { " for \($0)" } ?? "") + "; the next run asks for those cells again")
+                }
             }
         }
     }

@@ -52,6 +52,17 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         let db = try store.openExistingStore()
         let titles = try TitleCatalog(db).titles().filter { $0.noc2021 == nil && $0.noc2016 == nil && $0.unitGroup == nil }
         var rows: [Row] = []
+        if llm.dryRun {
+            // A dry run sends nothing and changes nothing: it lists the requests a run would send.
+            if titles.isEmpty {
+                print("every job title has a NOC code: nothing to suggest")
+            } else if case .ready(let configuration) = try llm.resolve() {
+                let planned = try await suggester(db: db, configuration: configuration, runID: "dry-run").plan(Self.suggesterTitles(titles))
+                for line in Self.planLines(planned, configuration: configuration) { print(line) }
+            }
+            if apply { print("--apply: nothing applied in a dry run") }
+            return
+        }
         if titles.isEmpty {
             if !apply { print("every job title has a NOC code: nothing to suggest") }
         } else if case .ready(let configuration) = try llm.resolve() {
@@ -83,20 +94,46 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         }
     }
 
-    private func suggest(_ titles: [JobTitleRecord], db: SQLiteStore, configuration: LLMConfiguration) async throws -> [Row] {
+    /// The suggester over the store's NOC 2021 unit groups.
+    private func suggester(db: SQLiteStore, configuration: LLMConfiguration, runID: String) throws -> NOCSuggester {
         var catalogue: [String: String] = [:]
         for code in try ONetArchive(db).nocUnitGroupCodes() {
             if let header = try db.subjectHeader(.unitGroup(code)) { catalogue[code] = header.label }
         }
+        return NOCSuggester(client: OpenAIClient(configuration: configuration), recorder: LLMLog(db), runID: runID,
+                            catalogue: catalogue)
+    }
+
+    private static func suggesterTitles(_ titles: [JobTitleRecord]) -> [NOCSuggester.Title] {
+        titles.map { record in
+            NOCSuggester.Title(id: record.id, context: TitleContext(
+                title: record.title, titleFrench: record.titleFR, function: record.function, family: record.family,
+                managerialLevel: record.managerialLevel, knownValues: []))
+        }
+    }
+
+    /// The dry run: one line per request, then the totals.
+    static func planLines(_ planned: [NOCSuggester.PlannedSuggestion], configuration: LLMConfiguration) -> [String] {
+        var lines = planned.enumerated().map { index, plan in
+            "--- request \(index + 1)/\(planned.count): title \(plan.titleID), ~\(plan.estimatedInputTokens) tokens in"
+                + (plan.cached ? " (cached: no call)" : "")
+        }
+        let uncached = planned.filter { !$0.cached }
+        lines.append("dry run (\(configuration.model) at \(configuration.shownChatCompletionsURL)): \(planned.count) titles in "
+                     + "\(planned.count) requests (\(uncached.count) not cached), ~\(uncached.reduce(0) { $0 + $1.estimatedInputTokens }) tokens in. "
+                     + "Nothing was sent.")
+        return lines
+    }
+
+    private func suggest(_ titles: [JobTitleRecord], db: SQLiteStore, configuration: LLMConfiguration) async throws -> [Row] {
         let records = try await db.withRun(command: "suggest-noc") { runID in
-            let suggester = NOCSuggester(client: OpenAIClient(configuration: configuration), recorder: LLMLog(db), runID: runID,
-                                         catalogue: catalogue)
-            let records = try await suggester.suggest(titles.map { record in
-                NOCSuggester.Title(id: record.id, context: TitleContext(
-                    title: record.title, titleFrench: record.titleFR, function: record.function, family: record.family,
-                    managerialLevel: record.managerialLevel, knownValues: []))
-            })
+            let suggester = try suggester(db: db, configuration: configuration, runID: runID)
+            let records = try await suggester.suggest(Self.suggesterTitles(titles))
             try LLMLog(db).saveNOCSuggestions(records)
+            // Saved first (a re-run asks them again), then the run fails: nothing was suggested.
+            if !records.isEmpty, records.allSatisfy({ $0.status == "failed" }) {
+                throw LLMError.everyRequestFailed(count: records.count, items: "titles", detail: records.last?.detail ?? "no answer")
+            }
             return records
         }
         let byID = Dictionary(uniqueKeysWithValues: titles.map { ($0.id, $0.title) })

@@ -55,6 +55,14 @@ public struct LLMConfiguration: Sendable {
         return components.url ?? baseURL.appendingPathComponent("chat/completions")
     }
 
+    /// What never leaves the process: the API key and any credentials in the base URL.
+    public var secrets: [String] {
+        (apiKey.map { [$0] } ?? []) + Redaction.secrets(in: baseURL)
+    }
+
+    /// The endpoint as it may be printed or stored: without credentials.
+    public var shownChatCompletionsURL: String { Redaction.describe(chatCompletionsURL) }
+
     /// Azure OpenAI takes the key in `api-key`; everything else in `Authorization: Bearer`.
     public var usesAzureKeyHeader: Bool {
         baseURL.host?.lowercased().hasSuffix(".openai.azure.com") ?? false
@@ -79,7 +87,8 @@ public struct LLMConfiguration: Sendable {
         if let rawBase {
             guard let url = URL(string: rawBase), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                   url.host != nil else {
-                throw LLMError.configuration("OPENAI_BASE_URL \"\(rawBase)\" is not an http(s) URL; use for example http://127.0.0.1:8000/v1")
+                let shown = URL(string: rawBase).map(Redaction.describe) ?? rawBase
+                throw LLMError.configuration("OPENAI_BASE_URL \"\(shown)\" is not an http(s) URL; use for example http://127.0.0.1:8000/v1")
             }
             configuration.baseURL = url
         }
@@ -122,6 +131,11 @@ public enum LLMError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A status that no retry will fix for any request (404: wrong base URL or model).
     case fatalHTTP(status: Int, url: String, excerpt: String)
     case configuration(String)
+    /// No server answered at the base URL (connection refused, host not found), several times in a row.
+    case unreachable(host: String, failures: Int, cause: String)
+    /// Every item asked in the run (`count` `items`: cells, titles) failed, no request got an
+    /// answer: `detail` is one of the reasons.
+    case everyRequestFailed(count: Int, items: String, detail: String)
 
     public var description: String {
         switch self {
@@ -131,6 +145,11 @@ public enum LLMError: Error, Sendable, CustomStringConvertible, Equatable {
             "the server at \(url) answered HTTP \(status): \(excerpt). Check OPENAI_BASE_URL and the model name."
         case let .configuration(message):
             message
+        case let .unreachable(host, failures, cause):
+            "cannot reach the server at \(host): \(failures) connection attempts in a row failed (\(cause)). "
+                + "Check OPENAI_BASE_URL (or --base-url) and that the server is running."
+        case let .everyRequestFailed(count, items, detail):
+            "all \(count) \(items) failed, no request got an answer: \(detail). Run again once the service answers."
         }
     }
 }

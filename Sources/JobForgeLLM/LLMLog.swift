@@ -180,11 +180,13 @@ extension LLMLog {
         }
     }
 
-    /// Keeps the first response for a prompt: a cached answer is never replaced by a later one.
+    /// Caches a response. Only answers that validated are saved (the tier and the suggester check
+    /// first), and an answer is only asked again when the cached one failed validation, so a
+    /// saved answer replaces only such garbage, never a good answer.
     public func saveResponseRecord(_ record: LLMResponseRecord) throws {
         try dbQueue.write { db in
             try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO llm_response
+                INSERT OR REPLACE INTO llm_response
                 (model, prompt_hash, request_id, response_body, prompt_tokens, completion_tokens, received_at, run_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [record.model, record.promptHash, record.requestID, record.responseBody,
@@ -202,6 +204,61 @@ extension LLMLog {
         }
     }
 
+    /// Which cached responses `clearCachedResponses` removes.
+    public enum CachedResponseSelection: Sendable, Equatable {
+        case all
+        /// Responses that are no usable answer: see `isReplayable(body:)`, or whose cells were
+        /// recorded invalid, unasked or missing (the off-scale values of a store written before
+        /// answers were checked).
+        case invalid
+    }
+
+    /// Deletes cached responses (of one model, or all) in one transaction and returns how many;
+    /// the cells they answered are asked again on the next run. Outcomes and candidates stay.
+    @discardableResult
+    public func clearCachedResponses(model: String? = nil, selection: CachedResponseSelection = .all) throws -> Int {
+        try dbQueue.write { db in
+            var sql = "SELECT model, prompt_hash, response_body FROM llm_response"
+            var arguments: StatementArguments = []
+            if let model {
+                sql += " WHERE model = ?"
+                arguments = [model]
+            }
+            let flagged = selection == .invalid ? Set(try Row.fetchAll(db, sql: """
+                SELECT DISTINCT model, prompt_hash FROM llm_cell_outcome
+                WHERE prompt_hash IS NOT NULL AND status IN ('invalid', 'unasked', 'missing')
+                """).map { (row: Row) -> String in (row["model"] as String) + "\u{1F}" + (row["prompt_hash"] as String) }) : []
+            let delete = try db.cachedStatement(sql: "DELETE FROM llm_response WHERE model = ? AND prompt_hash = ?")
+            var removed = 0
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                let model: String = row["model"], hash: String = row["prompt_hash"], body: String = row["response_body"]
+                if selection == .invalid, Self.isReplayable(body: body), !flagged.contains(model + "\u{1F}" + hash) { continue }
+                try delete.execute(arguments: [model, hash])
+                removed += 1
+            }
+            return removed
+        }
+    }
+
+    /// Whether a cached body can be read as an answer: a chat completion that is a refusal, or
+    /// whose content is an imputation or a NOC suggestion that follows its schema, with finite
+    /// values and confidences within 0-1, not cut at the token limit.
+    public static func isReplayable(body: String) -> Bool {
+        guard let response = try? JSONDecoder().decode(ChatCompletionResponse.self, from: Data(body.utf8)),
+              let choice = response.choices.first else { return false }
+        if let refusal = choice.message.refusal, !refusal.isEmpty { return true }
+        if choice.finishReason == "content_filter" { return true }
+        guard choice.finishReason != "length", let content = choice.message.content else { return false }
+        let data = Data(content.utf8)
+        if let answer = try? JSONDecoder().decode(ImputationAnswer.self, from: data) {
+            return answer.answers.allSatisfy { $0.value.isFinite && $0.confidence.isFinite && (0...1).contains($0.confidence) }
+        }
+        if let suggestion = try? JSONDecoder().decode(NOCSuggestionAnswer.self, from: data) {
+            return (0...1).contains(suggestion.confidence)
+        }
+        return false
+    }
+
     // MARK: - Cell outcomes
 
     /// Appends outcomes in one transaction.
@@ -214,7 +271,7 @@ extension LLMLog {
         guard !records.isEmpty || !responses.isEmpty else { return }
         try dbQueue.write { db in
             let cache = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO llm_response
+                INSERT OR REPLACE INTO llm_response
                 (model, prompt_hash, request_id, response_body, prompt_tokens, completion_tokens, received_at, run_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)

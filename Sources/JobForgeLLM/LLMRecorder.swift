@@ -49,8 +49,8 @@ public actor InMemoryLLMRecorder: LLMRecorder {
     }
 
     public func saveResponse(_ record: LLMResponseRecord) async throws {
-        let key = record.model + "\u{1F}" + record.promptHash
-        if responses[key] == nil { responses[key] = record }
+        // Only validated answers are saved: one replaces whatever failed validation before.
+        responses[record.model + "\u{1F}" + record.promptHash] = record
     }
 
     public func saveOutcomes(_ outcomes: [CellOutcome]) async throws {

@@ -234,10 +234,12 @@ public struct LLMTier: Sendable {
                         fromCache: fromCache)
         }
 
-        // The exchange: from the cache, else from the service.
+        // The exchange: from the cache when the cached answer validates (a store written before
+        // answers were checked may hold garbage), else from the service.
         let exchange: CompletionExchange
         if let cached = try await recorder.cachedResponse(model: model, promptHash: hash),
-           let response = try? JSONDecoder().decode(ChatCompletionResponse.self, from: Data(cached.responseBody.utf8)) {
+           let response = try? JSONDecoder().decode(ChatCompletionResponse.self, from: Data(cached.responseBody.utf8)),
+           Self.isValidAnswer(response, cells: cells) {
             exchange = CompletionExchange(response: response, rawBody: Data(cached.responseBody.utf8), requestID: cached.requestID,
                                           receivedAt: cached.receivedAt, httpRequests: 0, fromCache: true)
             result.cacheHits = 1
@@ -250,10 +252,14 @@ public struct LLMTier: Sendable {
                 result.httpRequests = fresh.httpRequests
                 result.tokensIn = fresh.response.usage?.promptTokens ?? 0
                 result.tokensOut = fresh.response.usage?.completionTokens ?? 0
-                result.responses.append(LLMResponseRecord(
-                    model: model, promptHash: hash, requestID: fresh.requestID,
-                    responseBody: String(decoding: fresh.rawBody, as: UTF8.self),
-                    promptTokens: result.tokensIn, completionTokens: result.tokensOut, receivedAt: fresh.receivedAt, runID: runID))
+                // Only an answer that validates is kept for later runs: an invalid one is asked
+                // again next time instead of being replayed forever.
+                if Self.isValidAnswer(fresh.response, cells: cells) {
+                    result.responses.append(LLMResponseRecord(
+                        model: model, promptHash: hash, requestID: fresh.requestID,
+                        responseBody: String(decoding: fresh.rawBody, as: UTF8.self),
+                        promptTokens: result.tokensIn, completionTokens: result.tokensOut, receivedAt: fresh.receivedAt, runID: runID))
+                }
             } catch let failure as CompletionFailure {
                 result.httpRequests = failure.httpRequests
                 result.outcomes = cells.map { outcome($0, .failed, detail: failure.message, requestID: nil, at: Date(), fromCache: false) }
@@ -386,6 +392,24 @@ public struct LLMTier: Sendable {
             }
         }
         return result
+    }
+
+    /// Whether an answer may be cached and replayed: a refusal (an answer in itself), or content
+    /// that follows the schema and answers every attribute asked exactly once, on its scale, with
+    /// a confidence within 0-1. Truncated, unreadable, partial or off-scale answers are not.
+    static func isValidAnswer(_ response: ChatCompletionResponse, cells: [MissingCell]) -> Bool {
+        guard let choice = response.choices.first else { return false }
+        if let refusal = choice.message.refusal, !refusal.isEmpty { return true }
+        if choice.finishReason == "content_filter" { return true }
+        guard choice.finishReason != "length", let content = choice.message.content,
+              let answer = try? JSONDecoder().decode(ImputationAnswer.self, from: Data(content.utf8)) else { return false }
+        let byCode = Dictionary(cells.map { ($0.descriptorCode, $0) }, uniquingKeysWith: { first, _ in first })
+        var answered = Set<String>()
+        for item in answer.answers {
+            guard let cell = byCode[item.attribute], answered.insert(item.attribute).inserted,
+                  violation(item, cell: cell) == nil else { return false }
+        }
+        return answered.count == byCode.count
     }
 
     /// Why an answer cannot be kept as a value, or nil when it can.

@@ -83,6 +83,27 @@ public struct NOCSuggester: Sendable {
             maxTokensField: configuration.maxTokensField)
     }
 
+    /// A request `suggest` would send: what `--dry-run` prints.
+    public struct PlannedSuggestion: Sendable {
+        public var titleID: String
+        public var request: ChatCompletionRequest
+        public var estimatedInputTokens: Int
+        /// Already answered in the cache: no call.
+        public var cached: Bool
+    }
+
+    /// The first request for each title, with its estimated tokens; sends nothing.
+    public func plan(_ titles: [Title]) async throws -> [PlannedSuggestion] {
+        var planned: [PlannedSuggestion] = []
+        for title in titles {
+            let request = try request(for: title, note: nil)
+            let cached = try await recorder.cachedResponse(model: client.configuration.model, promptHash: SHA256.hex(request.body))
+            planned.append(PlannedSuggestion(titleID: title.id, request: request,
+                                             estimatedInputTokens: TokenEstimate.inputTokens(request), cached: cached != nil))
+        }
+        return planned
+    }
+
     /// One record per title (status `suggested`, `invalid`, `refused` or `failed`), in input order.
     public func suggest(_ titles: [Title]) async throws -> [LLMNOCSuggestionRecord] {
         var records: [LLMNOCSuggestionRecord] = []
@@ -90,6 +111,17 @@ public struct NOCSuggester: Sendable {
             records.append(try await suggest(title, note: nil))
         }
         return records
+    }
+
+    /// Whether an answer may be cached and replayed: a refusal, or a listed unit group with a
+    /// confidence within 0-1.
+    func isValidAnswer(_ response: ChatCompletionResponse) -> Bool {
+        guard let choice = response.choices.first else { return false }
+        if let refusal = choice.message.refusal, !refusal.isEmpty { return true }
+        guard choice.finishReason != "length", let content = choice.message.content,
+              let answer = try? JSONDecoder().decode(NOCSuggestionAnswer.self, from: Data(content.utf8)),
+              let code = Codes.unitGroup(answer.unitGroup) else { return false }
+        return catalogue[code] != nil && (0...1).contains(answer.confidence)
     }
 
     private func suggest(_ title: Title, note: String?) async throws -> LLMNOCSuggestionRecord {
@@ -105,7 +137,8 @@ public struct NOCSuggester: Sendable {
         }
         let exchange: CompletionExchange
         if let cached = try await recorder.cachedResponse(model: model, promptHash: hash),
-           let response = try? JSONDecoder().decode(ChatCompletionResponse.self, from: Data(cached.responseBody.utf8)) {
+           let response = try? JSONDecoder().decode(ChatCompletionResponse.self, from: Data(cached.responseBody.utf8)),
+           isValidAnswer(response) {
             exchange = CompletionExchange(response: response, rawBody: Data(cached.responseBody.utf8), requestID: cached.requestID,
                                           receivedAt: cached.receivedAt, httpRequests: 0, fromCache: true)
         } else {
@@ -113,10 +146,13 @@ public struct NOCSuggester: Sendable {
                 var fresh = try await client.complete(body: body)
                 fresh.receivedAt = Timestamp.rounded(fresh.receivedAt)
                 exchange = fresh
-                try await recorder.saveResponse(LLMResponseRecord(
-                    model: model, promptHash: hash, requestID: fresh.requestID, responseBody: String(decoding: fresh.rawBody, as: UTF8.self),
-                    promptTokens: fresh.response.usage?.promptTokens ?? 0, completionTokens: fresh.response.usage?.completionTokens ?? 0,
-                    receivedAt: fresh.receivedAt, runID: runID))
+                // Only a usable answer is cached: an invalid one is asked again on the next run.
+                if isValidAnswer(fresh.response) {
+                    try await recorder.saveResponse(LLMResponseRecord(
+                        model: model, promptHash: hash, requestID: fresh.requestID, responseBody: String(decoding: fresh.rawBody, as: UTF8.self),
+                        promptTokens: fresh.response.usage?.promptTokens ?? 0, completionTokens: fresh.response.usage?.completionTokens ?? 0,
+                        receivedAt: fresh.receivedAt, runID: runID))
+                }
             } catch let failure as CompletionFailure {
                 return record("failed", detail: failure.message, requestID: nil, at: Date())
             }

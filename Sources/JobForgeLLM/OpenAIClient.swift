@@ -37,7 +37,9 @@ public struct CompletionFailure: Error, Sendable, CustomStringConvertible {
 ///
 /// Retries 429, 408 and 5xx with exponential backoff and jitter, honouring `Retry-After` (and
 /// OpenAI's `retry-after-ms`); retries timeouts and bodies that are not a chat completion;
-/// stops the whole step on 401/403/404, naming `OPENAI_API_KEY` but never its value.
+/// stops the whole step on 401/403/404, naming `OPENAI_API_KEY` but never its value, and when
+/// several connection attempts in a row reach no server (`LLMError.unreachable`). Answers are
+/// scrubbed of the key and of the base URL's credentials before anything reads them.
 public struct OpenAIClient: Sendable {
     public let configuration: LLMConfiguration
     private let caller: HTTPCaller
@@ -51,11 +53,11 @@ public struct OpenAIClient: Sendable {
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.configuration = configuration
         self.caller = HTTPCaller(transport: transport, policy: configuration.retryPolicy,
-                                 secrets: configuration.apiKey.map { [$0] } ?? [], log: log, sleep: sleep, now: now)
+                                 secrets: configuration.secrets, log: log, sleep: sleep, now: now)
         self.now = now
     }
 
-    private var secrets: [String] { configuration.apiKey.map { [$0] } ?? [] }
+    private var secrets: [String] { configuration.secrets }
 
     /// Sends `body` (a serialized `ChatCompletionRequest`) and returns the decoded completion.
     /// Throws `LLMError` for what stops the step, `CompletionFailure` for what fails one batch.
@@ -66,7 +68,7 @@ public struct OpenAIClient: Sendable {
             if configuration.usesAzureKeyHeader { headers["api-key"] = key } else { headers["Authorization"] = "Bearer \(key)" }
         }
         let request = HTTPRequest(method: "POST", url: url, headers: headers, body: body, timeout: configuration.requestTimeout)
-        let shownURL = Redaction.describe(url)
+        let shownURL = configuration.shownChatCompletionsURL
         let secrets = self.secrets
         let scrub: @Sendable (String) -> String = { Redaction.scrub($0, secrets: secrets) }
         do {
@@ -74,6 +76,10 @@ public struct OpenAIClient: Sendable {
                 -> HTTPDecision<(ChatCompletionResponse, HTTPResponse)> in
                 switch response.status {
                 case 200..<300:
+                    // A server may echo the key (or the URL's password) back: it never goes further,
+                    // neither into the cache nor into rationales, outcomes or candidates.
+                    var response = response
+                    response.body = Redaction.scrub(body: response.body, secrets: secrets)
                     guard let completion = try? JSONDecoder().decode(ChatCompletionResponse.self, from: response.body) else {
                         return .retry("HTTP \(response.status) but the body is not a chat completion: \(scrub(response.bodyExcerpt()))")
                     }
@@ -93,9 +99,11 @@ public struct OpenAIClient: Sendable {
                     return .retry(message)
                 }
             }
-            let requestID = response.header("x-request-id") ?? completion.id
+            let requestID = (response.header("x-request-id") ?? completion.id).map(scrub)
             return CompletionExchange(response: completion, rawBody: response.body, requestID: requestID, receivedAt: now(),
                                       httpRequests: attempts, fromCache: false)
+        } catch let unreachable as HTTPUnreachable {
+            throw LLMError.unreachable(host: unreachable.host, failures: unreachable.failures, cause: scrub(unreachable.cause))
         } catch let failure as HTTPRetryFailure {
             let problem: String
             switch failure.problem {

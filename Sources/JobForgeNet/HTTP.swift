@@ -67,12 +67,16 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var url: String
     public var message: String
     public var isTimeout: Bool
+    /// No server was reached at all (connection refused, host not found): `HTTPCaller` stops
+    /// retrying after a few of these in a row instead of backing off like for a busy server.
+    public var isConnectionFailure: Bool
     public var description: String { "request to \(url) failed: \(message)" }
 
-    public init(url: String, message: String, isTimeout: Bool = false) {
+    public init(url: String, message: String, isTimeout: Bool = false, isConnectionFailure: Bool = false) {
         self.url = url
         self.message = message
         self.isTimeout = isTimeout
+        self.isConnectionFailure = isConnectionFailure
     }
 }
 
@@ -92,6 +96,11 @@ public struct URLSessionTransport: HTTPTransport {
             self.session = URLSession(configuration: configuration)
         }
     }
+
+    /// URL errors that mean no server answered at all.
+    static let connectionFailureCodes: Set<URLError.Code> = [
+        .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet,
+    ]
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url, timeoutInterval: request.timeout)
@@ -114,7 +123,8 @@ public struct URLSessionTransport: HTTPTransport {
             throw error
         } catch let error as URLError {
             throw TransportError(url: Redaction.describe(request.url), message: error.localizedDescription,
-                                 isTimeout: error.code == .timedOut)
+                                 isTimeout: error.code == .timedOut,
+                                 isConnectionFailure: Self.connectionFailureCodes.contains(error.code))
         } catch {
             throw TransportError(url: Redaction.describe(request.url), message: "\(error)", isTimeout: false)
         }
@@ -224,25 +234,86 @@ private final class CancellableLoad: Sendable {
     }
 }
 
-/// Keeps secrets out of anything printed: URLs lose their query values for known key names.
+/// Keeps secrets out of anything printed or stored: URLs lose their query values for known key
+/// names and the password of their userinfo; texts and JSON bodies lose every secret given.
 public enum Redaction {
     public static let secretQueryNames: Set<String> = ["key", "api_key", "apikey", "token", "access_token"]
+    public static let placeholder = "REDACTED"
 
     public static func describe(_ url: URL) -> String {
-        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false),
-              let items = components.queryItems, !items.isEmpty else { return url.absoluteString }
-        components.queryItems = items.map {
-            secretQueryNames.contains($0.name.lowercased()) ? URLQueryItem(name: $0.name, value: "REDACTED") : $0
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
+            return scrub(url.absoluteString, secrets: secrets(in: url))
         }
-        return components.string ?? url.absoluteString
+        // `user:password@` loses the password; a lone `token@` is a credential too.
+        if components.password != nil {
+            components.password = placeholder
+        } else if components.user != nil {
+            components.user = placeholder
+        }
+        if let items = components.queryItems, !items.isEmpty {
+            components.queryItems = items.map {
+                secretQueryNames.contains($0.name.lowercased()) ? URLQueryItem(name: $0.name, value: placeholder) : $0
+            }
+        }
+        return components.string ?? scrub(url.absoluteString, secrets: secrets(in: url))
+    }
+
+    /// The secrets a URL carries: the password of its userinfo (as written and decoded) and the
+    /// values of secret query items. Add them to the secrets scrubbed from responses and errors.
+    public static func secrets(in url: URL) -> [String] {
+        guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return [] }
+        var found: [String] = []
+        let credential = components.percentEncodedPassword ?? components.percentEncodedUser
+        if let credential, !credential.isEmpty {
+            found.append(credential)
+            if let decoded = credential.removingPercentEncoding, decoded != credential { found.append(decoded) }
+        }
+        for item in components.queryItems ?? [] where secretQueryNames.contains(item.name.lowercased()) {
+            if let value = item.value, !value.isEmpty { found.append(value) }
+        }
+        return found
     }
 
     /// Replaces every occurrence of each secret in `text` (for bodies echoed back in errors).
     public static func scrub(_ text: String, secrets: [String]) -> String {
         var result = text
         for secret in secrets where secret.count >= 4 {
-            result = result.replacingOccurrences(of: secret, with: "REDACTED")
+            result = result.replacingOccurrences(of: secret, with: placeholder)
         }
         return result
+    }
+
+    /// A response body without the secrets: a JSON body has them removed from every string,
+    /// also where JSON escapes (`\u0073k-...`, `\/`) hide them from a plain text search, and is
+    /// re-serialized only then; any other body is scrubbed as text. Unchanged when clean.
+    public static func scrub(body: Data, secrets: [String]) -> Data {
+        let secrets = secrets.filter { $0.count >= 4 }
+        guard !secrets.isEmpty else { return body }
+        let text = String(decoding: body, as: UTF8.self)
+        let scrubbedText = scrub(text, secrets: secrets)
+        guard let json = try? JSONSerialization.jsonObject(with: Data(scrubbedText.utf8), options: [.fragmentsAllowed]) else {
+            return scrubbedText == text ? body : Data(scrubbedText.utf8)
+        }
+        var changed = false
+        let clean = scrub(json: json, secrets: secrets, changed: &changed)
+        if changed, let data = try? JSONSerialization.data(withJSONObject: clean, options: [.fragmentsAllowed]) {
+            return data
+        }
+        return scrubbedText == text ? body : Data(scrubbedText.utf8)
+    }
+
+    private static func scrub(json: Any, secrets: [String], changed: inout Bool) -> Any {
+        switch json {
+        case let text as String:
+            let clean = scrub(text, secrets: secrets)
+            if clean != text { changed = true }
+            return clean
+        case let array as [Any]:
+            return array.map { scrub(json: $0, secrets: secrets, changed: &changed) }
+        case let object as [String: Any]:
+            return object.mapValues { scrub(json: $0, secrets: secrets, changed: &changed) }
+        default:
+            return json
+        }
     }
 }

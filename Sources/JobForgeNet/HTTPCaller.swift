@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a source makes of one response. The source decides only this (its status rules, and
 /// whether a body is usable) and words its own errors; `HTTPCaller` does the rest.
@@ -68,6 +69,58 @@ public struct HTTPRetryFailure: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// No server could be reached: `RetryPolicy.maxConsecutiveConnectionFailures` attempts in a row,
+/// across all the calls of one `HTTPCaller`, failed to connect (connection refused, host not
+/// found). Retrying would only add minutes to a run that cannot succeed, so every call of that
+/// caller fails at once from then on, until an attempt reaches a server again.
+public struct HTTPUnreachable: Error, Sendable, CustomStringConvertible, Equatable {
+    /// `host:port` (or the host alone) that could not be reached.
+    public var host: String
+    /// Failed connection attempts in a row.
+    public var failures: Int
+    /// The last transport error, scrubbed of secrets.
+    public var cause: String
+
+    public init(host: String, failures: Int, cause: String) {
+        self.host = host
+        self.failures = failures
+        self.cause = cause
+    }
+
+    public var description: String {
+        "cannot reach \(host): \(failures) connection attempts in a row failed (\(cause)); check that the server is running and the URL is right"
+    }
+
+    /// `host:port` of a URL, as shown in the error.
+    static func hostDescription(_ url: URL) -> String {
+        guard let host = url.host else { return Redaction.describe(url) }
+        return url.port.map { "\(host):\($0)" } ?? host
+    }
+}
+
+/// Counts attempts in a row that reached no server, across the calls that share it.
+final class ConnectionBreaker: Sendable {
+    private let state = Mutex((failures: 0, last: HTTPUnreachable?.none))
+
+    /// The failure that opened the breaker, if it is open.
+    var open: HTTPUnreachable? { state.withLock { $0.last } }
+
+    func reachedServer() {
+        state.withLock { $0 = (0, nil) }
+    }
+
+    /// One more connection failure; returns the error once `limit` failures in a row are reached.
+    func failedToConnect(host: String, cause: String, limit: Int) -> HTTPUnreachable? {
+        state.withLock { state in
+            state.failures += 1
+            guard state.failures >= limit else { return nil }
+            let error = HTTPUnreachable(host: host, failures: state.failures, cause: cause)
+            state.last = error
+            return error
+        }
+    }
+}
+
 /// Requests sent, retries and body bytes received by the calls that share it.
 public actor HTTPCounter {
     public struct Counts: Sendable, Equatable {
@@ -95,8 +148,10 @@ public actor HTTPCounter {
 /// source's `classify` decides; retries wait what the response asks for (`retry-after-ms`,
 /// `Retry-After` in seconds or as an HTTP date, refused beyond `RetryPolicy.maxRetryAfter`) or
 /// back off with jitter, within `RetryPolicy.maxAttempts`. Transport failures and missed deadlines
-/// are retried; any other error (cancellation among them) ends the call at once. Each retry and
-/// each give-up is logged in one line, scrubbed of `secrets`.
+/// are retried; any other error (cancellation among them) ends the call at once. Attempts that
+/// reach no server are counted across all calls: after `RetryPolicy.maxConsecutiveConnectionFailures`
+/// in a row every call throws `HTTPUnreachable` at once. Each retry and each give-up is logged in
+/// one line, scrubbed of `secrets`.
 public struct HTTPCaller: Sendable {
     /// Runs one attempt (`attempt`) when the gate lets it; the deadline starts inside.
     public typealias Admission = @Sendable (_ attempt: @Sendable () async throws -> HTTPResponse) async throws -> HTTPResponse
@@ -109,6 +164,8 @@ public struct HTTPCaller: Sendable {
     private let sleep: @Sendable (TimeInterval) async throws -> Void
     private let random: @Sendable (ClosedRange<Double>) -> Double
     private let now: @Sendable () -> Date
+    /// Shared by every call of this caller (and of its copies).
+    private let breaker = ConnectionBreaker()
 
     /// `sleep` waits between attempts, `random` draws the jitter, `now` dates an HTTP-date
     /// `Retry-After`: all injectable so that tests neither wait nor guess. `secrets` are removed
@@ -150,8 +207,10 @@ public struct HTTPCaller: Sendable {
         let seconds = deadline ?? request.timeout
         let shown = "\(request.method) \(scrub(Redaction.describe(request.url)))"
         var attempt = 0
+        let host = HTTPUnreachable.hostDescription(request.url)
         while true {
             try Task.checkCancellation()
+            if let unreachable = breaker.open { throw unreachable }
             attempt += 1
             let outcome: Result<HTTPResponse, any Error>
             do {
@@ -164,6 +223,7 @@ public struct HTTPCaller: Sendable {
             var requested: TimeInterval?
             switch outcome {
             case .success(let answer):
+                breaker.reachedServer()
                 switch classify(answer, attempt) {
                 case .accept(let value):
                     return (value, attempt)
@@ -177,6 +237,12 @@ public struct HTTPCaller: Sendable {
             case .failure(let error):
                 guard error is TransportError || error is HTTPDeadlineExceeded, !Task.isCancelled else { throw error }
                 problem = error
+                if let transport = error as? TransportError, transport.isConnectionFailure,
+                   let unreachable = breaker.failedToConnect(host: host, cause: scrub(transport.message),
+                                                             limit: policy.maxConsecutiveConnectionFailures) {
+                    log("\(shown): \(scrub(unreachable.description)), giving up")
+                    throw unreachable
+                }
             }
             let reason = scrub("\(problem)")
             guard attempt < policy.maxAttempts else {
@@ -189,7 +255,10 @@ public struct HTTPCaller: Sendable {
                 log("\(shown): \(reason); \(failure.refusedWait ?? ""), giving up")
                 throw failure
             }
-            let delay = policy.delay(afterAttempt: attempt, requested: requested, random: random)
+            // No server at all: the next try comes after the first backoff step, not a growing
+            // one, so that the breaker decides within seconds whether anyone is there.
+            let refused = (problem as? TransportError)?.isConnectionFailure == true
+            let delay = policy.delay(afterAttempt: refused ? 1 : attempt, requested: requested, random: random)
             await counter?.addRetry()
             log("\(shown): \(reason); retry \(attempt) in \(String(format: "%.2f", delay)) s")
             try await sleep(delay)

@@ -10,14 +10,20 @@ public struct RetryPolicy: Sendable {
     public var minimumDelay: TimeInterval
     /// The longest `Retry-After` we agree to wait; longer answers fail the request.
     public var maxRetryAfter: TimeInterval
+    /// Attempts in a row, across all the calls of one `HTTPCaller`, that may fail to reach any
+    /// server (connection refused, host not found) before every call stops with `HTTPUnreachable`.
+    /// 5: a server restarting gets a few backed-off tries; a wrong URL fails in seconds, not minutes.
+    public var maxConsecutiveConnectionFailures: Int
 
     public init(maxAttempts: Int = 5, baseDelay: TimeInterval = 0.5, maxDelay: TimeInterval = 30,
-                minimumDelay: TimeInterval = 0.2, maxRetryAfter: TimeInterval = 120) {
+                minimumDelay: TimeInterval = 0.2, maxRetryAfter: TimeInterval = 120,
+                maxConsecutiveConnectionFailures: Int = 5) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.minimumDelay = minimumDelay
         self.maxRetryAfter = maxRetryAfter
+        self.maxConsecutiveConnectionFailures = max(1, maxConsecutiveConnectionFailures)
     }
 
     /// Whether a status is worth retrying: rate limiting and server errors.

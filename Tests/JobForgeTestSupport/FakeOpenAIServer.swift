@@ -38,6 +38,9 @@ public actor FakeOpenAIServer {
         case offScaleValue
         /// HTTP 401.
         case unauthorized
+        /// Every item's rationale repeats the request's `Authorization` header (a server that
+        /// echoes the key back in a successful answer).
+        case echoAuthorization
     }
 
     public enum Trigger: Sendable, Equatable {
@@ -236,6 +239,8 @@ public actor FakeOpenAIServer {
         case .missingAttribute: items.removeLast()
         case .outOfRangeConfidence: items[0] = items[0].setting("confidence", .number(1.7))
         case .offScaleValue: items[0] = items[0].setting("value", .number(attributes[0].max + 3))
+        case .echoAuthorization:
+            items = items.map { $0.setting("rationale", .string("Estimated with the credentials \(authorization ?? "none") you sent.")) }
         default: break
         }
         var content: FakeJSON = .string(FakeJSON.object(["answers": .array(items)]).text)
