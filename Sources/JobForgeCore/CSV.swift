@@ -20,8 +20,21 @@ public struct InputError: Error, Sendable, CustomStringConvertible, Equatable {
         self.message = message
     }
 
+    /// A file that cannot be opened at all: its path and the reason, in one line.
+    public static func unreadableFile(_ url: URL, _ error: any Error) -> InputError {
+        let reason: String
+        switch (error as? CocoaError)?.code {
+        case .fileReadNoSuchFile?, .fileNoSuchFile?: reason = "no such file; check the path"
+        case .fileReadNoPermission?: reason = "permission denied"
+        case .fileReadInapplicableStringEncoding?: reason = "not text in a known encoding; save it as UTF-8"
+        default: reason = error.localizedDescription
+        }
+        return InputError(file: url.path, line: 0, message: "cannot read the file: \(reason)")
+    }
+
     public var description: String {
-        var place = "\(file):\(line)"
+        // Line 0: the file as a whole (it cannot be opened).
+        var place = line > 0 ? "\(file):\(line)" : file
         if let column { place += ", column \"\(column)\"" }
         return "\(place): \(message)"
     }

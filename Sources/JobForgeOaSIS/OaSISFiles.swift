@@ -97,7 +97,7 @@ struct LoadedCSV: Sendable {
             do {
                 data = try Data(contentsOf: url)
             } catch {
-                throw InputError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
+                throw InputError.unreadableFile(url, error)
             }
             sha256 = SHA256.hex(data)
         }

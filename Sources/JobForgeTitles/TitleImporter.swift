@@ -68,7 +68,7 @@ public struct TitleImporter: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw InputError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
+            throw InputError.unreadableFile(url, error)
         }
         return try importData(data, file: url.lastPathComponent, mapping: mapping, strict: strict, in: db)
     }

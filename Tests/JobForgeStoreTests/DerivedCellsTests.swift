@@ -90,7 +90,7 @@ struct DerivedCellsTests {
             #expect(try store.allOverrides().isEmpty, "old value = new value, same source: no override")
             let changed = try storeRatings(store, [Self.rating(4, release: "r3", at: 120)], run: run)
             #expect(changed.overridden == 1)
-            #expect(try store.allOverrides().map { "\($0.oldValue.map { "\($0)" } ?? "-") -> \($0.newValue)" } == ["3.0 -> 4.0"])
+            #expect(try store.allOverrides().map { "\($0.oldValue.map { "\($0)" } ?? "-") -> \($0.newValue.map { "\($0)" } ?? "-")" } == ["3.0 -> 4.0"])
         }
     }
 
