@@ -20,18 +20,27 @@ enum JobForgeBinary {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
+    /// The environment of a child: this process's, without the user's LLM settings and store,
+    /// with the shipped data, then `extra`.
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["OPENAI_API_KEY"] = nil
         env["OPENAI_BASE_URL"] = nil
         env["JOBFORGE_DB"] = nil
         env["JOBFORGE_DATA"] = RepoPaths.data.path
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+        for (key, value) in extra { env[key] = value }
+        return env
+    }
+
+    /// Runs `executable` (jobforge itself by default, or a wrapper such as `setpriv` that starts
+    /// it) to its end.
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                    executable: URL = url) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = Self.environment(environment)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -42,6 +51,26 @@ enum JobForgeBinary {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Starts `build --db store` and returns once the child holds inside `step` (written, not
+    /// committed: the test hook `JOBFORGE_TEST_HOLD_IN_STEP`), and whether it said so.
+    static func startBuildHeld(in step: String, store: String) throws -> (process: Process, holding: Bool) {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = ["build", "--db", store]
+        process.environment = environment(["JOBFORGE_TEST_HOLD_IN_STEP": step])
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        while !seen.contains("holding in \(step)") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        return (process, seen.contains("holding in \(step)"))
     }
 }
 
@@ -171,27 +200,9 @@ struct CLIEndToEndTests {
         let folder = try TemporaryDirectory(prefix: "jobforge-kill")
         defer { folder.remove() }
         let killed = folder.path("k.sqlite").path
-        let process = Process()
-        process.executableURL = JobForgeBinary.url
-        process.arguments = ["build", "--db", killed]
-        var env = ProcessInfo.processInfo.environment
-        env["JOBFORGE_DATA"] = RepoPaths.data.path
-        env["JOBFORGE_TEST_HOLD_IN_STEP"] = step
-        env["OPENAI_API_KEY"] = nil
-        env["OPENAI_BASE_URL"] = nil
-        process.environment = env
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
         // Wait until the step has written everything but not committed, then kill it hard.
-        var seen = ""
-        while !seen.contains("holding in \(step)") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        #expect(seen.contains("holding in \(step)"))
+        let (process, holding) = try JobForgeBinary.startBuildHeld(in: step, store: killed)
+        #expect(holding)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)

@@ -259,13 +259,7 @@ extension JobForgeBinary {
         process.executableURL = url
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env["OPENAI_API_KEY"] = nil
-        env["OPENAI_BASE_URL"] = nil
-        env["JOBFORGE_DB"] = nil
-        env["JOBFORGE_DATA"] = RepoPaths.data.path
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+        process.environment = JobForgeBinary.environment(environment)
         let id = UUID().uuidString
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("jobforge-\(id).out")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("jobforge-\(id).err")

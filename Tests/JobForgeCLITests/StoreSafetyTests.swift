@@ -12,25 +12,7 @@ import Glibc
 /// A child process of any executable (a shell, `setpriv`), with the environment `JobForgeBinary` gives jobforge.
 enum ChildProcess {
     static func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> JobForgeBinary.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env["OPENAI_API_KEY"] = nil
-        env["OPENAI_BASE_URL"] = nil
-        env["JOBFORGE_DB"] = nil
-        env["JOBFORGE_DATA"] = RepoPaths.data.path
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return JobForgeBinary.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                     stderr: String(decoding: stderr, as: UTF8.self))
+        try JobForgeBinary.run(arguments, in: directory, executable: URL(fileURLWithPath: executable))
     }
 
     /// Several jobforge processes started together; their results in order.
@@ -236,26 +218,8 @@ struct StoreOpeningTests {
         let folder = try TemporaryDirectory(prefix: "jobforge-interrupted")
         defer { folder.remove() }
         let store = folder.path("k.sqlite").path
-        let process = Process()
-        process.executableURL = JobForgeBinary.url
-        process.arguments = ["build", "--db", store]
-        var env = ProcessInfo.processInfo.environment
-        env["JOBFORGE_DATA"] = RepoPaths.data.path
-        env["JOBFORGE_TEST_HOLD_IN_STEP"] = "authoritative"
-        env["OPENAI_API_KEY"] = nil
-        env["OPENAI_BASE_URL"] = nil
-        process.environment = env
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var seen = ""
-        while !seen.contains("holding in authoritative") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        #expect(seen.contains("holding in authoritative"))
+        let (process, holding) = try JobForgeBinary.startBuildHeld(in: "authoritative", store: store)
+        #expect(holding)
 
         // While the run lives, a reader sees it running, and another run would wait for it.
         let statuses = { try DatabaseQueue(path: store).read { db in
