@@ -20,9 +20,11 @@ enum JobForgeBinary {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+    /// `executable` runs another program (script(1), to give jobforge a terminal) in the same environment.
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                    executable: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable ?? url
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
@@ -124,9 +126,9 @@ struct CLIEndToEndTests {
 
         let jsonExport = try JobForgeBinary.run(["export", "--format", "json", "--out", "json", "--source", "authoritative"], in: folder.url)
         #expect(jsonExport.status == 0)
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("json/cells.json"))) as? [[String: String]])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("json/cells.json"))) as? [[String: Any]])
         #expect(rows.count > 350_000)
-        #expect(Set(rows.map { $0["source"] ?? "" }) == ["authoritative"])
+        #expect(Set(rows.map { $0["source"] as? String ?? "" }) == ["authoritative"])
 
         let descriptors = try JobForgeBinary.run(["descriptors", "--category", "work-context"], in: folder.url)
         #expect(descriptors.stdout.contains("J01c02   Time Pressure  [frequency 1-5 (0 = not applicable); importance 1-5 (0 = not applicable)]"))
