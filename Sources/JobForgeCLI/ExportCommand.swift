@@ -25,7 +25,7 @@ public struct ExportCommand: AsyncParsableCommand {
             so that 00010 and 21211.00 stay as written: paste it into a Blank Query's Advanced Editor in \
             Power BI or Excel instead of opening the CSV files directly). --subjects limits the subjects \
             (titles.csv is written with titles). JSON values are typed: numbers, true/false, null for \
-            nothing; codes stay strings.
+            nothing; codes stay strings. On a terminal, stderr shows the progress.
 
             CSV is RFC 4180, UTF-8 \
             with a byte-order mark so that Excel reads it right. So that a spreadsheet never runs a value \

@@ -142,7 +142,12 @@ struct ParsingTests {
             == [.profile, .title])
         #expect(parseFailure(["export", "--out", "o", "--subjects", "jobs"]).message
             .contains("Please provide one of 'titles', 'profiles' or 'unit-groups'"))
-        #expect(help(ExportCommand.self).contains("(values: titles, profiles, unit-groups)"))
+        let exportHelp = help(ExportCommand.self)
+        #expect(exportHelp.contains("(values: titles, profiles, unit-groups)"))
+        for documented in ["columns.csv (every column of every file", "powerquery.pq (a Power Query M script", "<column>__text",
+                           "profile_label", "JSON values are typed"] {
+            #expect(exportHelp.contains(documented), "export --help explains \(documented)")
+        }
     }
 
     @Test("descriptors: --category is a Category, in any accepted spelling")
