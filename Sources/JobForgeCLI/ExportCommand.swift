@@ -142,10 +142,12 @@ public struct Exporter {
 
     /// What a wide table keeps of a winning cell: the columns it fills.
     struct WideValue {
-        var value: ExportField
+        // The raw values, formatted when the row is written: a wide table holds every winning cell
+        // until the long table ends, and a Double is smaller than its text.
+        var value: Double
         var text: String?
-        var source: String
-        var confidence: ExportField
+        var source: Source
+        var confidence: Double
     }
 
     /// A wide table's descriptor column: what joins it to the long table and where it sorts.
@@ -190,8 +192,8 @@ public struct Exporter {
         var wide: [String: WideTable] = [:]
         let long = try TableWriter(url: file("cells"), format: format, columns: Self.longColumns)
         func addWide(_ cell: CellValue) {
-            let value = WideValue(value: .number(cell.value, Formatting.number), text: cell.text.flatMap { $0.isEmpty ? nil : $0 },
-                                  source: cell.source.rawValue, confidence: .number(cell.confidence, Formatting.fixed3))
+            let value = WideValue(value: cell.value, text: cell.text.flatMap { $0.isEmpty ? nil : $0 }, source: cell.source,
+                                  confidence: cell.confidence)
             // Mutated in place: copying a table out of the dictionary and back would copy it every time.
             Self.add(value, of: cell, column: Self.columnName(cell), to: &wide[cell.category.rawValue, default: WideTable()])
         }
@@ -230,10 +232,13 @@ public struct Exporter {
                 var row: [ExportField] = [.text(subject.kind.rawValue), .text(subject.code), .text(labels[subject])]
                 let values = table.rows[subject]!
                 for column in table.columns {
-                    let cell = values[column.name]
-                    row.append(cell?.value ?? .empty)
-                    if column.hasText { row.append(.text(cell?.text)) }
-                    row += [.text(cell?.source), cell?.confidence ?? .empty]
+                    guard let cell = values[column.name] else {
+                        row += Array(repeating: .empty, count: column.hasText ? 4 : 3)
+                        continue
+                    }
+                    row.append(.number(cell.value, Formatting.number))
+                    if column.hasText { row.append(.text(cell.text)) }
+                    row += [.text(cell.source.rawValue), .number(cell.confidence, Formatting.fixed3)]
                 }
                 try writer.write(row)
             }
