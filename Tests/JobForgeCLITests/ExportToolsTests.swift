@@ -173,6 +173,37 @@ struct ExportToolsTests {
         #expect(tty.stdout.contains("wrote "))
     }
 
+    @Test("titles.csv: a user's column named like one of JobForge's is kept as extra_<name>; a user's code column is text in columns.csv and powerquery.pq")
+    func userColumns() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-export-user-columns")
+        defer { folder.remove() }
+        let store = try authoritativeStore(in: folder)
+        let csv = """
+            Job ID,Job Title,NOC 2021,note,Cost centre
+            U-1,Data scientist,21211,from the 2024 review,00123
+            U-2,Roving generalist,,,
+
+            """
+        try Data(csv.utf8).write(to: folder.path("architecture.csv"))
+        let imported = try JobForgeBinary.run(["titles", "import", "architecture.csv", "--db", store.path], in: folder.url)
+        try #require(imported.status == 0, "\(imported.stderr)")
+        let export = try JobForgeBinary.run(["export", "--out", "out", "--subjects", "titles", "--category", "interests",
+                                             "--db", store.path], in: folder.url)
+        #expect(export.status == 0, "\(export.stderr)")
+
+        let titles = try Table(folder.path("out/titles.csv"))
+        #expect(titles.header.suffix(2) == ["Cost centre", "extra_note"])
+        let first = try #require(titles.records.first { $0["id"] == "U-1" })
+        #expect(first["extra_note"] == "from the 2024 review")
+        #expect(first["note"] != "from the 2024 review", "JobForge's note stays its own")
+        #expect(first["Cost centre"] == "00123")
+        #expect(first["profile_label"] == "Data scientists")
+        let columns = try Table(folder.path("out/columns.csv")).records
+        #expect(columns.first { $0["file"] == "titles.csv" && $0["column"] == "Cost centre" }?["type"] == "text")
+        let query = try String(contentsOf: folder.path("out/powerquery.pq"), encoding: .utf8)
+        #expect(query.contains("{\"Cost centre\", type text}, {\"extra_note\", type text}}"))
+    }
+
     /// cells.json as typed JSON: decoding fails on a number or a boolean written as a string.
     struct LongRow: Decodable {
         var subject_kind: String
