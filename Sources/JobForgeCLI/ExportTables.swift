@@ -174,7 +174,7 @@ enum ExportSchema {
     }
 
     /// `powerquery.pq`: a Power Query M expression that loads every CSV table of the export with
-    /// each column typed as `columns.csv` says, codes as text, numbers read with the en-US culture
+    /// each column typed as `columns.csv` says, empty cells null, codes as text, numbers read with the en-US culture
     /// (a dot decimal separator whatever the user's locale). Loaded this way, no type detection
     /// runs, so `00010` and `21211.00` stay as written.
     static func powerQuery(of tables: [Exporter.Written], folder: URL) -> String {
@@ -188,9 +188,11 @@ enum ExportSchema {
                 Load = (file as text, types as list) as table =>
                     let
                         Source = Csv.Document(File.Contents(Folder & file), [Delimiter = ",", Encoding = 65001, QuoteStyle = QuoteStyle.Csv]),
-                        Promoted = Table.PromoteHeaders(Source, [PromoteAllScalars = true])
+                        Promoted = Table.PromoteHeaders(Source, [PromoteAllScalars = true]),
+                        // An empty cell is nothing (null), as in the JSON export, and never a failed number.
+                        Nulls = Table.ReplaceValue(Promoted, "", null, Replacer.ReplaceValue, Table.ColumnNames(Promoted))
                     in
-                        Table.TransformColumnTypes(Promoted, types, "en-US")
+                        Table.TransformColumnTypes(Nulls, types, "en-US")
             in
                 [
 

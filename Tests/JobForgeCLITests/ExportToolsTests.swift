@@ -149,7 +149,8 @@ struct ExportToolsTests {
         }
         let query = try String(contentsOf: out.appendingPathComponent("powerquery.pq"), encoding: .utf8)
         #expect(query.contains("Csv.Document(File.Contents(Folder & file), [Delimiter = \",\", Encoding = 65001, QuoteStyle = QuoteStyle.Csv])"))
-        #expect(query.contains("Table.TransformColumnTypes(Promoted, types, \"en-US\")"))
+        #expect(query.contains("Nulls = Table.ReplaceValue(Promoted, \"\", null, Replacer.ReplaceValue, Table.ColumnNames(Promoted))"))
+        #expect(query.contains("Table.TransformColumnTypes(Nulls, types, \"en-US\")"))
         let typePattern = try NSRegularExpression(pattern: "\\{\"((?:[^\"]|\"\")*)\", (type text|type number|Int64\\.Type)\\}")
         let mTypes = ["text": "type text", "number": "type number", "boolean": "Int64.Type"]
         for file in files where file.hasSuffix(".csv") && file != "columns.csv" {
