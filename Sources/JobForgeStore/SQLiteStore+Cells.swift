@@ -244,10 +244,11 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-    /// Streams every candidate (winning or not) matching `filter`, for audits.
-    public func forEachCandidate(filter: CellFilter, _ body: (CellValue, Bool) throws -> Void) throws {
+    /// Streams every candidate (winning or not) matching `filter` of the subjects of `subjectKinds`, for audits.
+    public func forEachCandidate(filter: CellFilter, subjectKinds: [Subject.Kind] = Subject.Kind.allCases,
+                                 _ body: (CellValue, Bool) throws -> Void) throws {
         try dbQueue.read { db in
-            for kind in Subject.Kind.allCases {
+            for kind in subjectKinds {
                 try Self.forEachCell(db, winnersOnly: false, subjects: try Self.subjects(db, kind: kind), filter: filter) { cell in
                     try body(cell, cell.isWinner)
                 }

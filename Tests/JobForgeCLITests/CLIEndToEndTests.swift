@@ -153,9 +153,9 @@ struct CLIEndToEndTests {
 
         let jsonExport = try JobForgeBinary.run(["export", "--format", "json", "--out", "json", "--source", "authoritative"], in: folder.url)
         #expect(jsonExport.status == 0)
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("json/cells.json"))) as? [[String: String]])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("json/cells.json"))) as? [[String: Any]])
         #expect(rows.count > 350_000)
-        #expect(Set(rows.map { $0["source"] ?? "" }) == ["authoritative"])
+        #expect(Set(rows.map { $0["source"] as? String ?? "" }) == ["authoritative"])
 
         let descriptors = try JobForgeBinary.run(["descriptors", "--category", "work-context"], in: folder.url)
         #expect(descriptors.stdout.contains("J01c02   Time Pressure  [frequency 1-5 (0 = not applicable); importance 1-5 (0 = not applicable)]"))

@@ -132,6 +132,24 @@ struct ParsingTests {
             == "The value 'xml' is invalid for '--format <format>'. Please provide one of 'csv' and 'json'.")
     }
 
+    @Test("export --subjects: titles, profiles, unit-groups, several or comma-separated, all three by default, in the store's order")
+    func exportSubjects() throws {
+        #expect(try parse(["export", "--out", "o"], as: ExportCommand.self).subjectKinds == [.unitGroup, .profile, .title])
+        #expect(try parse(["export", "--out", "o", "--subjects", "titles"], as: ExportCommand.self).subjectKinds == [.title])
+        #expect(try parse(["export", "--out", "o", "--subjects", "titles,unit-groups"], as: ExportCommand.self).subjectKinds
+            == [.unitGroup, .title])
+        #expect(try parse(["export", "--out", "o", "--subjects", "profiles", "titles", "profiles"], as: ExportCommand.self).subjectKinds
+            == [.profile, .title])
+        #expect(parseFailure(["export", "--out", "o", "--subjects", "jobs"]).message
+            .contains("Please provide one of 'titles', 'profiles' or 'unit-groups'"))
+        let exportHelp = help(ExportCommand.self)
+        #expect(exportHelp.contains("(values: titles, profiles, unit-groups)"))
+        for documented in ["columns.csv (every column of every file", "powerquery.pq (a Power Query M script", "<column>__text",
+                           "profile_label", "JSON values are typed"] {
+            #expect(exportHelp.contains(documented), "export --help explains \(documented)")
+        }
+    }
+
     @Test("descriptors: --category is a Category, in any accepted spelling")
     func descriptors() throws {
         #expect(try parse(["descriptors", "--category", "work-context"], as: DescriptorsCommand.self).category == .workContext)

@@ -278,8 +278,8 @@ struct ExportAndErrorTests {
         let json = try JobForgeBinary.run(["export", "--format", "json", "--out", "json", "--source", "llm",
                                            "--db", store.path], in: folder.url)
         #expect(json.status == 0, "\(json.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("json/titles.json"))) as? [[String: String]])
-        #expect(rows.contains { $0["title"] == "=HYPERLINK(\"http://x\",\"y\")" }, "JSON is not a spreadsheet: values as they are")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.path("json/titles.json"))) as? [[String: Any]])
+        #expect(rows.contains { $0["title"] as? String == "=HYPERLINK(\"http://x\",\"y\")" }, "JSON is not a spreadsheet: values as they are")
 
         let help = try JobForgeBinary.run(["export", "--help"], in: folder.url)
         #expect(help.stdout.contains("CSV injection"))

@@ -1,0 +1,253 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import JobForgeCore
+
+/// One field of an exported row. CSV writes every field as text; JSON writes it as its type.
+enum ExportField {
+    case text(String)
+    /// A finite number, already written the way the CSV shows it (`3`, `3.50`, `0.950`): a valid JSON number.
+    case number(String)
+    case boolean(Bool)
+    /// Nothing: an empty CSV cell, JSON `null`.
+    case empty
+
+    /// Text, or nothing for nil.
+    static func text(_ value: String?) -> ExportField { value.map(ExportField.text) ?? .empty }
+
+    /// A number as `format` writes it; a value that is not finite (never stored, but JSON has no
+    /// literal for it) keeps its text.
+    static func number(_ value: Double, _ format: (Double) -> String) -> ExportField {
+        value.isFinite ? .number(format(value)) : .text(format(value))
+    }
+
+    static func integer<Integer: BinaryInteger>(_ value: Integer) -> ExportField { .number(String(value)) }
+    static func integer<Integer: BinaryInteger>(_ value: Integer?) -> ExportField { value.map(integer) ?? .empty }
+
+    /// The CSV form: booleans as `1`/`0`, as the long table has always written them.
+    var csvText: String {
+        switch self {
+        case .text(let text): SpreadsheetCell.neutralized(text)
+        case .number(let text): text
+        case .boolean(let value): value ? "1" : "0"
+        case .empty: ""
+        }
+    }
+
+    func appendJSON(to buffer: inout String) {
+        switch self {
+        case .text(let text): buffer += JSONText.quote(text)
+        case .number(let text): buffer += text
+        case .boolean(let value): buffer += value ? "true" : "false"
+        case .empty: buffer += "null"
+        }
+    }
+}
+
+/// A column of an exported table: its name, its type and, for a wide table, what it holds.
+/// `columns.csv` lists them; the Power Query script types the CSV columns by them.
+struct ExportColumn: Sendable, Equatable {
+    enum ValueType: String, Sendable {
+        /// Text, codes included: `00010` and `21211.00` must stay as written.
+        case text
+        case number
+        /// `1`/`0` in CSV, `true`/`false` in JSON.
+        case boolean
+    }
+
+    /// What a column holds: `field` for the fixed columns; in a wide table, a descriptor's
+    /// `value` (a number), its `text` (`E` beside an interest's rank), `source` or `confidence`.
+    enum Kind: String, Sendable { case field, value, text, source, confidence }
+
+    var name: String
+    var type: ValueType
+    var kind: Kind = .field
+    var descriptorCode: String? = nil
+    var dimension: String? = nil
+
+    static func text(_ name: String) -> ExportColumn { ExportColumn(name: name, type: .text) }
+    static func number(_ name: String) -> ExportColumn { ExportColumn(name: name, type: .number) }
+    static func boolean(_ name: String) -> ExportColumn { ExportColumn(name: name, type: .boolean) }
+}
+
+/// Writes one table row by row, buffered, to a file written in place of any earlier one:
+/// CSV (RFC 4180, UTF-8 with a byte-order mark) or a JSON array of objects.
+///
+/// The rows go to a hidden `.<name>.partial` beside the target, renamed over it by `finish()`:
+/// a failed export leaves the earlier file as it was, and no partial file (a writer that is
+/// dropped without finishing, on any error path, removes its own).
+final class TableWriter {
+    let url: URL
+    let format: ExportCommand.Format
+    let columns: [ExportColumn]
+    private let temporary: URL
+    private let handle: FileHandle
+    private let jsonKeys: [String]
+    private var buffer = ""
+    private(set) var rows = 0
+    private var finished = false
+
+    init(url: URL, format: ExportCommand.Format, columns: [ExportColumn]) throws {
+        self.url = url
+        self.format = format
+        self.columns = columns
+        jsonKeys = columns.map { JSONText.quote($0.name) + ":" }
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        buffer.reserveCapacity(1 << 20)
+        switch format {
+        case .csv: buffer += CSVWriter.byteOrderMark + CSVWriter.line(columns.map(\.name))
+        case .json: buffer += "[\n"
+        }
+    }
+
+    deinit {
+        // Not finished: an error ended the export. The partial file goes; the target stays as it was.
+        if !finished {
+            try? handle.close()
+            unlink(temporary.path)
+        }
+    }
+
+    func write(_ row: [ExportField]) throws {
+        switch format {
+        case .csv:
+            buffer += CSVWriter.line(row.map(\.csvText))
+        case .json:
+            if rows > 0 { buffer += ",\n" }
+            buffer += "{"
+            for (index, field) in row.enumerated() where index < jsonKeys.count {
+                if index > 0 { buffer += "," }
+                buffer += jsonKeys[index]
+                field.appendJSON(to: &buffer)
+            }
+            buffer += "}"
+        }
+        rows += 1
+        if buffer.utf8.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        do {
+            try handle.write(contentsOf: Data(buffer.utf8))
+        } catch {
+            throw CommandFailure("cannot write \(url.path): \(CommandFailure.fileErrorReason(error as NSError))")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws -> Exporter.Written {
+        if format == .json { buffer += rows > 0 ? "\n]\n" : "]\n" }
+        try flush()
+        try handle.close()
+        // rename(2) replaces an earlier file in one step, and refuses to replace a folder.
+        guard rename(temporary.path, url.path) == 0 else {
+            throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+        finished = true
+        return Exporter.Written(path: url.path, rows: rows, columns: columns)
+    }
+}
+
+/// The files that describe an export's tables to the tools that load them.
+enum ExportSchema {
+    static let columnsHeader = [ExportColumn.text("file"), .text("column"), .text("type"), .text("kind"),
+                                .text("descriptor_code"), .text("dimension")]
+
+    /// `columns.csv`: every column of every table written, in file order, with its type and, for a
+    /// wide table's columns, the descriptor code and dimension that join it to the long table.
+    static func writeColumns(of tables: [Exporter.Written], to url: URL, format: ExportCommand.Format) throws -> Exporter.Written {
+        let writer = try TableWriter(url: url, format: format, columns: columnsHeader)
+        for table in tables {
+            let file = URL(fileURLWithPath: table.path).lastPathComponent
+            for column in table.columns {
+                try writer.write([.text(file), .text(column.name), .text(column.type.rawValue), .text(column.kind.rawValue),
+                                  .text(column.descriptorCode), .text(column.dimension)])
+            }
+        }
+        return try writer.finish()
+    }
+
+    /// `powerquery.pq`: a Power Query M expression that loads every CSV table of the export with
+    /// each column typed as `columns.csv` says, empty cells null, codes as text, numbers read with the en-US culture
+    /// (a dot decimal separator whatever the user's locale). Loaded this way, no type detection
+    /// runs, so `00010` and `21211.00` stay as written.
+    static func powerQuery(of tables: [Exporter.Written], folder: URL) -> String {
+        var text = """
+            // JobForge export: every table, its codes kept as text (00010, 21211.00).
+            // Power BI: Get data > Blank query > Advanced editor. Excel: Data > Get Data > From Other
+            // Sources > Blank Query > Advanced Editor. Paste this, set Folder to where the files are,
+            // then select each table of the record and choose "Add as New Query".
+            let
+                Folder = \(mString(folder.path + "/")),
+                Load = (file as text, types as list) as table =>
+                    let
+                        Source = Csv.Document(File.Contents(Folder & file), [Delimiter = ",", Encoding = 65001, QuoteStyle = QuoteStyle.Csv]),
+                        Promoted = Table.PromoteHeaders(Source, [PromoteAllScalars = true]),
+                        // An empty cell is nothing (null), as in the JSON export, and never a failed number.
+                        Nulls = Table.ReplaceValue(Promoted, "", null, Replacer.ReplaceValue, Table.ColumnNames(Promoted))
+                    in
+                        Table.TransformColumnTypes(Nulls, types, "en-US")
+            in
+                [
+
+            """
+        for (index, table) in tables.enumerated() {
+            let file = URL(fileURLWithPath: table.path).lastPathComponent
+            let name = String(file.dropLast(".csv".count))
+            let types = table.columns.map { "{\(mString($0.name)), \(mType($0.type))}" }.joined(separator: ", ")
+            text += "        #\(mString(name)) = Load(\(mString(file)), {\(types)})"
+            text += index < tables.count - 1 ? ",\n" : "\n"
+        }
+        text += "    ]\n"
+        return text
+    }
+
+    /// The M type of a column. A CSV boolean is `1`/`0`, which M reads as a whole number, not a logical.
+    static func mType(_ type: ExportColumn.ValueType) -> String {
+        switch type {
+        case .text: "type text"
+        case .number: "type number"
+        case .boolean: "Int64.Type"
+        }
+    }
+
+    /// An M text literal: quotes doubled, and `#(` (M's escape opener) written as its own escape.
+    static func mString(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "#(", with: "#(#)(").replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// CSV injection (OWASP): a spreadsheet runs a cell that begins with =, +, - or @ (or a tab, a
+/// carriage return, a NUL before one) as a formula. Such a cell gets a single quote in front, which
+/// the spreadsheet shows as text; a plain number (`-0.5`, `+3`, `1e-3`) stays a number.
+enum SpreadsheetCell {
+    static func neutralized(_ value: String) -> String {
+        guard let first = value.utf8.first, triggers.contains(first), !isPlainNumber(value) else { return value }
+        return "'" + value
+    }
+
+    /// `=`, `+`, `-`, `@`, tab, carriage return, NUL.
+    static let triggers: Set<UInt8> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D, 0x00]
+
+    /// An optional sign, digits with at most one decimal point, an optional exponent: nothing else.
+    static func isPlainNumber(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        if let sign = bytes.first, sign == 0x2B || sign == 0x2D { bytes = bytes.dropFirst() }
+        var digits = 0, points = 0
+        while let byte = bytes.first, byte != 0x65, byte != 0x45 {
+            if (0x30...0x39).contains(byte) { digits += 1 } else if byte == 0x2E { points += 1 } else { return false }
+            bytes = bytes.dropFirst()
+        }
+        guard digits > 0, points <= 1 else { return false }
+        guard !bytes.isEmpty else { return true }
+        bytes = bytes.dropFirst()   // the exponent's e
+        if let sign = bytes.first, sign == 0x2B || sign == 0x2D { bytes = bytes.dropFirst() }
+        return !bytes.isEmpty && bytes.allSatisfy { (0x30...0x39).contains($0) }
+    }
+}
