@@ -37,8 +37,10 @@ public struct ONetImportCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let db = try store.openStore()
-        let summary = try ONetImport.importDatabase(URL(fileURLWithPath: path), into: db,
-                                                    crosswalk: crosswalk.map { URL(fileURLWithPath: $0) })
+        // A run, under the store's writer lock: the build's O*NET step reads these ratings.
+        let summary = try db.withRun(command: "onet import") { _ in
+            try ONetImport.importDatabase(URL(fileURLWithPath: path), into: db, crosswalk: crosswalk.map { URL(fileURLWithPath: $0) })
+        }
         if output.json { try Terminal.printJSON(summary); return }
         if summary.alreadyLoaded {
             print("\(summary.release) from \(summary.location) is already loaded: nothing changed.")
@@ -109,7 +111,8 @@ public struct ONetFetchCommand: AsyncParsableCommand {
         let progress = ProgressLine("onet fetch", total: codes.count * tables.count)
         let report = try await client.fetchAll(socCodes: codes, tables: tables) { done, _ in progress.update(done) }
         progress.finish()
-        try ONetImport.storeFetch(report, baseURL: base, apiVersion: nil, into: db)
+        // Fetched without the lock (it takes minutes); stored as a run, under it.
+        try db.withRun(command: "onet fetch") { _ in try ONetImport.storeFetch(report, baseURL: base, apiVersion: nil, into: db) }
         if output.json {
             struct Out: Encodable { var codes: Int; var ratings: Int; var noData: Int; var failures: [String]; var requests: Int; var cacheHits: Int; var seconds: Double }
             try Terminal.printJSON(Out(codes: codes.count, ratings: report.ratings.count, noData: report.noData.count,

@@ -109,11 +109,27 @@ public final class SQLiteStore: Sendable {
     /// WAL index): a writer would need that folder too, to make its `-wal` file.
     static func openQueue(path: String, readOnly: Bool) throws -> DatabaseQueue {
         guard readOnly else { return try configuredQueue(path: path, readOnly: false) }
-        do {
+        func shared() throws -> DatabaseQueue {
             let queue = try configuredQueue(path: path, readOnly: true)
             try queue.read { db in _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
             return queue
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN {
+        }
+        func cannotInit(_ error: DatabaseError) -> Bool {
+            error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN
+        }
+        do {
+            return try shared()
+        } catch let error as DatabaseError where cannotInit(error) {
+            // In a folder this process can write to, the `-shm` file is missing only for the
+            // moment another process takes a new store to WAL: wait for it. An immutable open
+            // takes no locks, and would read that store half-made.
+            let folder = (path as NSString).deletingLastPathComponent
+            if access(folder.isEmpty ? "." : folder, W_OK) == 0 {
+                for _ in 0..<30 {
+                    usleep(100_000)
+                    do { return try shared() } catch let again as DatabaseError where cannotInit(again) { continue }
+                }
+            }
             return try configuredQueue(path: immutableURI(path), readOnly: true)
         }
     }

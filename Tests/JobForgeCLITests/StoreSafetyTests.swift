@@ -213,6 +213,31 @@ struct StoreOpeningTests {
         }
     }
 
+    @Test("onet import waits for a build that holds the store (it changes what the build's O*NET step reads), then loads")
+    func onetImportWaitsForABuild() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-import-wait")
+        defer { folder.remove() }
+        let store = folder.path("w.sqlite").path
+        let (build, holding) = try JobForgeBinary.startBuildHeld(in: "onet", store: store)
+        #expect(holding)
+        let release = RepoPaths.data.appendingPathComponent("onet/db_29_3_text").path
+        let results = ChildProcess.ResultBox(count: 1)
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            results.set(0, Result { try JobForgeBinary.run(["onet", "import", release, "--db", store], in: folder.url) })
+            group.leave()
+        }
+        #expect(group.wait(timeout: .now() + 3) == .timedOut, "the import waits while the build holds the store")
+        kill(build.processIdentifier, SIGKILL)
+        build.waitUntilExit()
+        group.wait()
+        let imported = try results.all()[0]
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("waiting for build run"), "\(imported.stderr)")
+        #expect(imported.stdout.contains("loaded O*NET 29.3"), "\(imported.stdout)")
+    }
+
     @Test("a run whose process was killed is marked interrupted at the next write open, not left running")
     func killedRunIsInterrupted() throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-interrupted")
