@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "FlyingSocks", package: "FlyingFox"),
         ], path: "Tests/JobForgeTestSupport"),
         .testTarget(name: "JobForgeCoreTests", dependencies: ["JobForgeCore", "JobForgeTestSupport"]),
-        .testTarget(name: "JobForgeNetTests", dependencies: ["JobForgeNet"]),
+        .testTarget(name: "JobForgeNetTests", dependencies: ["JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeStoreTests", dependencies: [
             "JobForgeStore", "JobForgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),

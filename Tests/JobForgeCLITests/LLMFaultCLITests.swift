@@ -301,24 +301,6 @@ extension JobForgeBinary {
     }
 }
 
-/// A loopback port nothing listens on: bound, then closed.
-enum ClosedPort {
-    static func take() throws -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        close(descriptor)
-        guard bound else { throw SetupFailure("no free loopback port") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-}
-
 struct SetupFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -6,6 +6,7 @@ import FoundationNetworking
 import Glibc
 #endif
 import JobForgeNet
+import JobForgeTestSupport
 import Testing
 
 /// A server nobody answers for stops the calls in seconds; credentials never leave in text.
@@ -42,7 +43,7 @@ import Testing
 
     @Test("Connection refused on a closed loopback port, through URLSession, is a connection failure and stops in seconds")
     func closedLoopbackPort() async throws {
-        let port = try closedPort()
+        let port = try ClosedPort.take()
         let counter = HTTPCounter()
         let waits = Recorded<TimeInterval>()
         // The LLM's policy: 6 attempts, backoff from 1 s doubling up to 60 s (68 s for one title before).
@@ -83,21 +84,5 @@ import Testing
         #expect(!String(decoding: cleaned, as: UTF8.self).contains("def-123456"))
         let clean = Data(#"{"b": "nothing"}"#.utf8)
         #expect(Redaction.scrub(body: clean, secrets: [secret]) == clean)
-    }
-
-    /// A loopback port nothing listens on: bound, then closed.
-    func closedPort() throws -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        close(descriptor)
-        guard bound else { throw SilentServer.Failure(call: "bind") }
-        return UInt16(bigEndian: address.sin_port)
     }
 }
