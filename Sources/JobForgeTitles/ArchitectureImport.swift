@@ -43,7 +43,7 @@ public enum ArchitectureField: String, Sendable, Codable, CaseIterable {
         case .managerialLevel: ["manageriallevel", "managementlevel", "level", "managerlevel"]
         case .noc2021: ["noc2021", "noc", "noccode", "noc2021code", "noc2021unitgroup", "nocunitgroup"]
         case .noc2016: ["noc2016", "noc2016code", "noc2016unitgroup"]
-        case .profile: ["profile", "profilecode", "oasisprofile", "oasisprofilecode", "oasis"]
+        case .profile: ["profile", "profilecode", "oasisprofile", "oasisprofilecode"]
         }
     }
 
