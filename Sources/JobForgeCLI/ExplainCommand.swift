@@ -41,7 +41,7 @@ public struct ExplainCommand: AsyncParsableCommand {
         let db = try store.openStoreForReading()
         let directory = SubjectDirectory(db)
         guard let subject = try directory.subject(named: self.subject), let header = try directory.header(of: subject) else {
-            throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")
+            throw ValidationError(try TitlesCLI.notFound(self.subject, in: db, storePath: store.path))
         }
         guard let info = try db.descriptor(matching: descriptor) else {
             throw ValidationError("no descriptor with code or name \"\(descriptor)\"; `jobforge descriptors` lists them")

@@ -74,7 +74,7 @@ public struct ShowCommand: AsyncParsableCommand {
         let db = try store.openStoreForReading()
         let directory = SubjectDirectory(db)
         guard let subject = try directory.subject(named: self.subject), let header = try directory.header(of: subject) else {
-            throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")
+            throw ValidationError(try TitlesCLI.notFound(self.subject, in: db, storePath: store.path))
         }
         let cells = try db.winners(of: subject, filter: try filters.filter())
         let grouped = Category.allCases.map { category in

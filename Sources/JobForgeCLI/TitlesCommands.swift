@@ -10,7 +10,8 @@ public struct TitlesCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "titles",
         abstract: "Import a job architecture and list its titles with the OaSIS profile each resolved to.",
-        subcommands: [TitlesListCommand.self, TitlesImportCommand.self],
+        subcommands: [TitlesListCommand.self, TitlesImportCommand.self, TitlesReviewCommand.self, TitlesPinCommand.self,
+                      TitlesUnpinCommand.self, TitlesRemoveCommand.self, TitlesRestoreCommand.self],
         defaultSubcommand: TitlesListCommand.self
     )
 
@@ -143,6 +144,9 @@ public struct TitlesImportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Fail on any bad row, writing nothing (default: report bad rows and skip them).")
     public var strict = false
 
+    @Flag(name: .long, help: "The file is the whole architecture: stored titles absent from it are removed (history kept).")
+    public var replace = false
+
     @OptionGroup public var data: DataOptions
 
     public init() {}
@@ -174,11 +178,16 @@ public struct TitlesImportCommand: AsyncParsableCommand {
             (summary, inherited) = try db.withRun(command: "titles import") { runID in
                 try db.dbQueue.write { db in
                     try TitleCells.resolving(in: db, runID: runID) { db in
-                        try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict, in: db)
+                        try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict,
+                                                replacing: replace ? TitleImporter.ReplaceOptions(author: DecisionAuthor(name: DecisionOptions.user),
+                                                                                    runID: runID) : nil,
+                                                in: db)
                     }
                 }
             }
         } catch let error as StrictImportError {
+            throw ValidationError(error.description)
+        } catch let error as ReplaceImportError {
             throw ValidationError(error.description)
         } catch let error as InputError {
             throw ValidationError(error.description)
@@ -236,7 +245,8 @@ public struct ResolveCommand: AsyncParsableCommand {
                                      concordance: concordance)
         let resolution = resolver.resolve(title: title, noc2021: noc, noc2016: noc2016, explain: true)
         if output.json {
-            try Terminal.printJSON(ResolveOutput(title: title, resolution: resolution))
+            try Terminal.printJSON(ResolveOutput(title: title, resolution: resolution,
+                                                 tied: TitleReview.tied(resolution.candidates)))
             return
         }
         let group = resolution.unitGroup.map { code in
@@ -256,12 +266,20 @@ public struct ResolveCommand: AsyncParsableCommand {
             print("choice: none - \(resolution.method.rawValue)")
         }
         print("why: \(resolution.note)")
+        let tied = TitleReview.tied(resolution.candidates)
+        if !tied.isEmpty {
+            print("tie: \(tied.count) profiles within \(Int(TitleReview.tieMargin)) point of the best score "
+                  + "(\(tied.map(\.code).joined(separator: ", "))): the choice is arbitrary; a pin settles it, "
+                  + "`jobforge titles pin ID \(tied[0].code) --reason \"...\"`")
+        }
     }
 }
 
 struct ResolveOutput: Encodable {
     var title: String
     var resolution: TitleResolution
+    /// The candidates tied for the choice (within `TitleReview.tieMargin` of the best score); empty without a tie.
+    var tied: [ResolutionCandidate]
 }
 
 /// Shared by the titles commands (and usable by `build`).
@@ -289,6 +307,13 @@ public enum TitlesCLI {
               + (summary.unitGroupFromNOC2016 > 0 ? " (\(summary.unitGroupFromNOC2016) unit groups from NOC 2016 via the concordance)" : ""))
         let order = ResolutionMethod.allCases.map(\.rawValue)
         let methods = summary.resolvedByMethod.sorted { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
-        print("  resolved by method: " + methods.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("  resolved by method: " + methods.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+              + (summary.pinned > 0 ? " (\(summary.pinned) by a pin)" : ""))
+        if !summary.keptRemoved.isEmpty {
+            print("  kept removed (`jobforge titles restore ID` brings one back): \(summary.keptRemoved.joined(separator: ", "))")
+        }
+        if !summary.removed.isEmpty {
+            print("  removed, absent from the file (--replace): \(summary.removed.joined(separator: ", "))")
+        }
     }
 }

@@ -11,6 +11,8 @@ public enum ArchitectureField: String, Sendable, Codable, CaseIterable {
     case managerialLevel = "managerial_level"
     case noc2021 = "noc_2021"
     case noc2016 = "noc_2016"
+    /// An OaSIS profile the title is pinned to (`31301.01`): a decision made in the file.
+    case profile
 
     /// Accepts the raw value and the spellings users type (`noc`, `level`, `french title`, ...).
     public init?(userInput: String) {
@@ -41,6 +43,7 @@ public enum ArchitectureField: String, Sendable, Codable, CaseIterable {
         case .managerialLevel: ["manageriallevel", "managementlevel", "level", "managerlevel"]
         case .noc2021: ["noc2021", "noc", "noccode", "noc2021code", "noc2021unitgroup", "nocunitgroup"]
         case .noc2016: ["noc2016", "noc2016code", "noc2016unitgroup"]
+        case .profile: ["profile", "profilecode", "oasisprofile", "oasisprofilecode"]
         }
     }
 
@@ -143,6 +146,8 @@ public enum BadRowReason: String, Sendable, Codable, CaseIterable {
     case duplicateKey = "duplicate_key"
     /// A field longer than its `TextLimit`.
     case tooLong = "too_long"
+    /// A `profile` column's value that is not an OaSIS profile of the store.
+    case unknownProfile = "unknown_profile"
 }
 
 /// A skipped row: its line in the file (1-based, the header is line 1) and why.
@@ -197,6 +202,7 @@ public struct ArchitectureParser: Sendable {
         let idColumn = columns[.id], titleColumn = columns[.title], titleFRColumn = columns[.titleFR]
         let functionColumn = columns[.function], familyColumn = columns[.family]
         let managerialLevelColumn = columns[.managerialLevel], noc2021Column = columns[.noc2021], noc2016Column = columns[.noc2016]
+        let profileColumn = columns[.profile]
         let fieldIndexes = Set(columns.values)
         let extraColumns = headers.indices.filter { !fieldIndexes.contains($0) }
         // The fields JobForge reads are one-line names; any other column is free text.
@@ -261,7 +267,7 @@ public struct ArchitectureParser: Sendable {
             titles.append(JobTitle(id: id, title: title, titleFR: value(titleFRColumn), function: value(functionColumn),
                                    family: value(familyColumn), managerialLevel: value(managerialLevelColumn),
                                    noc2021: noc2021, noc2016: noc2016, extra: extra,
-                                   sourceFile: file, sourceLine: record.line))
+                                   sourceFile: file, sourceLine: record.line, profile: value(profileColumn)))
         }
         return ParsedArchitecture(file: file, headers: headers,
                                   fieldColumns: columns.mapValues { headers[$0] },

@@ -70,6 +70,7 @@ public enum TitlesSchema: StoreSchema {
             let titles = try Row.fetchAll(db, sql: "SELECT * FROM job_title").map { try JobTitleRecord(row: $0) }
             try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
         }
+        registerDecisionMigrations(&migrator)
     }
 }
 
