@@ -70,6 +70,8 @@ public enum TitlesSchema: StoreSchema {
             let titles = try Row.fetchAll(db, sql: "SELECT * FROM job_title").map { try JobTitleRecord(row: $0) }
             try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
         }
+        // Which imports were the shipped sample's (see `SampleTitles`).
+        migrator.registerMigration("v5-titles-sample-imports", migrate: SampleTitles.migrate)
     }
 }
 

@@ -17,6 +17,12 @@ public struct TitleImportSummary: Sendable, Codable, Equatable {
     public var skipped: Int
     public var skippedByReason: [String: Int]
     public var badRows: [BadRow]
+    /// Rows imported with something to check (a code a workbook stored as a number).
+    public var warnings: [ImportWarning] = []
+    /// How the file was read: `Windows-1252 (detected), semicolon-delimited (detected)`.
+    public var format: String = ""
+    /// Titles of the shipped sample this import removed (the user's first import removes them all).
+    public var sampleTitlesRemoved: Int = 0
     public var withCode: Int
     public var withoutCode: Int
     /// Titles whose unit group came from their NOC 2016 code through the concordance.
@@ -60,24 +66,33 @@ public struct TitleImporter: Sendable {
                              concordance: try NOCConcordance.shipped(dataDirectory: dataDirectory))
     }
 
-    /// Imports a job architecture file. With `strict`, any bad row throws `StrictImportError`
-    /// before anything is written.
-    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false,
-                           in db: Database) throws -> TitleImportSummary {
+    /// Imports a job architecture file: CSV in any encoding and delimiter `format` names or
+    /// detects, or an `.xlsx` workbook's sheet. With `strict`, any bad row throws
+    /// `StrictImportError` before anything is written. An import of the user's (`origin`
+    /// `.user`) removes the shipped sample's titles first (see `SampleTitles`).
+    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(),
+                           format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
+                           origin: ImportOrigin = .user, in db: Database) throws -> TitleImportSummary {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw InputError.unreadableFile(url, error)
         }
-        return try importData(data, file: url.lastPathComponent, mapping: mapping, strict: strict, in: db)
+        return try importData(data, file: url.lastPathComponent, mapping: mapping, format: format, strict: strict,
+                              origin: origin, in: db)
     }
 
+    /// ``importFile(_:mapping:format:strict:origin:in:)`` of bytes already read, named `file` in messages.
     public func importData(_ data: Data, file: String, mapping: ColumnMapping = ColumnMapping(),
-                           strict: Bool = false, in db: Database) throws -> TitleImportSummary {
+                           format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
+                           origin: ImportOrigin = .user, in db: Database) throws -> TitleImportSummary {
         let parser = ArchitectureParser(mapping: mapping, unitGroups: resolver.unitGroups, concordance: resolver.concordance)
-        let parsed = try parser.parse(data, file: file)
+        let table = try format.read(data, file: file)
+        let parsed = try parser.parse(table, file: file)
         if strict && !parsed.badRows.isEmpty { throw StrictImportError(badRows: parsed.badRows) }
+        // The user's file replaces the sample: sample titles it does not name go, those it names become its own.
+        let sampleTitlesRemoved = origin == .user ? try SampleTitles.remove(keeping: Set(parsed.titles.map(\.id)), in: db) : 0
 
         var records: [JobTitleRecord] = []
         records.reserveCapacity(parsed.titles.count)
@@ -100,11 +115,18 @@ public struct TitleImporter: Sendable {
             unitGroupFromNOC2016: fromNOC2016, resolvedByMethod: byMethod,
             columns: Dictionary(uniqueKeysWithValues: parsed.fieldColumns.map { ($0.key.rawValue, $0.value) }),
             importRunID: nil)
+        summary.warnings = parsed.warnings
+        summary.format = table.description
+        summary.sampleTitlesRemoved = sampleTitlesRemoved
         let run = TitleImportRunRecord(file: file, sha256: summary.sha256, importedAt: Date(), rowsRead: summary.rowsRead,
                                        imported: summary.imported, skipped: summary.skipped,
                                        summaryJSON: Self.json(summary))
         let (runID, counts) = try TitleCatalog.saveImport(run, titles: records, in: db)
         summary.importRunID = runID
+        switch origin {
+        case .sample: try SampleTitles.markSample(runID: runID, in: db)
+        case .user: try SampleTitles.claim(runID: runID, in: db)
+        }
         summary.inserted = counts.inserted
         summary.updated = counts.updated
         summary.unchanged = counts.unchanged
