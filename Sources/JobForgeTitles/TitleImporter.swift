@@ -88,8 +88,13 @@ public struct TitleImporter: Sendable {
                            format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
                            origin: ImportOrigin = .user, in db: Database) throws -> TitleImportSummary {
         let parser = ArchitectureParser(mapping: mapping, unitGroups: resolver.unitGroups, concordance: resolver.concordance)
-        let table = try format.read(data, file: file)
-        let parsed = try parser.parse(table, file: file)
+        // The file's rows are let go once checked: a large import holds one form of its titles at a time.
+        let checked = try { () throws -> (ParsedArchitecture, String) in
+            let table = try format.read(data, file: file)
+            return (try parser.parse(table, file: file), table.description)
+        }()
+        var parsed = checked.0
+        let formatDescription = checked.1
         if strict && !parsed.badRows.isEmpty { throw StrictImportError(badRows: parsed.badRows) }
         // The user's file replaces the sample: sample titles it does not name go, those it names become its own.
         let sampleTitlesRemoved = origin == .user ? try SampleTitles.remove(keeping: Set(parsed.titles.map(\.id)), in: db) : 0
@@ -108,15 +113,17 @@ public struct TitleImporter: Sendable {
         var skippedByReason: [String: Int] = [:]
         for row in parsed.badRows { skippedByReason[row.reason.rawValue, default: 0] += 1 }
         let withCode = parsed.titles.filter(\.hasCode).count
+        let titleCount = parsed.titles.count
+        parsed.titles = []
         var summary = TitleImportSummary(
             file: file, sha256: SHA256.hex(data), rowsRead: parsed.rowsRead, imported: records.count,
             inserted: 0, updated: 0, unchanged: 0, skipped: parsed.badRows.count, skippedByReason: skippedByReason,
-            badRows: parsed.badRows, withCode: withCode, withoutCode: parsed.titles.count - withCode,
+            badRows: parsed.badRows, withCode: withCode, withoutCode: titleCount - withCode,
             unitGroupFromNOC2016: fromNOC2016, resolvedByMethod: byMethod,
             columns: Dictionary(uniqueKeysWithValues: parsed.fieldColumns.map { ($0.key.rawValue, $0.value) }),
             importRunID: nil)
         summary.warnings = parsed.warnings
-        summary.format = table.description
+        summary.format = formatDescription
         summary.sampleTitlesRemoved = sampleTitlesRemoved
         let run = TitleImportRunRecord(file: file, sha256: summary.sha256, importedAt: Date(), rowsRead: summary.rowsRead,
                                        imported: summary.imported, skipped: summary.skipped,
