@@ -5,8 +5,9 @@
 #
 #   scripts/make-architecture-fixtures.sh
 #
-# Needs soffice (LibreOffice 7.x) and, for the password-protected workbook, msoffcrypto-tool
-# (`pip install msoffcrypto-tool`), which writes the encrypted OOXML container Excel writes.
+# Needs soffice (LibreOffice 7.x), xlsxwriter (`pip install xlsxwriter`) and, for the
+# password-protected workbook, msoffcrypto-tool (`pip install msoffcrypto-tool`), which writes the
+# encrypted OOXML container Excel writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=Tests/Fixtures/architectures
@@ -109,6 +110,22 @@ convert "csv:Text - txt - csv (StarCalc):44,34,1,1" architecture-windows1252.csv
 convert "csv:Text - txt - csv (StarCalc):59,34,1,1" architecture-semicolon.csv       # French-Canadian Excel
 convert "csv:Text - txt - csv (StarCalc):9,34,76,1" architecture-tab.tsv
 convert "csv:Text - txt - csv (StarCalc):9,34,65535,1" architecture-utf16.txt        # Excel's "Unicode Text"
+
+# A workbook as export tools write it: inline strings, no shared strings part (XlsxWriter's
+# constant_memory mode; `pip install xlsxwriter`), a code as text and one as a plain number.
+python3 - "$out/architecture-inline-strings.xlsx" <<'PY'
+import sys, xlsxwriter
+workbook = xlsxwriter.Workbook(sys.argv[1], {"constant_memory": True})
+sheet = workbook.add_worksheet("Export")
+for row, values in enumerate([["Job ID", "Job Title", "NOC 2021"], ["IS-1", "Data scientist", "21211"],
+                              ["IS-2", "Historienne d’art", "00010"]]):
+    for column, value in enumerate(values):
+        sheet.write_string(row, column, value)
+sheet.write_number(3, 0, 7)
+sheet.write_string(3, 1, "Legislators")
+sheet.write_number(3, 2, 10)
+workbook.close()
+PY
 
 # A workbook cut short (a download that stopped) and one saved with a password ("secret").
 head -c 2000 "$out/architecture.xlsx" > "$out/architecture-truncated.xlsx"

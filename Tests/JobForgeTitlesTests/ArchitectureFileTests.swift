@@ -84,6 +84,15 @@ import JobForgeTestSupport
         #expect(missing.message.contains("\"Titles\", \"Archive\""))
     }
 
+    @Test func inlineStringsWithoutASharedStringsPartAsExportToolsWriteThem() throws {
+        let (table, parsed) = try parse("architecture-inline-strings.xlsx")
+        #expect(table.description == "Excel workbook, sheet \"Export\"")
+        #expect(parsed.titles.map(\.id) == ["IS-1", "IS-2", "7"])
+        #expect(parsed.titles.map(\.title) == ["Data scientist", "Historienne d’art", "Legislators"])
+        #expect(parsed.titles.map(\.noc2021) == ["21211", "00010", "00010"])
+        #expect(parsed.warnings.map(\.line) == [4], "only the code typed as a number is padded with a warning")
+    }
+
     @Test func damagedAndPasswordProtectedWorkbooksSayWhatToDo() throws {
         let truncated = try #require(throws: InputError.self) { try parse("architecture-truncated.xlsx") }
         #expect(truncated.file == "architecture-truncated.xlsx")
