@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.20.0"),
+        // Reading .xlsx workbooks (a ZIP package); its XML is parsed with libxml2 (CLibXML2).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // The domain, no I/O: codes, descriptors, scales, subjects, cells, candidates, precedence.
@@ -30,7 +32,10 @@ let package = Package(
         ]),
         // Sources: each knows Core, Store and Net, never another source.
         .target(name: "JobForgeOaSIS", dependencies: ["JobForgeCore"]),
-        .target(name: "JobForgeTitles", dependencies: ["JobForgeCore", "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "JobForgeTitles", dependencies: [
+            "JobForgeCore", "JobForgeStore", "CLibXML2", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .target(name: "JobForgeONet", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeNet",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -117,22 +117,36 @@ struct TitleListing: Encodable {
 public struct TitlesImportCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a job architecture CSV and resolve every title to an OaSIS profile.",
+        abstract: "Import a job architecture (CSV or .xlsx) and resolve every title to an OaSIS profile.",
         discussion: """
             Fields: \(ArchitectureField.allCases.map(\.rawValue).joined(separator: ", ")). Usual headers \
             (Job Title, NOC 2021, Job Family, ...) are recognized; name others with --column FIELD=HEADER \
             (or FIELD=#N for the N-th column) or a mapping file of FIELD=HEADER lines. Every other column \
             is kept as-is. Importing the same file again updates titles in place (keyed by the id column, \
             else by title and code). Run `jobforge build` first: titles resolve against the OaSIS profiles in the store, \
-            and import adds to an existing store, it never creates one.
+            and import adds to an existing store, it never creates one. \
+            Text files may be UTF-8 (with or without a BOM), UTF-16 with a BOM or Windows-1252, delimited \
+            by commas, semicolons or tabs: both are detected (--encoding, --delimiter to force them). \
+            A workbook (.xlsx) is read from its first sheet (--sheet NAME for another). \
+            Your first import removes the shipped sample's titles from the store; `build` never brings them back.
             """
     )
 
     @OptionGroup public var store: StoreOptions
     @OptionGroup public var output: OutputOptions
 
-    @Argument(help: ArgumentHelp("The job architecture CSV (UTF-8, with or without a BOM).", valueName: "file"))
+    @Argument(help: ArgumentHelp("The job architecture: CSV (or tab-delimited text) or an Excel workbook (.xlsx).", valueName: "file"))
     public var file: String
+
+    @Option(name: .long, help: ArgumentHelp("The text file's encoding: utf8, utf16 or windows-1252 (default: detected).",
+                                            valueName: "encoding"))
+    public var encoding: String?
+
+    @Option(name: .long, help: ArgumentHelp("The field delimiter: comma, semicolon or tab (default: detected).", valueName: "delimiter"))
+    public var delimiter: String?
+
+    @Option(name: .long, help: ArgumentHelp("The workbook's sheet to read (default: the first).", valueName: "name"))
+    public var sheet: String?
 
     @Option(name: .customLong("column"), help: ArgumentHelp("Which header holds a field, FIELD=HEADER (repeatable).",
                                                              valueName: "field=header"))
@@ -158,6 +172,25 @@ public struct TitlesImportCommand: AsyncParsableCommand {
         } catch let error as MappingError {
             throw ValidationError(error.message)
         }
+        _ = try fileFormat()
+    }
+
+    /// `--encoding`, `--delimiter` and `--sheet` as the importer takes them.
+    func fileFormat() throws -> ArchitectureFileFormat {
+        var format = ArchitectureFileFormat(sheet: sheet)
+        if let encoding {
+            guard let named = TextEncoding(userInput: encoding) else {
+                throw ValidationError("--encoding \(encoding): give utf8, utf16 or windows-1252")
+            }
+            format.encoding = named
+        }
+        if let delimiter {
+            guard let named = Delimiter.userInput(delimiter) else {
+                throw ValidationError("--delimiter \(delimiter): give comma, semicolon or tab")
+            }
+            format.delimiter = named
+        }
+        return format
     }
 
     public func run() async throws {
@@ -168,6 +201,7 @@ public struct TitlesImportCommand: AsyncParsableCommand {
         } catch let error as MappingError {
             throw ValidationError(error.message)
         }
+        let format = try fileFormat()
         let db = try store.openExistingStore()
         let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: data.path)
         let summary: TitleImportSummary
@@ -178,7 +212,8 @@ public struct TitlesImportCommand: AsyncParsableCommand {
             (summary, inherited) = try db.withRun(command: "titles import") { runID in
                 try db.dbQueue.write { db in
                     try TitleCells.resolving(in: db, runID: runID) { db in
-                        try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict,
+                        try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, format: format,
+                                                strict: strict,
                                                 replacing: replace ? TitleImporter.ReplaceOptions(author: DecisionAuthor(name: DecisionOptions.user),
                                                                                     runID: runID) : nil,
                                                 in: db)
@@ -297,6 +332,15 @@ public enum TitlesCLI {
     public static func printSummary(_ summary: TitleImportSummary) {
         print("imported \(summary.file): \(summary.rowsRead) rows read, \(summary.imported) imported "
               + "(\(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged), \(summary.skipped) skipped")
+        if !summary.format.isEmpty { print("  read as: \(summary.format)") }
+        if summary.sampleTitlesRemoved > 0 {
+            print("  removed the \(summary.sampleTitlesRemoved) titles of the shipped sample: the store holds your architecture now")
+        }
+        if !summary.warnings.isEmpty {
+            print("  \(summary.warnings.count) warning(s):")
+            for warning in summary.warnings.prefix(50) { print("    \(warning)") }
+            if summary.warnings.count > 50 { print("    ... and \(summary.warnings.count - 50) more (see --json)") }
+        }
         if summary.skipped > 0 {
             let reasons = summary.skippedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("  skipped by reason: \(reasons)")

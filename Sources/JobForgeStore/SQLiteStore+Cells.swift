@@ -308,10 +308,11 @@ extension SQLiteStore {
 
     /// How many authoritative cells the resolved titles inherit from their profiles' ratings
     /// (`TitleInheritanceRule`; they inherit the profiles' O*NET values too). Counted per profile
-    /// from the layer, without deriving every title's cells.
+    /// from the layer, without deriving every title's cells (one look-up per profile, not per title).
     public static func derivedTitleCellCount(in db: Database) throws -> Int {
         try Int.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(r.cells), 0) FROM title_resolution t
+            SELECT COALESCE(SUM(t.titles * r.cells), 0)
+            FROM (SELECT profile_code, COUNT(*) AS titles FROM title_resolution GROUP BY profile_code) t
             JOIN profile_rating r ON r.profile_code = t.profile_code
             WHERE r.provenance_id = (SELECT MAX(provenance_id) FROM profile_rating n WHERE n.profile_code = r.profile_code)
             """) ?? 0

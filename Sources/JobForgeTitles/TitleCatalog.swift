@@ -71,6 +71,8 @@ public enum TitlesSchema: StoreSchema {
             try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
         }
         registerDecisionMigrations(&migrator)
+        // Which imports were the shipped sample's (see `SampleTitles`).
+        migrator.registerMigration("v5-titles-sample-imports", migrate: SampleTitles.migrate)
     }
 }
 

@@ -17,6 +17,12 @@ public struct TitleImportSummary: Sendable, Codable, Equatable {
     public var skipped: Int
     public var skippedByReason: [String: Int]
     public var badRows: [BadRow]
+    /// Rows imported with something to check (a code a workbook stored as a number).
+    public var warnings: [ImportWarning] = []
+    /// How the file was read: `Windows-1252 (detected), semicolon-delimited (detected)`.
+    public var format: String = ""
+    /// Titles of the shipped sample this import removed (the user's first import removes them all).
+    public var sampleTitlesRemoved: Int = 0
     public var withCode: Int
     public var withoutCode: Int
     /// Titles whose unit group came from their NOC 2016 code through the concordance.
@@ -78,17 +84,22 @@ public struct TitleImporter: Sendable {
                              concordance: try NOCConcordance.shipped(dataDirectory: dataDirectory))
     }
 
-    /// Imports a job architecture file. With `strict`, any bad row throws `StrictImportError`
-    /// before anything is written.
-    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false,
-                           replacing: ReplaceOptions? = nil, in db: Database) throws -> TitleImportSummary {
+    /// Imports a job architecture file: CSV in any encoding and delimiter `format` names or
+    /// detects, or an `.xlsx` workbook's sheet. With `strict`, any bad row throws
+    /// `StrictImportError` before anything is written. An import of the user's (`origin`
+    /// `.user`) removes the shipped sample's titles first (see `SampleTitles`).
+    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(),
+                           format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
+                           replacing: ReplaceOptions? = nil, origin: ImportOrigin = .user,
+                           in db: Database) throws -> TitleImportSummary {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw InputError.unreadableFile(url, error)
         }
-        return try importData(data, file: url.lastPathComponent, mapping: mapping, strict: strict, replacing: replacing, in: db)
+        return try importData(data, file: url.lastPathComponent, mapping: mapping, format: format, strict: strict,
+                              replacing: replacing, origin: origin, in: db)
     }
 
     /// `titles import --replace`: the stored titles absent from the file are removed, with who did it.
@@ -101,10 +112,19 @@ public struct TitleImporter: Sendable {
         }
     }
 
+    /// ``importFile(_:mapping:format:strict:origin:in:)`` of bytes already read, named `file` in messages.
     public func importData(_ data: Data, file: String, mapping: ColumnMapping = ColumnMapping(),
-                           strict: Bool = false, replacing: ReplaceOptions? = nil, in db: Database) throws -> TitleImportSummary {
+                           format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
+                           replacing: ReplaceOptions? = nil, origin: ImportOrigin = .user,
+                           in db: Database) throws -> TitleImportSummary {
         let parser = ArchitectureParser(mapping: mapping, unitGroups: resolver.unitGroups, concordance: resolver.concordance)
-        var parsed = try parser.parse(data, file: file)
+        // The file's rows are let go once checked: a large import holds one form of its titles at a time.
+        let checked = try { () throws -> (ParsedArchitecture, String) in
+            let table = try format.read(data, file: file)
+            return (try parser.parse(table, file: file), table.description)
+        }()
+        var parsed = checked.0
+        let formatDescription = checked.1
         let filePins = checkProfileColumn(&parsed)
         if strict && !parsed.badRows.isEmpty { throw StrictImportError(badRows: parsed.badRows) }
         // A skipped row's title would look absent from the file: --replace would remove it.
@@ -114,6 +134,9 @@ public struct TitleImporter: Sendable {
         if !keptRemoved.isEmpty { parsed.titles.removeAll { retired.contains($0.id) } }
         try TitleCatalog.recordFilePins(filePins, file: file, runID: replacing?.runID, in: db)
         let pins = try TitleCatalog.pins(in: db)
+        let idsInFile = Set(parsed.titles.map(\.id))
+        // The user's file replaces the sample: sample titles it does not name go, those it names become its own.
+        let sampleTitlesRemoved = origin == .user ? try SampleTitles.remove(keeping: idsInFile, in: db) : 0
 
         var records: [JobTitleRecord] = []
         records.reserveCapacity(parsed.titles.count)
@@ -129,25 +152,35 @@ public struct TitleImporter: Sendable {
         var skippedByReason: [String: Int] = [:]
         for row in parsed.badRows { skippedByReason[row.reason.rawValue, default: 0] += 1 }
         let withCode = parsed.titles.filter(\.hasCode).count
+        let titleCount = parsed.titles.count
+        let pinnedCount = parsed.titles.filter { pins[$0.id] != nil }.count
+        parsed.titles = []
         var summary = TitleImportSummary(
             file: file, sha256: SHA256.hex(data), rowsRead: parsed.rowsRead, imported: records.count,
             inserted: 0, updated: 0, unchanged: 0, skipped: parsed.badRows.count, skippedByReason: skippedByReason,
-            badRows: parsed.badRows, withCode: withCode, withoutCode: parsed.titles.count - withCode,
+            badRows: parsed.badRows, withCode: withCode, withoutCode: titleCount - withCode,
             unitGroupFromNOC2016: fromNOC2016, resolvedByMethod: byMethod,
             columns: Dictionary(uniqueKeysWithValues: parsed.fieldColumns.map { ($0.key.rawValue, $0.value) }),
             importRunID: nil)
+        summary.warnings = parsed.warnings
+        summary.format = formatDescription
+        summary.sampleTitlesRemoved = sampleTitlesRemoved
         let run = TitleImportRunRecord(file: file, sha256: summary.sha256, importedAt: Date(), rowsRead: summary.rowsRead,
                                        imported: summary.imported, skipped: summary.skipped,
                                        summaryJSON: Self.json(summary))
         let (runID, counts) = try TitleCatalog.saveImport(run, titles: records, in: db)
         summary.importRunID = runID
+        switch origin {
+        case .sample: try SampleTitles.markSample(runID: runID, in: db)
+        case .user: try SampleTitles.claim(runID: runID, in: db)
+        }
         summary.inserted = counts.inserted
         summary.updated = counts.updated
         summary.unchanged = counts.unchanged
         summary.keptRemoved = keptRemoved
-        summary.pinned = parsed.titles.filter { pins[$0.id] != nil }.count
+        summary.pinned = pinnedCount
         if let replacing {
-            let inFile = Set(parsed.titles.map(\.id)).union(keptRemoved)
+            let inFile = idsInFile.union(keptRemoved)
             let absent = try TitleCatalog.titles(in: db).filter { !inFile.contains($0.id) }
             try TitleCatalog.retire(absent, reason: "absent from \(file) (titles import --replace)", by: replacing.author,
                                     runID: replacing.runID, in: db)
