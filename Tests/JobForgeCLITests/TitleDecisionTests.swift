@@ -202,12 +202,18 @@ struct TitleDecisionTests {
         let folder = try TemporaryDirectory(prefix: "jobforge-review")
         defer { folder.remove() }
         _ = try await LLMFaultCLITests.store(in: folder)
+        // The user's first file replaces the sample; a later --replace retires the user's titles it no longer names.
+        let first = folder.path("first.csv")
+        try "id,title,noc_2021\nA-1,Data scientists,21211\nA-2,Software engineers and designers,21231\nA-3,Registered nurses,31301\n"
+            .write(to: first, atomically: true, encoding: .utf8)
+        let firstImport = try Self.run(["titles", "import", first.path], folder)
+        #expect(firstImport.status == 0, "\(firstImport.stderr)")
         let clean = folder.path("clean.csv")
         try "id,title,noc_2021\nA-1,Data scientists,21211\nA-2,Software engineers and designers,21231\n"
             .write(to: clean, atomically: true, encoding: .utf8)
         let replace = try Self.run(["titles", "import", clean.path, "--replace"], folder)
         #expect(replace.status == 0, "\(replace.stderr)")
-        #expect(replace.stdout.contains("removed, absent from the file (--replace): JA-0001"), "\(replace.stdout)")
+        #expect(replace.stdout.contains("removed, absent from the file (--replace): A-3"), "\(replace.stdout)")
         let list = try #require(try Self.json(try Self.run(["titles", "--json"], folder).stdout) as? [[String: Any]])
         #expect(list.compactMap { $0["id"] as? String } == ["A-1", "A-2"])
 
