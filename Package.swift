@@ -32,6 +32,8 @@ let package = Package(
         ]),
         // Sources: each knows Core, Store and Net, never another source.
         .target(name: "JobForgeOaSIS", dependencies: ["JobForgeCore"]),
+        // The offline NOC coder: ranks unit groups for a title from their OaSIS texts (pure, no I/O).
+        .target(name: "JobForgeNOCCoder", dependencies: ["JobForgeCore"]),
         .target(name: "JobForgeTitles", dependencies: [
             "JobForgeCore", "JobForgeStore", "CLibXML2", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -52,17 +54,17 @@ let package = Package(
         // spans sources (the LLM step's requests, titles' applied NOC suggestions).
         .target(name: "JobForgeBuild", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "JobForgeCLI", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
-            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", .product(name: "GRDB", package: "GRDB.swift"),
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
             "JobForgeCLI", "JobForgeBuild", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
-            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport", "JobForgeNOCCoder",
         ],
                           path: "Benchmarks/jobforge-bench"),
 
@@ -82,6 +84,9 @@ let package = Package(
         ]),
         .testTarget(name: "JobForgeTitlesTests", dependencies: ["JobForgeTitles", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeOaSIS", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeNOCCoderTests", dependencies: [
+            "JobForgeNOCCoder", "JobForgeBuild", "JobForgeOaSIS", "JobForgeTestSupport",
+        ]),
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeCLITests", dependencies: [

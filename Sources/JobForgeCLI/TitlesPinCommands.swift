@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import JobForgeBuild
 import JobForgeCore
+import JobForgeNOCCoder
 import JobForgeStore
 import JobForgeTitles
 
@@ -225,7 +226,9 @@ public struct TitlesReviewCommand: AsyncParsableCommand {
         discussion: """
             Reasons: no_code, unknown_code, ambiguous_noc2016 (with its NOC 2021 unit groups), no_profile, \
             tie (several profiles within one point of the best score), low_confidence (fuzzy, \
-            unit_group_fallback). Pinned titles are settled and never listed. Exit status: 0 when the \
+            unit_group_fallback), code_in_doubt (the offline NOC coder ranks the given unit group outside \
+            its top 5 while its best group scores at least 1.5 times higher; see suggest-noc --offline). \
+            Pinned titles are settled and never listed. Exit status: 0 when the \
             queue is empty, 1 otherwise.
             """
     )
@@ -236,9 +239,11 @@ public struct TitlesReviewCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let catalog = TitleCatalog(try store.openStoreForReading())
-        // The seam for a coder's suggested unit groups (`UnitGroupSuggesting`): none is composed yet.
-        let queue = try TitleReview().queue(try catalog.titles(), pins: try catalog.pins())
+        let db = try store.openStoreForReading()
+        let catalog = TitleCatalog(db)
+        // Codes in doubt come from the offline NOC coder, composed here (Titles never imports it).
+        let suggester = try SuggestNOCCommand.offlineCoder(db, required: false).map(OfflineCodeAuditor.init)
+        let queue = try TitleReview(suggester: suggester).queue(try catalog.titles(), pins: try catalog.pins())
         if output.json {
             try Terminal.printJSON(queue.map(ReviewListing.init))
         } else if queue.isEmpty {
@@ -305,5 +310,21 @@ extension TitlesCLI {
         return "job title \(retired.id) \"\(retired.title)\" was removed on \(Timestamp.string(retired.retiredAt)) by "
             + "\(retired.retiredBy)\(why); its override history stays (`jobforge export` overrides), "
             + "and `jobforge titles restore \(retired.id)` brings it back"
+    }
+}
+
+/// The offline NOC coder as the review's source of codes in doubt: a title whose given NOC 2021
+/// code the coder's audit finds in doubt (`CodeAudit.Rule`) gets the coder's top groups as its
+/// suggestions, with the example titles that matched; a title whose code fits gets none.
+struct OfflineCodeAuditor: UnitGroupSuggesting {
+    let coder: NOCCoder
+
+    func suggestions(for title: JobTitle) throws -> [SuggestedUnitGroupRanking] {
+        let audit = coder.audit(title: title.title, givenCode: title.noc2021)
+        guard audit.verdict == .inDoubt else { return [] }
+        return audit.candidates.map {
+            SuggestedUnitGroupRanking(unitGroup: $0.code, score: $0.score,
+                                      evidence: "\($0.title); matched " + $0.matchedTitles.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
     }
 }

@@ -295,4 +295,26 @@ struct TitleDecisionTests {
         let chosen = (object["resolution"] as? [String: Any])?["profileCode"] as? String
         #expect(tied.contains { $0["code"] as? String == chosen }, "the choice is one of the tied profiles")
     }
+
+    @Test("review flags a code in doubt with the offline coder's better groups and their matched example titles; a code that fits is not flagged")
+    func codeInDoubt() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-code-doubt")
+        defer { folder.remove() }
+        _ = try await LLMFaultCLITests.store(in: folder)
+        let file = folder.path("audit.csv")
+        try "id,title,noc_2021\nD-1,Registered nurse,72400\nD-2,Data scientist,21211\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        #expect(try Self.run(["titles", "import", file.path], folder).status == 0)
+        let review = try Self.run(["titles", "review", "--json"], folder)
+        #expect(review.status == 1, "\(review.stderr)")
+        let items = try #require(try Self.json(review.stdout) as? [[String: Any]])
+        let doubt = try #require(items.first { $0["id"] as? String == "D-1" })
+        #expect(doubt["reason"] as? String == "code_in_doubt", "\(doubt)")
+        let suggested = try #require(doubt["suggested"] as? [[String: Any]])
+        #expect(suggested.contains { $0["unitGroup"] as? String == "31301" }, "\(suggested)")
+        #expect(!suggested.contains { $0["unitGroup"] as? String == "72400" })
+        #expect((suggested.first?["evidence"] as? String)?.contains("matched") == true)
+        #expect((doubt["actions"] as? [String])?.first?.hasPrefix("jobforge titles pin D-1 --noc ") == true)
+        #expect(!items.contains { $0["id"] as? String == "D-2" && $0["reason"] as? String == "code_in_doubt" })
+    }
 }
