@@ -46,6 +46,10 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+        // Refused rather than ignored: a limit that does nothing would spend without one.
+        if llm.maxCost != nil {
+            throw ValidationError("suggest-noc does not take --max-cost yet (impute and build do); use --dry-run to see its requests and cost")
+        }
     }
 
     public func run() async throws {
