@@ -76,6 +76,10 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         if offline, apply {
             throw ValidationError("--offline only ranks and stores nothing: --apply applies the model's suggestions (drop --offline)")
         }
+        // Refused rather than ignored: a limit that does nothing would spend without one.
+        if llm.maxCost != nil {
+            throw ValidationError("suggest-noc does not take --max-cost yet (impute and build do); use --dry-run to see its requests and cost")
+        }
     }
 
     public func run() async throws {
