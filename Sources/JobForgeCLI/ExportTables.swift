@@ -77,80 +77,225 @@ struct ExportColumn: Sendable, Equatable {
 /// The rows go to a hidden `.<name>.partial` beside the target, renamed over it by `finish()`:
 /// a failed export leaves the earlier file as it was, and no partial file (a writer that is
 /// dropped without finishing, on any error path, removes its own).
+///
+/// Fields are encoded byte by byte into one buffer written in 1 MB blocks: a long export writes
+/// millions of rows, and a String or an array per field would cost more than the data.
 final class TableWriter {
     let url: URL
     let format: ExportCommand.Format
     let columns: [ExportColumn]
     private let temporary: URL
-    private let handle: FileHandle
-    private let jsonKeys: [String]
-    private var buffer = ""
+    private let descriptor: Int32
+    private let jsonKeys: [[UInt8]]
+    private var buffer: [UInt8] = []
     private(set) var rows = 0
+    /// The next field's position in the row being written.
+    private var field = 0
     private var finished = false
+    private static let blockSize = 1 << 20
 
     init(url: URL, format: ExportCommand.Format, columns: [ExportColumn]) throws {
         self.url = url
         self.format = format
         self.columns = columns
-        jsonKeys = columns.map { JSONText.quote($0.name) + ":" }
+        jsonKeys = columns.map { Array((JSONText.quote($0.name) + ":").utf8) }
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
-        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        buffer.reserveCapacity(1 << 20)
+        buffer.reserveCapacity(Self.blockSize + (1 << 16))
         switch format {
-        case .csv: buffer += CSVWriter.byteOrderMark + CSVWriter.line(columns.map(\.name))
-        case .json: buffer += "[\n"
+        case .csv:
+            buffer += CSVWriter.byteOrderMark.utf8
+            beginRow()
+            for column in columns { appendText(column.name, neutralized: false) }
+            endRow(counted: false)
+        case .json: buffer += "[\n".utf8
         }
     }
 
     deinit {
         // Not finished: an error ended the export. The partial file goes; the target stays as it was.
         if !finished {
-            try? handle.close()
+            close(descriptor)
             unlink(temporary.path)
         }
     }
 
     func write(_ row: [ExportField]) throws {
+        beginRow()
+        for field in row { append(field) }
+        try endRow()
+    }
+
+    // MARK: A row, field by field
+
+    func beginRow() {
+        field = 0
+        if format == .json {
+            if rows > 0 { buffer += ",\n".utf8 }
+            buffer.append(UInt8(ascii: "{"))
+        }
+    }
+
+    /// Ends the row; the buffer goes to the file once it holds a block.
+    func endRow() throws {
+        endRow(counted: true)
+        if buffer.count >= Self.blockSize { try flush() }
+    }
+
+    private func endRow(counted: Bool) {
+        switch format {
+        case .csv: buffer += [0x0D, 0x0A]
+        case .json: buffer.append(UInt8(ascii: "}"))
+        }
+        if counted { rows += 1 }
+    }
+
+    /// Starts a field: its separator and, in JSON, its key. False for a field past the header's
+    /// columns, which JSON leaves out.
+    private func startField() -> Bool {
+        defer { field += 1 }
         switch format {
         case .csv:
-            buffer += CSVWriter.line(row.map(\.csvText))
+            if field > 0 { buffer.append(UInt8(ascii: ",")) }
+            return true
         case .json:
-            if rows > 0 { buffer += ",\n" }
-            buffer += "{"
-            for (index, field) in row.enumerated() where index < jsonKeys.count {
-                if index > 0 { buffer += "," }
-                buffer += jsonKeys[index]
-                field.appendJSON(to: &buffer)
-            }
-            buffer += "}"
+            guard field < jsonKeys.count else { return false }
+            if field > 0 { buffer.append(UInt8(ascii: ",")) }
+            buffer += jsonKeys[field]
+            return true
         }
-        rows += 1
-        if buffer.utf8.count >= 1 << 20 { try flush() }
+    }
+
+    func append(_ value: ExportField) {
+        switch value {
+        case .text(let text): appendText(text)
+        case .number(let text): appendNumber(text.utf8)
+        case .boolean(let flag): appendBoolean(flag)
+        case .empty: appendEmpty()
+        }
+    }
+
+    func appendText(_ text: String?) {
+        guard let text else { return appendEmpty() }
+        appendText(text, neutralized: true)
+    }
+
+    /// Text: in CSV neutralized against formulas (`SpreadsheetCell`) and quoted where RFC 4180
+    /// needs it; in JSON a string.
+    private func appendText(_ text: String, neutralized: Bool) {
+        guard startField() else { return }
+        switch format {
+        case .json:
+            // Most texts need no escape: their bytes go straight in.
+            if text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                buffer += JSONText.quote(text).utf8
+            } else {
+                buffer.append(UInt8(ascii: "\""))
+                buffer += text.utf8
+                buffer.append(UInt8(ascii: "\""))
+            }
+        case .csv:
+            let prefix = neutralized && SpreadsheetCell.needsNeutralizing(text)
+            var needsQuotes = false
+            for byte in text.utf8 where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ",") || byte == 0x0A || byte == 0x0D {
+                needsQuotes = true
+                break
+            }
+            if needsQuotes { buffer.append(UInt8(ascii: "\"")) }
+            if prefix { buffer.append(UInt8(ascii: "'")) }
+            if needsQuotes {
+                for byte in text.utf8 {
+                    buffer.append(byte)
+                    if byte == UInt8(ascii: "\"") { buffer.append(byte) }
+                }
+                buffer.append(UInt8(ascii: "\""))
+            } else {
+                buffer += text.utf8
+            }
+        }
+    }
+
+    /// A number already formatted (digits, a sign, a point): the same in CSV and JSON.
+    func appendNumber<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
+        guard startField() else { return }
+        buffer += bytes
+    }
+
+    /// A number as `cache` formats it; one that is not finite keeps its text (JSON has no literal for it).
+    func appendNumber(_ value: Double, _ cache: NumberCache) {
+        guard value.isFinite else { return appendText(cache.format(value)) }
+        guard startField() else { return }
+        cache.append(value, to: &buffer)
+    }
+
+    func appendInteger<Integer: BinaryInteger>(_ value: Integer?) {
+        guard let value else { return appendEmpty() }
+        appendNumber(String(value).utf8)
+    }
+
+    func appendBoolean(_ value: Bool) {
+        guard startField() else { return }
+        switch format {
+        case .csv: buffer.append(value ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        case .json: buffer += (value ? "true" : "false").utf8
+        }
+    }
+
+    /// Nothing: an empty CSV cell, JSON `null`.
+    func appendEmpty() {
+        guard startField() else { return }
+        if format == .json { buffer += "null".utf8 }
     }
 
     private func flush() throws {
-        do {
-            try handle.write(contentsOf: Data(buffer.utf8))
-        } catch {
-            throw CommandFailure("cannot write \(url.path): \(CommandFailure.fileErrorReason(error as NSError))")
+        var written = 0
+        while written < buffer.count {
+            let result = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
+            }
+            written += result
         }
         buffer.removeAll(keepingCapacity: true)
     }
 
     func finish() throws -> Exporter.Written {
-        if format == .json { buffer += rows > 0 ? "\n]\n" : "]\n" }
+        if format == .json { buffer += (rows > 0 ? "\n]\n" : "]\n").utf8 }
         try flush()
-        try handle.close()
-        // rename(2) replaces an earlier file in one step, and refuses to replace a folder.
-        guard rename(temporary.path, url.path) == 0 else {
+        guard close(descriptor) == 0 else {
             throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
         finished = true
+        // rename(2) replaces an earlier file in one step, and refuses to replace a folder.
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw CommandFailure("cannot write \(url.path): \(reason)")
+        }
         return Exporter.Written(path: url.path, rows: rows, columns: columns)
+    }
+}
+
+/// A number format (`Formatting.number`, `Formatting.fixed3`) remembered by value: an export
+/// writes the same few hundred values millions of times, and formatting is the slow part.
+final class NumberCache {
+    let format: (Double) -> String
+    private var known: [UInt64: [UInt8]] = [:]
+    /// Enough for every value of a build; past it the cache starts again, so memory stays flat.
+    private static let limit = 1 << 16
+
+    init(_ format: @escaping (Double) -> String) { self.format = format }
+
+    func append(_ value: Double, to buffer: inout [UInt8]) {
+        if let bytes = known[value.bitPattern] { return buffer += bytes }
+        let bytes = Array(format(value).utf8)
+        if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }
+        known[value.bitPattern] = bytes
+        buffer += bytes
     }
 }
 
@@ -228,8 +373,12 @@ enum ExportSchema {
 /// the spreadsheet shows as text; a plain number (`-0.5`, `+3`, `1e-3`) stays a number.
 enum SpreadsheetCell {
     static func neutralized(_ value: String) -> String {
-        guard let first = value.utf8.first, triggers.contains(first), !isPlainNumber(value) else { return value }
-        return "'" + value
+        needsNeutralizing(value) ? "'" + value : value
+    }
+
+    static func needsNeutralizing(_ value: String) -> Bool {
+        guard let first = value.utf8.first, triggers.contains(first) else { return false }
+        return !isPlainNumber(value)
     }
 
     /// `=`, `+`, `-`, `@`, tab, carriage return, NUL.
