@@ -148,9 +148,8 @@ public struct Exporter {
         // One pass over the cells, in subject order: the long table streams straight to its file,
         // and each category's wide table takes the winners, a subject's row complete when the
         // next subject starts.
-        let numbers = ExportNumbers()
         let long = try TableWriter(url: file("cells"), format: format, columns: Self.longColumns)
-        let longRows = LongRows(writer: long, labels: labels, numbers: numbers)
+        var longRows = LongRows(writer: long, labels: labels)
         var pivots: [Category: WidePivot] = [:]
         func add(_ cell: CellValue, isWinner: Bool) throws {
             try longRows.write(cell, isWinner: isWinner)
@@ -179,7 +178,7 @@ public struct Exporter {
             progress.update(long.rows, detail: "\(category.slug).\(format.rawValue)")
             let columns = pivot.sortedColumns(guideOrder: guideOrder)
             let writer = try TableWriter(url: file(category.slug), format: format, columns: Self.wideHeader(columns))
-            try pivot.write(to: writer, order: columns, labels: labels, numbers: numbers)
+            try pivot.write(to: writer, order: columns, labels: labels)
             written.append(try writer.finish())
         }
         // Every job title and its resolution: unresolved titles have no cells but belong in the export.
@@ -280,10 +279,9 @@ public struct Exporter {
 
 /// Writes the long table's rows. Consecutive rows share most of their texts (a subject's label, a
 /// title's metadata, a load's time and source ids): each is encoded once and reused while it repeats.
-final class LongRows {
+struct LongRows {
     let writer: TableWriter
     let labels: [Subject: String]
-    let numbers: ExportNumbers
     private var subject: Subject?
     private var label: String?
     private var sourceIDs: [String] = []
@@ -293,13 +291,12 @@ final class LongRows {
     private var metadata: [String: String] = [:]
     private var metadataText: String?
 
-    init(writer: TableWriter, labels: [Subject: String], numbers: ExportNumbers) {
+    init(writer: TableWriter, labels: [Subject: String]) {
         self.writer = writer
         self.labels = labels
-        self.numbers = numbers
     }
 
-    func write(_ cell: CellValue, isWinner: Bool) throws {
+    mutating func write(_ cell: CellValue, isWinner: Bool) throws {
         if cell.subject != subject {
             subject = cell.subject
             label = labels[cell.subject]
@@ -316,29 +313,30 @@ final class LongRows {
             metadata = cell.metadata
             metadataText = metadata.isEmpty ? nil : JSONText.object(metadata)
         }
-        writer.beginRow()
-        writer.appendText(cell.subject.kind.rawValue)
-        writer.appendText(cell.subject.code)
-        writer.appendText(label)
-        writer.appendText(cell.descriptorCode)
-        writer.appendText(cell.descriptorName)
-        writer.appendText(cell.category.rawValue)
-        writer.appendText(cell.dimension.rawValue)
-        writer.appendNumber(cell.value, numbers.value)
-        writer.appendText(cell.text)
-        writer.appendText(cell.scale)
-        writer.appendText(cell.source.rawValue)
-        writer.appendInteger(cell.precedence)
-        writer.appendText(cell.method.rawValue)
-        writer.appendText(cell.sourceLevel.rawValue)
-        writer.appendNumber(cell.confidence, numbers.confidence)
-        writer.appendText(joinedSourceIDs)
-        writer.appendText(cell.release)
-        writer.appendText(cell.runID)
-        writer.appendText(time)
-        writer.appendBoolean(isWinner)
-        writer.appendText(cell.rationale)
-        writer.appendText(metadataText)
-        try writer.endRow()
+        let (label, joinedSourceIDs, time, metadataText) = (label, joinedSourceIDs, time, metadataText)
+        try writer.writeRow { row in
+            row.text(cell.subject.kind.rawValue)
+            row.text(cell.subject.code)
+            row.text(label)
+            row.text(cell.descriptorCode)
+            row.text(cell.descriptorName)
+            row.text(cell.category.rawValue)
+            row.text(cell.dimension.rawValue)
+            row.number(cell.value)
+            row.text(cell.text)
+            row.text(cell.scale)
+            row.text(cell.source.rawValue)
+            row.integer(cell.precedence)
+            row.text(cell.method.rawValue)
+            row.text(cell.sourceLevel.rawValue)
+            row.fixed3(cell.confidence)
+            row.text(joinedSourceIDs)
+            row.text(cell.release)
+            row.text(cell.runID)
+            row.text(time)
+            row.boolean(isWinner)
+            row.text(cell.rationale)
+            row.text(metadataText)
+        }
     }
 }

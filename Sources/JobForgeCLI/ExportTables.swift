@@ -77,20 +77,14 @@ struct ExportColumn: Sendable, Equatable {
 /// The rows go to a hidden `.<name>.partial` beside the target, renamed over it by `finish()`:
 /// a failed export leaves the earlier file as it was, and no partial file (a writer that is
 /// dropped without finishing, on any error path, removes its own).
-///
-/// Fields are encoded byte by byte into one buffer written in 1 MB blocks: a long export writes
-/// millions of rows, and a String or an array per field would cost more than the data.
 final class TableWriter {
     let url: URL
     let format: ExportCommand.Format
     let columns: [ExportColumn]
     private let temporary: URL
     private let descriptor: Int32
-    private let jsonKeys: [[UInt8]]
-    private var buffer: [UInt8] = []
+    private var encoder: RowEncoder
     private(set) var rows = 0
-    /// The next field's position in the row being written.
-    private var field = 0
     private var finished = false
     private static let blockSize = 1 << 20
 
@@ -98,20 +92,19 @@ final class TableWriter {
         self.url = url
         self.format = format
         self.columns = columns
-        jsonKeys = columns.map { Array((JSONText.quote($0.name) + ":").utf8) }
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
         descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
-        buffer.reserveCapacity(Self.blockSize + (1 << 16))
+        encoder = RowEncoder(format: format, keys: columns.map(\.name), capacity: Self.blockSize + (1 << 16))
         switch format {
         case .csv:
-            buffer += CSVWriter.byteOrderMark.utf8
-            beginRow()
-            for column in columns { appendText(column.name, neutralized: false) }
-            endRow(counted: false)
-        case .json: buffer += "[\n".utf8
+            encoder.bytes += CSVWriter.byteOrderMark.utf8
+            encoder.beginRow(first: true)
+            for column in columns { encoder.text(column.name, neutralized: false) }
+            encoder.endRow()
+        case .json: encoder.bytes += "[\n".utf8
         }
     }
 
@@ -124,147 +117,38 @@ final class TableWriter {
     }
 
     func write(_ row: [ExportField]) throws {
-        beginRow()
-        for field in row { append(field) }
-        try endRow()
-    }
-
-    // MARK: A row, field by field
-
-    func beginRow() {
-        field = 0
-        if format == .json {
-            if rows > 0 { buffer += ",\n".utf8 }
-            buffer.append(UInt8(ascii: "{"))
+        try writeRow { encoder in
+            for field in row { encoder.append(field) }
         }
     }
 
-    /// Ends the row; the buffer goes to the file once it holds a block.
-    func endRow() throws {
-        endRow(counted: true)
-        if buffer.count >= Self.blockSize { try flush() }
-    }
-
-    private func endRow(counted: Bool) {
-        switch format {
-        case .csv: buffer += [0x0D, 0x0A]
-        case .json: buffer.append(UInt8(ascii: "}"))
-        }
-        if counted { rows += 1 }
-    }
-
-    /// Starts a field: its separator and, in JSON, its key. False for a field past the header's
-    /// columns, which JSON leaves out.
-    private func startField() -> Bool {
-        defer { field += 1 }
-        switch format {
-        case .csv:
-            if field > 0 { buffer.append(UInt8(ascii: ",")) }
-            return true
-        case .json:
-            guard field < jsonKeys.count else { return false }
-            if field > 0 { buffer.append(UInt8(ascii: ",")) }
-            buffer += jsonKeys[field]
-            return true
-        }
-    }
-
-    func append(_ value: ExportField) {
-        switch value {
-        case .text(let text): appendText(text)
-        case .number(let text): appendNumber(text.utf8)
-        case .boolean(let flag): appendBoolean(flag)
-        case .empty: appendEmpty()
-        }
-    }
-
-    func appendText(_ text: String?) {
-        guard let text else { return appendEmpty() }
-        appendText(text, neutralized: true)
-    }
-
-    /// Text: in CSV neutralized against formulas (`SpreadsheetCell`) and quoted where RFC 4180
-    /// needs it; in JSON a string.
-    private func appendText(_ text: String, neutralized: Bool) {
-        guard startField() else { return }
-        switch format {
-        case .json:
-            // Most texts need no escape: their bytes go straight in.
-            if text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                buffer += JSONText.quote(text).utf8
-            } else {
-                buffer.append(UInt8(ascii: "\""))
-                buffer += text.utf8
-                buffer.append(UInt8(ascii: "\""))
-            }
-        case .csv:
-            let prefix = neutralized && SpreadsheetCell.needsNeutralizing(text)
-            var needsQuotes = false
-            for byte in text.utf8 where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ",") || byte == 0x0A || byte == 0x0D {
-                needsQuotes = true
-                break
-            }
-            if needsQuotes { buffer.append(UInt8(ascii: "\"")) }
-            if prefix { buffer.append(UInt8(ascii: "'")) }
-            if needsQuotes {
-                for byte in text.utf8 {
-                    buffer.append(byte)
-                    if byte == UInt8(ascii: "\"") { buffer.append(byte) }
-                }
-                buffer.append(UInt8(ascii: "\""))
-            } else {
-                buffer += text.utf8
-            }
-        }
-    }
-
-    /// A number already formatted (digits, a sign, a point): the same in CSV and JSON.
-    func appendNumber<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
-        guard startField() else { return }
-        buffer += bytes
-    }
-
-    /// A number as `cache` formats it; one that is not finite keeps its text (JSON has no literal for it).
-    func appendNumber(_ value: Double, _ cache: NumberCache) {
-        guard value.isFinite else { return appendText(cache.format(value)) }
-        guard startField() else { return }
-        cache.append(value, to: &buffer)
-    }
-
-    func appendInteger<Integer: BinaryInteger>(_ value: Integer?) {
-        guard let value else { return appendEmpty() }
-        appendNumber(String(value).utf8)
-    }
-
-    func appendBoolean(_ value: Bool) {
-        guard startField() else { return }
-        switch format {
-        case .csv: buffer.append(value ? UInt8(ascii: "1") : UInt8(ascii: "0"))
-        case .json: buffer += (value ? "true" : "false").utf8
-        }
-    }
-
-    /// Nothing: an empty CSV cell, JSON `null`.
-    func appendEmpty() {
-        guard startField() else { return }
-        if format == .json { buffer += "null".utf8 }
+    /// Writes one row, its fields appended by `body` in the header's order. The encoder is passed
+    /// in place: its buffer is touched millions of times and a class's property would be checked
+    /// for exclusive access at each.
+    func writeRow(_ body: (inout RowEncoder) throws -> Void) throws {
+        encoder.beginRow(first: rows == 0)
+        try body(&encoder)
+        encoder.endRow()
+        rows += 1
+        if encoder.bytes.count >= Self.blockSize { try flush() }
     }
 
     private func flush() throws {
         var written = 0
-        while written < buffer.count {
-            let result = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+        let count = encoder.bytes.count
+        while written < count {
+            let result = encoder.bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, count - written) }
             if result < 0 {
                 if errno == EINTR { continue }
                 throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
             }
             written += result
         }
-        buffer.removeAll(keepingCapacity: true)
+        encoder.bytes.removeAll(keepingCapacity: true)
     }
 
     func finish() throws -> Exporter.Written {
-        if format == .json { buffer += (rows > 0 ? "\n]\n" : "]\n").utf8 }
+        if format == .json { encoder.bytes += (rows > 0 ? "\n]\n" : "]\n").utf8 }
         try flush()
         guard close(descriptor) == 0 else {
             throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
@@ -280,9 +164,153 @@ final class TableWriter {
     }
 }
 
+/// Encodes a table's rows, field by field, byte by byte into one buffer: a long export writes
+/// millions of rows, and a String or an array per field would cost more than the data.
+struct RowEncoder {
+    let format: ExportCommand.Format
+    /// JSON: each column's `"name":`.
+    private let keys: [[UInt8]]
+    var bytes: [UInt8] = []
+    /// The next field's position in the row.
+    private var field = 0
+    private var numbers = NumberCache(Formatting.number)
+    private var fixed3 = NumberCache(Formatting.fixed3)
+
+    init(format: ExportCommand.Format, keys: [String], capacity: Int) {
+        self.format = format
+        self.keys = keys.map { Array((JSONText.quote($0) + ":").utf8) }
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func beginRow(first: Bool) {
+        field = 0
+        if format == .json {
+            if !first { bytes += ",\n".utf8 }
+            bytes.append(UInt8(ascii: "{"))
+        }
+    }
+
+    mutating func endRow() {
+        switch format {
+        case .csv: bytes += [0x0D, 0x0A]
+        case .json: bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Starts a field: its separator and, in JSON, its key. False for a field past the header's
+    /// columns, which JSON leaves out.
+    private mutating func startField() -> Bool {
+        defer { field += 1 }
+        switch format {
+        case .csv:
+            if field > 0 { bytes.append(UInt8(ascii: ",")) }
+            return true
+        case .json:
+            guard field < keys.count else { return false }
+            if field > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += keys[field]
+            return true
+        }
+    }
+
+    mutating func append(_ value: ExportField) {
+        switch value {
+        case .text(let text): self.text(text)
+        case .number(let text): number(text)
+        case .boolean(let flag): boolean(flag)
+        case .empty: empty()
+        }
+    }
+
+    /// Text, or nothing for nil.
+    mutating func text(_ value: String?) {
+        guard let value else { return empty() }
+        text(value, neutralized: true)
+    }
+
+    /// Text: in CSV neutralized against formulas (`SpreadsheetCell`) and quoted where RFC 4180
+    /// needs it; in JSON a string.
+    mutating func text(_ text: String, neutralized: Bool) {
+        guard startField() else { return }
+        switch format {
+        case .json:
+            // Most texts need no escape: their bytes go straight in.
+            if text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                bytes += JSONText.quote(text).utf8
+            } else {
+                bytes.append(UInt8(ascii: "\""))
+                bytes += text.utf8
+                bytes.append(UInt8(ascii: "\""))
+            }
+        case .csv:
+            let prefix = neutralized && SpreadsheetCell.needsNeutralizing(text)
+            let needsQuotes = text.utf8.contains(where: Self.needsQuotes)
+            if needsQuotes { bytes.append(UInt8(ascii: "\"")) }
+            if prefix { bytes.append(UInt8(ascii: "'")) }
+            if needsQuotes {
+                for byte in text.utf8 {
+                    bytes.append(byte)
+                    if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+                }
+                bytes.append(UInt8(ascii: "\""))
+            } else {
+                bytes += text.utf8
+            }
+        }
+    }
+
+    /// A quote, a comma or a line break: RFC 4180 quotes a field that holds one.
+    private static func needsQuotes(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: ","), 0x0A, 0x0D: true
+        default: false
+        }
+    }
+
+    /// A number already formatted (digits, a sign, a point): the same in CSV and JSON.
+    mutating func number(_ text: String) {
+        guard startField() else { return }
+        bytes += text.utf8
+    }
+
+    /// A number as `Formatting.number` writes it (`3`, `3.50`); one that is not finite keeps its
+    /// text, as JSON has no literal for it.
+    mutating func number(_ value: Double) {
+        guard value.isFinite else { return text(Formatting.number(value)) }
+        guard startField() else { return }
+        numbers.append(value, to: &bytes)
+    }
+
+    /// A confidence as `Formatting.fixed3` writes it (`0.950`).
+    mutating func fixed3(_ value: Double) {
+        guard value.isFinite else { return text(Formatting.fixed3(value)) }
+        guard startField() else { return }
+        fixed3.append(value, to: &bytes)
+    }
+
+    mutating func integer<Integer: BinaryInteger>(_ value: Integer?) {
+        guard let value else { return empty() }
+        number(String(value))
+    }
+
+    mutating func boolean(_ value: Bool) {
+        guard startField() else { return }
+        switch format {
+        case .csv: bytes.append(value ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        case .json: bytes += (value ? "true" : "false").utf8
+        }
+    }
+
+    /// Nothing: an empty CSV cell, JSON `null`.
+    mutating func empty() {
+        guard startField() else { return }
+        if format == .json { bytes += "null".utf8 }
+    }
+}
+
 /// A number format (`Formatting.number`, `Formatting.fixed3`) remembered by value: an export
 /// writes the same few hundred values millions of times, and formatting is the slow part.
-final class NumberCache {
+struct NumberCache {
     let format: (Double) -> String
     private var known: [UInt64: [UInt8]] = [:]
     /// Enough for every value of a build; past it the cache starts again, so memory stays flat.
@@ -290,7 +318,7 @@ final class NumberCache {
 
     init(_ format: @escaping (Double) -> String) { self.format = format }
 
-    func append(_ value: Double, to buffer: inout [UInt8]) {
+    mutating func append(_ value: Double, to buffer: inout [UInt8]) {
         if let bytes = known[value.bitPattern] { return buffer += bytes }
         let bytes = Array(format(value).utf8)
         if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }

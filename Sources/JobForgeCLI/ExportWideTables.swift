@@ -93,7 +93,7 @@ final class WidePivot {
     }
 
     /// Writes the table: its header, then every spooled row, each descriptor column at its place.
-    func write(to writer: TableWriter, order: [Column], labels: [Subject: String], numbers: ExportNumbers) throws {
+    func write(to writer: TableWriter, order: [Column], labels: [Subject: String]) throws {
         try endRow()
         subject = nil
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1.name, $0) })
@@ -102,33 +102,27 @@ final class WidePivot {
         var slots = [Value?](repeating: nil, count: order.count)
         try spool.readRows { subject, values in
             for value in values { slots[place[value.column]] = value }
-            writer.beginRow()
-            writer.appendText(subject.kind.rawValue)
-            writer.appendText(subject.code)
-            writer.appendText(labels[subject])
-            for (column, slot) in slots.enumerated() {
-                guard let cell = slot else {
-                    writer.appendEmpty()
-                    if hasText[column] { writer.appendEmpty() }
-                    writer.appendEmpty()
-                    writer.appendEmpty()
-                    continue
+            try writer.writeRow { row in
+                row.text(subject.kind.rawValue)
+                row.text(subject.code)
+                row.text(labels[subject])
+                for (column, slot) in slots.enumerated() {
+                    guard let cell = slot else {
+                        row.empty()
+                        if hasText[column] { row.empty() }
+                        row.empty()
+                        row.empty()
+                        continue
+                    }
+                    row.number(cell.value)
+                    if hasText[column] { row.text(cell.text) }
+                    row.text(cell.source.rawValue)
+                    row.fixed3(cell.confidence)
                 }
-                writer.appendNumber(cell.value, numbers.value)
-                if hasText[column] { writer.appendText(cell.text) }
-                writer.appendText(cell.source.rawValue)
-                writer.appendNumber(cell.confidence, numbers.confidence)
             }
-            try writer.endRow()
             for value in values { slots[place[value.column]] = nil }
         }
     }
-}
-
-/// The two number formats of an export, each remembered by value.
-struct ExportNumbers {
-    var value = NumberCache(Formatting.number)
-    var confidence = NumberCache(Formatting.fixed3)
 }
 
 /// Complete wide rows waiting for their table's header: an unlinked temporary file beside the
@@ -154,28 +148,33 @@ final class Spool {
     // A row: its byte length, the subject's kind and code, the number of values, then each value:
     // column, value, confidence, source, text (length, or 0xFFFFFFFF for none).
     func writeRow(subject: Subject, values: [WidePivot.Value]) throws {
-        let start = buffer.count
-        append(UInt32(0))
-        buffer.append(UInt8(Subject.Kind.allCases.firstIndex(of: subject.kind)!))
-        append(subject.code)
-        append(UInt32(values.count))
+        // Encoded into a local array, moved out and back: appending to the property itself would
+        // check exclusive access at every append.
+        var bytes: [UInt8] = []
+        swap(&bytes, &buffer)
+        let start = bytes.count
+        Self.append(UInt32(0), to: &bytes)
+        bytes.append(UInt8(Subject.Kind.allCases.firstIndex(of: subject.kind)!))
+        Self.append(subject.code, to: &bytes)
+        Self.append(UInt32(values.count), to: &bytes)
         for value in values {
-            append(UInt32(value.column))
-            append(value.value.bitPattern)
-            append(value.confidence.bitPattern)
-            buffer.append(UInt8(Source.allCases.firstIndex(of: value.source)!))
-            if let text = value.text { append(text) } else { append(UInt32.max) }
+            Self.append(UInt32(value.column), to: &bytes)
+            Self.append(value.value.bitPattern, to: &bytes)
+            Self.append(value.confidence.bitPattern, to: &bytes)
+            bytes.append(UInt8(Source.allCases.firstIndex(of: value.source)!))
+            if let text = value.text { Self.append(text, to: &bytes) } else { Self.append(UInt32.max, to: &bytes) }
         }
-        let length = UInt32(buffer.count - start)
-        withUnsafeBytes(of: length.littleEndian) { buffer.replaceSubrange(start..<start + 4, with: $0) }
+        let length = UInt32(bytes.count - start)
+        withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(start..<start + 4, with: $0) }
+        swap(&bytes, &buffer)
         if buffer.count >= Self.blockSize { try flush() }
     }
 
-    private func append(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { buffer += $0 } }
-    private func append(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { buffer += $0 } }
-    private func append(_ text: String) {
-        append(UInt32(text.utf8.count))
-        buffer += text.utf8
+    private static func append(_ value: UInt32, to bytes: inout [UInt8]) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+    private static func append(_ text: String, to bytes: inout [UInt8]) {
+        append(UInt32(text.utf8.count), to: &bytes)
+        bytes += text.utf8
     }
 
     private func flush() throws {
