@@ -3,7 +3,7 @@ import Foundation
 // Benchmarks: programs that time JobForge's main jobs. Their figures go in the issue notes,
 // never into tests. Usage: swift run -c release jobforge-bench <name> [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: jobforge-bench build|titles|onet|onet-import|tbs|llm|noc-coder [options]"
+let usage = "usage: jobforge-bench build|titles|export|onet|onet-import|tbs|llm|noc-coder [options]"
 guard let name = arguments.first else {
     print(usage)
     exit(2)
@@ -12,6 +12,7 @@ let rest = Array(arguments.dropFirst())
 switch name {
 case "build": try await runBuildBenchmark(arguments: rest)
 case "titles": try await runTitlesBenchmark(arguments: rest)
+case "export": try runExportBenchmark(arguments: rest)
 case "tbs": try await runTBSBenchmark(arguments: rest)
 case "llm": try await runLLMBenchmark(arguments: rest)
 case "onet": try await runONetBenchmark(arguments: rest)
