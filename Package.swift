@@ -49,8 +49,13 @@ let package = Package(
             "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // `jobforge report` (and the pages `serve` shows): coverage, cost, review, profile sheets, as
+        // typed values and one self-contained HTML page; reads the store only.
+        .target(name: "JobForgeReport", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM",
+        ]),
         .target(name: "JobForgeCLI", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
+            "JobForgeCore", "JobForgeReport", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
             "JobForgeLLM", "JobForgeTBS", "JobForgeNet", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
