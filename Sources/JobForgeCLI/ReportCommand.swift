@@ -22,6 +22,9 @@ public struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Profile sheets in the file for at most this many titles (the index lists them all).", valueName: "n"))
     public var sheets: Int = 1_000
 
+    @Flag(name: .long, help: "Skip the LLM cost estimate (it builds every prompt: about a second per 30 titles).")
+    public var noCost = false
+
     @Option(name: .long, help: ArgumentHelp("The model priced in the cost estimate (default: impute's).", valueName: "name"))
     public var model: String?
 
@@ -49,7 +52,7 @@ public struct ReportCommand: AsyncParsableCommand {
             environment: ProcessInfo.processInfo.environment, dryRun: true, baseURL: nil, model: model, priceIn: priceIn, priceOut: priceOut) else {
             throw CommandFailure("no LLM configuration for the cost estimate")
         }
-        let report = try await ReportBuilder(store: db, sheetLimit: sheets, llm: configuration).build()
+        let report = try await ReportBuilder(store: db, sheetLimit: sheets, llm: configuration, estimatesCost: !noCost).build()
         if let out {
             let url = URL(fileURLWithPath: out)
             do {

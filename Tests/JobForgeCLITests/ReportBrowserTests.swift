@@ -6,26 +6,43 @@ import Testing
 /// Chromium, its numbers read off the rendered DOM and compared with the CLI's `--json` outputs.
 @Suite("report in a real browser", .serialized)
 struct ReportBrowserTests {
-    /// The shipped build (sample architecture, authoritative and O*NET steps), reported once.
-    static func reported(in folder: TemporaryDirectory, _ extra: [String] = []) async throws -> (html: URL, json: [String: Any]) {
-        let store = folder.path("jobforge.sqlite")
-        if !FileManager.default.fileExists(atPath: store.path) {
-            try FileManager.default.copyItem(at: try await LLMFaultCLITests.BuiltStore.shared.url(), to: store)
+    /// The shipped build (sample architecture, authoritative and O*NET steps) and its English
+    /// report, made once: the report prices every prompt, which takes a while on a busy machine.
+    actor Reported {
+        static let shared = Reported()
+        private var made: (folder: URL, html: URL, json: Data)?
+
+        func get() async throws -> (folder: URL, html: URL, json: Data) {
+            if let made { return made }
+            let folder = try TemporaryDirectory(prefix: "jobforge-report")
+            try FileManager.default.copyItem(at: try await LLMFaultCLITests.BuiltStore.shared.url(), to: folder.path("jobforge.sqlite"))
+            let (html, json) = try await ReportBrowserTests.run(in: folder.url)
+            made = (folder.url, html, json)
+            return (folder.url, html, json)
         }
-        let html = folder.path("report\(extra.joined()).html")
-        let run = try await JobForgeBinary.run(["report", "--out", html.path, "--json"] + extra, in: folder.url, timeout: 600)
-        #expect(run.status == 0, "\(run.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        return (html, json)
+    }
+
+    static func run(in folder: URL, _ extra: [String] = []) async throws -> (html: URL, json: Data) {
+        let html = folder.appendingPathComponent("report\(extra.joined()).html")
+        let run = try await JobForgeBinary.run(["report", "--out", html.path, "--json"] + extra, in: folder, timeout: 900)
+        guard run.status == 0 else { throw SetupFailure("report failed: \(run.stderr)") }
+        return (html, Data(run.stdout.utf8))
+    }
+
+    static func object(_ json: Data) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+    }
+
+    static func english() async throws -> (folder: URL, html: URL, json: [String: Any]) {
+        let (folder, html, json) = try await Reported.shared.get()
+        return (folder, html, try object(json))
     }
 
     static func int(_ value: Any?) -> Int? { (value as? NSNumber)?.intValue }
 
     @Test("every number on the page equals report --json; the cost equals impute --dry-run's; no console error")
     func numbersMatchTheJSON() async throws {
-        let folder = try TemporaryDirectory(prefix: "jobforge-report")
-        defer { folder.remove() }
-        let (html, json) = try await Self.reported(in: folder)
+        let (folder, html, json) = try await Self.english()
         let page = try HeadlessChromium.load(html.absoluteString)
         #expect(page.consoleLines.isEmpty, "console: \(page.consoleLines)")
         let dom = DOMElements(page.dom)
@@ -85,7 +102,7 @@ struct ReportBrowserTests {
         for (key, field) in [("cells", "cells"), ("requests", "requests"), ("input-tokens", "estimatedInputTokens")] {
             #expect(Int(dom.with("data-cost", key).first?.attributes["data-n"] ?? "") == Self.int(cost[field]), "cost \(key)")
         }
-        let dryRun = try await JobForgeBinary.run(["impute", "--dry-run"], in: folder.url, timeout: 600)
+        let dryRun = try await JobForgeBinary.run(["impute", "--dry-run"], in: folder, timeout: 900)
         let summary = try #require(dryRun.stdout.split(separator: "\n").last.map(String.init))
         #expect(summary.contains("\(Self.int(cost["cells"]) ?? -1) cells in \(Self.int(cost["requests"]) ?? -1) requests"), "\(summary)")
         #expect(summary.contains(String(format: "$%.4f", (cost["estimatedCostUSD"] as? Double) ?? -1)), "\(summary)")
@@ -103,15 +120,13 @@ struct ReportBrowserTests {
 
     @Test("a title's sheet shows every cell show --json has: value, source, confidence")
     func sheetMatchesShow() async throws {
-        let folder = try TemporaryDirectory(prefix: "jobforge-report-sheet")
-        defer { folder.remove() }
-        let (html, _) = try await Self.reported(in: folder)
+        let (folder, html, _) = try await Self.english()
         let page = try HeadlessChromium.load(html.absoluteString + "#title=JA-0002")
         #expect(page.consoleLines.isEmpty, "console: \(page.consoleLines)")
         let dom = DOMElements(page.dom)
         #expect(dom.with("data-sheet", "JA-0002").count == 1)
         let rows = dom.with("data-descriptor")
-        let show = try await JobForgeBinary.run(["show", "JA-0002", "--json"], in: folder.url, timeout: 120)
+        let show = try await JobForgeBinary.run(["show", "JA-0002", "--json"], in: folder, timeout: 120)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         let cells = (object["categories"] as? [[String: Any]] ?? []).flatMap { $0["cells"] as? [[String: Any]] ?? [] }
         #expect(cells.count > 300)
@@ -129,9 +144,11 @@ struct ReportBrowserTests {
 
     @Test("--lang fr: the page's own text in French, the same numbers")
     func french() async throws {
-        let folder = try TemporaryDirectory(prefix: "jobforge-report-fr")
-        defer { folder.remove() }
-        let (html, json) = try await Self.reported(in: folder, ["--lang", "fr"])
+        let (folder, _, english) = try await Self.english()
+        let (html, data) = try await Self.run(in: folder, ["--lang", "fr", "--no-cost", "--sheets", "3"])
+        let json = try Self.object(data)
+        #expect(json["cost"] == nil, "--no-cost")
+        #expect((json["coverage"] as? [String: Any])?["total"] as? NSDictionary == (english["coverage"] as? [String: Any])?["total"] as? NSDictionary)
         let page = try HeadlessChromium.load(html.absoluteString)
         #expect(page.consoleLines.isEmpty, "console: \(page.consoleLines)")
         #expect(page.dom.contains("<html lang=\"fr\">"))
