@@ -34,21 +34,7 @@ func runTitlesBenchmark(arguments: [String]) async throws {
     }
     func ms(_ seconds: Double) -> String { String(format: "%8.1f ms", seconds * 1000) }
 
-    // The input: the sample's rows, repeated with the changes HR spreadsheets make to titles.
-    let sampleURL = dataFolder.appendingPathComponent("sample/job_architecture.csv")
-    let sample = try CSVReader().records(try Data(contentsOf: sampleURL), file: sampleURL.lastPathComponent)
-    let header = sample[0].fields
-    let rows = Array(sample.dropFirst())
-    let variants: [(String) -> String] = [{ $0 }, { "Senior " + $0 }, { $0 + " II" }, { "Sr. " + $0 }, { $0 + " - Team Lead" },
-                                          { $0.uppercased() }, { "Lead " + $0 }, { $0 + " (bilingual)" }]
-    var csv = CSVWriter.byteOrderMark + CSVWriter.line(header)
-    for i in 0..<count {
-        var fields = rows[i % rows.count].fields
-        fields[0] = "B-\(i)"
-        fields[1] = variants[(i / rows.count) % variants.count](fields[1])
-        csv += CSVWriter.line(fields)
-    }
-    let input = Data(csv.utf8)
+    let input = try generatedArchitecture(count: count, dataFolder: dataFolder)
 
     let (reference, referenceTime) = try time { try ProfileReference.oasisFiles(dataDirectory: dataFolder) }
     let (concordance, concordanceTime) = try time { try NOCConcordance.shipped(dataDirectory: dataFolder) }
@@ -135,4 +121,23 @@ func runTitlesBenchmark(arguments: [String]) async throws {
     print("    parse, resolve, store             \(ms(importOnly))")
     print("    reconcile and count inherited     \(ms(resolvingTime - importOnly))")
     print("  read one title's cells back        \(ms(readTime))   (\(readBack) cells)")
+}
+
+/// `count` job titles: the sample's rows, repeated with the changes HR spreadsheets make to titles
+/// (ids `B-0`, `B-1`, ...), as a job architecture CSV.
+func generatedArchitecture(count: Int, dataFolder: URL) throws -> Data {
+    let sampleURL = dataFolder.appendingPathComponent("sample/job_architecture.csv")
+    let sample = try CSVReader().records(try Data(contentsOf: sampleURL), file: sampleURL.lastPathComponent)
+    let header = sample[0].fields
+    let rows = Array(sample.dropFirst())
+    let variants: [(String) -> String] = [{ $0 }, { "Senior " + $0 }, { $0 + " II" }, { "Sr. " + $0 }, { $0 + " - Team Lead" },
+                                          { $0.uppercased() }, { "Lead " + $0 }, { $0 + " (bilingual)" }]
+    var csv = CSVWriter.byteOrderMark + CSVWriter.line(header)
+    for i in 0..<count {
+        var fields = rows[i % rows.count].fields
+        fields[0] = "B-\(i)"
+        fields[1] = variants[(i / rows.count) % variants.count](fields[1])
+        csv += CSVWriter.line(fields)
+    }
+    return Data(csv.utf8)
 }

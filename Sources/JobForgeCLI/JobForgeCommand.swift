@@ -17,7 +17,7 @@ public struct JobForgeCommand: AsyncParsableCommand {
         subcommands: [
             BuildCommand.self, ShowCommand.self, ExplainCommand.self, ExportCommand.self, DescriptorsCommand.self,
             TitlesCommand.self, ResolveCommand.self, CrosswalkCommand.self, ONetCommand.self, ImputeCommand.self, SuggestNOCCommand.self, LLMCommand.self,
-            TBSCommand.self, ReportCommand.self,
+            TBSCommand.self, ReportCommand.self, ServeCommand.self,
         ]
     )
 

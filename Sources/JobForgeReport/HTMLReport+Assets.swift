@@ -22,9 +22,9 @@ extension HTMLReport {
         var report=document.getElementById('report'),sheet=document.getElementById('sheet');
         function esc(s){return String(s).replace(/[&<>"']/g,function(c){return{'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
         function show(){
-        var m=/^#title=(.+)$/.exec(location.hash);
-        if(!m){sheet.hidden=true;report.hidden=false;return;}
-        var id=decodeURIComponent(m[1]),t=data.titles[id];
+        var m=/^#title=(.+)$/.exec(location.hash),open=document.body.getAttribute('data-open');
+        if(!m&&!open){sheet.hidden=true;if(report){report.hidden=false;}return;}
+        var id=m?decodeURIComponent(m[1]):open,t=data.titles[id];
         var h='<p class="noprint"><a href="#titles">'+esc(L.back)+'</a> <button type="button" id="print">'+esc(L.print)+'</button></p>';
         if(!t){h+='<p>'+esc(L.noSheet)+'</p>';}else{
         h+='<h1 data-sheet="'+esc(id)+'">'+esc(t.title)+' <small>('+esc(id)+')</small></h1>';
@@ -35,12 +35,12 @@ extension HTMLReport {
         if(d[2]!==cat){cat=d[2];h+='<tr class="cat"><th colspan="8">'+esc(cat)+'</th></tr>';}
         h+='<tr data-descriptor="'+esc(d[0])+'" data-dimension="'+esc(d[3])+'" data-value="'+c[1]+'" data-source="'+esc(c[3])+'" data-confidence="'+c[4]+'"><td>'+esc(d[0])+'</td><td>'+esc(d[1])+'</td><td>'+esc(d[3])+'</td><td class="n">'+c[1]+(c[2]?' '+esc(c[2]):'')+'</td><td>'+esc(d[4])+'</td><td class="'+esc(c[3])+'">'+esc(L[c[3]]||c[3])+'</td><td class="n">'+c[4].toFixed(2)+'</td><td>'+esc(id)+' ← '+esc(c[6].join(', '))+' ('+esc(c[5])+')</td></tr>';});
         h+='</tbody></table>';}
-        sheet.innerHTML=h;sheet.hidden=false;report.hidden=true;window.scrollTo(0,0);
+        sheet.innerHTML=h;sheet.hidden=false;if(report){report.hidden=true;}window.scrollTo(0,0);
         var p=document.getElementById('print');if(p){p.addEventListener('click',function(){window.print();});}
         }
         window.addEventListener('hashchange',show);show();
         var f=document.getElementById('filter'),rows=document.querySelectorAll('#title-index tbody tr');
-        f.addEventListener('input',function(){var q=f.value.toLowerCase();rows.forEach(function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});
+        if(f)f.addEventListener('input',function(){var q=f.value.toLowerCase();rows.forEach(function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});
         })();
         """
 }

@@ -39,10 +39,28 @@ public struct HTMLReport: Sendable {
             """
         html += summary() + coverage() + cost() + review() + quality() + index() + history()
         html += "</main>\n<section id=\"sheet\" hidden></section>\n"
-        html += "<script id=\"sheets\" type=\"application/json\">" + sheetsJSON() + "</script>\n"
-        html += "<script id=\"labels\" type=\"application/json\">" + labelsJSON() + "</script>\n"
-        html += "<script>" + Self.script + "</script>\n</body></html>\n"
-        return html
+        return html + Self.scripts(report.sheets, text: text)
+    }
+
+    /// One title's printable sheet as its own page (`serve`'s `/titles/ID`), opened by the same script.
+    public static func sheetPage(_ sheets: ProfileSheets, language: ReportLanguage = .english) -> String {
+        let text = ReportText(language: language)
+        let title = sheets.titles.first.map { language == .french ? ($0.titleFR ?? $0.title) : $0.title } ?? ""
+        return """
+            <!DOCTYPE html>
+            <html lang="\(language.rawValue)"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escapeHTML(title))</title><style>\(css)</style></head>
+            <body data-open="\(escapeHTML(sheets.titles.first?.id ?? ""))"><p class="noprint"><a href="/">\(escapeHTML(text["back"]))</a></p>
+            <section id="sheet" hidden></section>
+
+            """ + scripts(sheets, text: text)
+    }
+
+    static func scripts(_ sheets: ProfileSheets, text: ReportText) -> String {
+        "<script id=\"sheets\" type=\"application/json\">" + sheetsJSON(sheets, text: text) + "</script>\n"
+            + "<script id=\"labels\" type=\"application/json\">" + labelsJSON(text) + "</script>\n"
+            + "<script>" + script + "</script>\n</body></html>\n"
     }
 
     // MARK: Sections
@@ -215,15 +233,16 @@ public struct HTMLReport: Sendable {
 
     /// The sheets as compact arrays, read by the inline script. `<` is escaped so that no text
     /// can close the script element.
-    func sheetsJSON() -> String {
+    static func sheetsJSON(_ sheets: ProfileSheets, text: ReportText) -> String {
+        let language = text.language
         var out = "{\"dimensions\":["
-        for (index, dimension) in report.sheets.dimensions.enumerated() {
+        for (index, dimension) in sheets.dimensions.enumerated() {
             if index > 0 { out += "," }
             out += "[" + [dimension.code, dimension.name, text.category(dimension.category), dimension.dimension, dimension.scale]
                 .map(Self.jsonString).joined(separator: ",") + "]"
         }
         out += "],\"titles\":{"
-        for (index, sheet) in report.sheets.titles.enumerated() {
+        for (index, sheet) in sheets.titles.enumerated() {
             if index > 0 { out += "," }
             out += Self.jsonString(sheet.id) + ":{\"title\":" + Self.jsonString(language == .french ? (sheet.titleFR ?? sheet.title) : sheet.title)
             out += ",\"unitGroup\":" + (sheet.unitGroup.map(Self.jsonString) ?? "null")
@@ -240,7 +259,7 @@ public struct HTMLReport: Sendable {
         return out + "}}"
     }
 
-    func labelsJSON() -> String {
+    static func labelsJSON(_ text: ReportText) -> String {
         let keys = ["descriptor", "dimension", "value", "scale", "source", "confidence", "path", "back", "print", "noSheet",
                     "profile", "unitGroup", "method", "authoritative", "onet", "llm"]
         return "{" + keys.map { Self.jsonString($0) + ":" + Self.jsonString(text[$0]) }.joined(separator: ",") + "}"

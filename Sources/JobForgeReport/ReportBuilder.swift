@@ -54,19 +54,14 @@ public struct ReportBuilder: Sendable {
     func coverageAndSheets(titles: [JobTitleRecord], descriptors: [DescriptorInfo]) throws -> (Coverage, ProfileSheets) {
         // The guide's cells, by category then dimension, in guide order.
         var possible: [Category: [(CellDimension, Int)]] = [:]
-        var sheetDimensions: [ProfileSheets.Dimension] = []
-        var dimensionIndex: [String: Int] = [:]
         for info in descriptors {
             for scale in info.scales {
                 var list = possible[info.descriptor.category, default: []]
                 if let at = list.firstIndex(where: { $0.0 == scale.dimension }) { list[at].1 += 1 } else { list.append((scale.dimension, 1)) }
                 possible[info.descriptor.category] = list
-                dimensionIndex["\(info.descriptor.code)/\(scale.dimension.rawValue)"] = sheetDimensions.count
-                sheetDimensions.append(.init(code: info.descriptor.code, name: info.descriptor.name,
-                                             category: info.descriptor.category.rawValue, dimension: scale.dimension.rawValue,
-                                             scale: scale.label))
             }
         }
+        let (sheetDimensions, dimensionIndex) = Self.sheetDimensions(descriptors)
         let perTitle = possible.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.1 } }
         let sheetIDs = Set(titles.prefix(sheetLimit).map(\.id))
         var byTitle: [String: CellTally] = [:]
@@ -75,10 +70,8 @@ public struct ReportBuilder: Sendable {
         try store.forEachWinner(filter: CellFilter(), subjectKinds: [.title]) { cell in
             byTitle[cell.subject.code, default: CellTally()].count(cell.source)
             byCell[cell.category, default: [:]][cell.dimension, default: CellTally()].count(cell.source)
-            guard sheetIDs.contains(cell.subject.code), let index = dimensionIndex["\(cell.descriptorCode)/\(cell.dimension.rawValue)"] else { return }
-            sheetCells[cell.subject.code, default: []].append(
-                .init(dimension: index, value: cell.value, text: cell.text, source: cell.source.rawValue,
-                      confidence: cell.confidence, level: cell.sourceLevel.rawValue, from: cell.sourceIDs))
+            guard sheetIDs.contains(cell.subject.code), let sheetCell = Self.sheetCell(cell, dimensionIndex) else { return }
+            sheetCells[cell.subject.code, default: []].append(sheetCell)
         }
         let categories = Category.allCases.compactMap { category -> Coverage.CategoryCoverage? in
             guard let dimensions = possible[category] else { return nil }
@@ -103,12 +96,42 @@ public struct ReportBuilder: Sendable {
                                 possibleCellsPerTitle: perTitle, total: total, categories: categories, titles: titleRows)
         let sheets = ProfileSheets(
             dimensions: sheetDimensions,
-            titles: titles.prefix(sheetLimit).map { record in
-                ProfileSheets.Sheet(id: record.id, title: record.title, titleFR: record.titleFR, unitGroup: record.unitGroup,
-                                    profileCode: record.profileCode, method: record.method.rawValue,
-                                    confidence: record.confidence, cells: sheetCells[record.id] ?? [])
-            })
+            titles: titles.prefix(sheetLimit).map { Self.sheet($0, cells: sheetCells[$0.id] ?? []) })
         return (coverage, sheets)
+    }
+
+    /// One title's sheet, read alone (what `serve` shows at `/titles/ID`); nil for an unknown id.
+    public func sheet(forTitle id: String) throws -> ProfileSheets? {
+        guard let record = try TitleCatalog(store).title(matching: id), record.id == id || record.title == id else { return nil }
+        let (dimensions, index) = Self.sheetDimensions(try store.descriptors(category: nil))
+        let cells = try store.winners(of: .title(record.id), filter: CellFilter()).compactMap { Self.sheetCell($0, index) }
+        return ProfileSheets(dimensions: dimensions, titles: [Self.sheet(record, cells: cells)])
+    }
+
+    /// Each descriptor x dimension of the guide once, and where each is in the list.
+    static func sheetDimensions(_ descriptors: [DescriptorInfo]) -> ([ProfileSheets.Dimension], [String: Int]) {
+        var dimensions: [ProfileSheets.Dimension] = []
+        var index: [String: Int] = [:]
+        for info in descriptors {
+            for scale in info.scales {
+                index["\(info.descriptor.code)/\(scale.dimension.rawValue)"] = dimensions.count
+                dimensions.append(.init(code: info.descriptor.code, name: info.descriptor.name, category: info.descriptor.category.rawValue,
+                                        dimension: scale.dimension.rawValue, scale: scale.label))
+            }
+        }
+        return (dimensions, index)
+    }
+
+    static func sheetCell(_ cell: CellValue, _ index: [String: Int]) -> ProfileSheets.Cell? {
+        index["\(cell.descriptorCode)/\(cell.dimension.rawValue)"].map {
+            ProfileSheets.Cell(dimension: $0, value: cell.value, text: cell.text, source: cell.source.rawValue,
+                               confidence: cell.confidence, level: cell.sourceLevel.rawValue, from: cell.sourceIDs)
+        }
+    }
+
+    static func sheet(_ record: JobTitleRecord, cells: [ProfileSheets.Cell]) -> ProfileSheets.Sheet {
+        ProfileSheets.Sheet(id: record.id, title: record.title, titleFR: record.titleFR, unitGroup: record.unitGroup,
+                            profileCode: record.profileCode, method: record.method.rawValue, confidence: record.confidence, cells: cells)
     }
 
     /// `impute --dry-run`'s plan of the empty cells, without its prompts.
@@ -127,7 +150,7 @@ public struct ReportBuilder: Sendable {
     }
 
     /// Unresolved titles and weak resolutions, each with what to do.
-    static func review(_ titles: [JobTitleRecord]) -> [ReviewItem] {
+    public static func review(_ titles: [JobTitleRecord]) -> [ReviewItem] {
         titles.compactMap { record in
             let quoted = "\"\(record.title)\""
             if !Self.isResolved(record) {
