@@ -99,7 +99,7 @@ public struct ReadOnlyAPI: Sendable {
         case ("cells", 3): return .json(try StoreViews.explanation(store, of: parts[1], descriptor: parts[2], dimension: query["dimension"]))
         case ("descriptors", 1):
             return .json(try store.descriptors(category: try query["category"].map(Self.category)))
-        case ("coverage", 1): return .json(try await report().report.model.coverage)
+        case ("coverage", 1): return .json(try await report().report.model.coverage)  // the page's own numbers
         case ("review", 1): return .json(ReportBuilder.review(try TitleCatalog(store).titles()))
         case ("tbs", 2) where parts[1] == "groups":
             let language = try Self.language(query["lang"] ?? "en")
@@ -166,7 +166,8 @@ public struct ReadOnlyAPI: Sendable {
     func report() async throws -> (report: Report, html: String) {
         let version = try store.runs(limit: 1).first.map { "\($0.id) \($0.status) \($0.finishedAt ?? "")" } ?? ""
         if let cached = await cache.get(version) { return cached }
-        let report = try await ReportBuilder(store: store).build()
+        // No cost estimate: it prices every prompt (seconds to minutes); `jobforge report` has it.
+        let report = try await ReportBuilder(store: store, estimatesCost: false).build()
         let made = (report, HTMLReport(report, language: language, sheetLink: { "/titles/" + HTMLReport.percentEncoded($0) }).render())
         await cache.set(version, made)
         return made

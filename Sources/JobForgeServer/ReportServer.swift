@@ -45,13 +45,21 @@ public struct ReportServer: Sendable {
                                 headers: [.contentType: response.contentType],
                                 body: request.method == .HEAD ? Data() : response.body)
         }
-        let stop = SignalStop { Task { await server.stop(timeout: 2) } }
+        let stopping = StopRequest()
+        let stop = SignalStop {
+            stopping.set()
+            Task { await server.stop(timeout: 2) }
+        }
         defer { stop.cancel() }
         let task = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 30)
         if case .ip4(_, let bound) = await server.listeningAddress { listening(bound) }
         if case .ip6(_, let bound) = await server.listeningAddress { listening(bound) }
-        try await task.value
+        do {
+            try await task.value
+        } catch where stopping.isSet {
+            // Stopping cancels the listener: asked for, not a failure.
+        }
     }
 
     static func phrase(_ status: Int) -> String {
@@ -63,6 +71,15 @@ public struct ReportServer: Sendable {
         default: "Error"
         }
     }
+}
+
+/// Whether a signal asked the server to stop.
+final class StopRequest: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
 
 /// SIGINT and SIGTERM call `action` once instead of killing the process.

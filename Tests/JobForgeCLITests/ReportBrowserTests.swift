@@ -130,7 +130,9 @@ struct ReportBrowserTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         let cells = (object["categories"] as? [[String: Any]] ?? []).flatMap { $0["cells"] as? [[String: Any]] ?? [] }
         #expect(cells.count > 300)
-        #expect(rows.count == cells.count)
+        let showKeys = Set(cells.map { "\($0["descriptorCode"] as? String ?? "")/\($0["dimension"] as? String ?? "")" })
+        let rowKeys = rows.map { "\($0.attributes["data-descriptor"] ?? "")/\($0.attributes["data-dimension"] ?? "")" }
+        #expect(rows.count == cells.count, "on the page only: \(Set(rowKeys).subtracting(showKeys)); repeated: \(rowKeys.count - Set(rowKeys).count)")
         let onPage = Dictionary(rows.map { ("\($0.attributes["data-descriptor"] ?? "")/\($0.attributes["data-dimension"] ?? "")", $0.attributes) },
                                 uniquingKeysWith: { first, _ in first })
         for cell in cells {

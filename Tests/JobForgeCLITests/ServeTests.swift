@@ -48,6 +48,7 @@ struct ServeTests {
         func get(_ path: String, method: String = "GET") async throws -> (status: Int, type: String, body: Data) {
             var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
             request.httpMethod = method
+            request.timeoutInterval = 900  // the first report page is made on request; a busy CI machine is slow
             let (data, response) = try await URLSession.shared.data(for: request)
             let http = try #require(response as? HTTPURLResponse)
             return (http.statusCode, http.value(forHTTPHeaderField: "Content-Type") ?? "", data)
