@@ -77,7 +77,9 @@ public struct DOMElements: Sendable {
     public var elements: [Element]
 
     /// Every element that has at least one `data-` attribute, in document order.
-    public init(_ html: String) {
+    public init(_ page: String) {
+        // Script text is not the page's elements (the sheet's template has `<tr data-...` in it).
+        let html = page.replacingOccurrences(of: #"<script\b[^>]*>[\s\S]*?</script>"#, with: "<script></script>", options: .regularExpression)
         var found: [Element] = []
         let tag = try! NSRegularExpression(pattern: #"<([a-zA-Z0-9]+)((?:\s+[a-zA-Z-]+(?:="[^"]*")?)*)\s*>([^<]*)"#)
         let attribute = try! NSRegularExpression(pattern: #"([a-zA-Z-]+)(?:="([^"]*)")?"#)
