@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // The folder tree follows the data flow (see docs/ARCHITECTURE.md):
@@ -10,6 +10,10 @@ let package = Package(
     products: [
         .executable(name: "jobforge", targets: ["jobforge"]),
         .library(name: "JobForgeCore", targets: ["JobForgeCore"]),
+    ],
+    traits: [
+        // Off by default: the README's first build stays as fast as before (see "jobforge serve").
+        .trait(name: "Server", description: "`jobforge serve`: a read-only HTTP server on the store (JobForgeServer, on FlyingFox)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,21 +60,31 @@ let package = Package(
             "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
             "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // `jobforge report` (and the pages `serve` shows): coverage, cost, review, profile sheets, as
+        // typed values and one self-contained HTML page; reads the store only.
+        .target(name: "JobForgeReport", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM",
+        ]),
+        // `jobforge serve`: the report's pages and a JSON API over HTTP, read-only (trait Server).
+        .target(name: "JobForgeServer", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeTBS", "JobForgeReport",
+            .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
+        ]),
         .target(name: "JobForgeCLI", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
+            "JobForgeCore", "JobForgeReport", .target(name: "JobForgeServer", condition: .when(traits: ["Server"])), "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
             "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
             "JobForgeCLI", "JobForgeBuild", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
-            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport", "JobForgeNOCCoder",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport", "JobForgeNOCCoder", "JobForgeReport", "JobForgeServer",
         ],
                           path: "Benchmarks/jobforge-bench"),
 
         // Loopback fakes (O*NET, OpenAI-compatible, canada.ca) and temp stores for the tests.
         .target(name: "JobForgeTestSupport", dependencies: [
-            "JobForgeCore", "JobForgeStore",
+            "JobForgeCore", "JobForgeStore", "JobForgeServer",
             .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "FlyingSocks", package: "FlyingFox"),
         ], path: "Tests/JobForgeTestSupport"),

@@ -3,7 +3,7 @@ import Foundation
 // Benchmarks: programs that time JobForge's main jobs. Their figures go in the issue notes,
 // never into tests. Usage: swift run -c release jobforge-bench <name> [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: jobforge-bench build|titles|export|onet|onet-import|tbs|llm|noc-coder [options]"
+let usage = "usage: jobforge-bench build|titles|export|onet|onet-import|tbs|llm|noc-coder|report|serve [options]"
 guard let name = arguments.first else {
     print(usage)
     exit(2)
@@ -18,6 +18,8 @@ case "llm": try await runLLMBenchmark(arguments: rest)
 case "onet": try await runONetBenchmark(arguments: rest)
 case "onet-import": try await runONetImportBenchmark(arguments: rest)
 case "noc-coder": try await runNOCCoderBenchmark(arguments: rest)
+case "report": try await runReportBenchmark(arguments: rest)
+case "serve": try await runServeBenchmark(arguments: rest)
 default:
     print(usage)
     exit(2)

@@ -17,7 +17,7 @@ public struct JobForgeCommand: AsyncParsableCommand {
         subcommands: [
             BuildCommand.self, ShowCommand.self, ExplainCommand.self, ExportCommand.self, DescriptorsCommand.self,
             TitlesCommand.self, ResolveCommand.self, CrosswalkCommand.self, ONetCommand.self, ImputeCommand.self, SuggestNOCCommand.self, LLMCommand.self, EvaluateCommand.self,
-            TBSCommand.self,
+            TBSCommand.self, ReportCommand.self, ServeCommand.self,
         ]
     )
 

@@ -56,6 +56,22 @@ public struct ImputeOptions: ParsableArguments {
     /// The configuration in force, or why the LLM step is skipped (no key and no base URL).
     /// A dry run needs neither: it calls nothing.
     public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LLMConfiguration.Resolution {
+        try Self.resolve(environment: environment, dryRun: dryRun, baseURL: baseURL, model: model, priceIn: priceIn, priceOut: priceOut) {
+            $0.batchSize = batchSize
+            $0.concurrency = concurrency
+            $0.temperature = temperature
+            $0.maxTokens = maxTokens
+            $0.maxTokensField = maxTokensParameter
+            $0.requestTimeout = timeout
+            $0.maxCost = maxCost
+        }
+    }
+
+    /// The configuration from the environment and the flags given; `report` prices its cost
+    /// estimate with it as a dry run.
+    static func resolve(environment: [String: String], dryRun: Bool, baseURL: String?, model: String?,
+                        priceIn: Double?, priceOut: Double?,
+                        configure: (inout LLMConfiguration) -> Void = { _ in }) throws -> LLMConfiguration.Resolution {
         var environment = environment
         if dryRun, environment["OPENAI_API_KEY"] == nil, environment["OPENAI_BASE_URL"] == nil, baseURL == nil {
             environment["OPENAI_BASE_URL"] = LLMConfiguration.defaultBaseURL.absoluteString
@@ -63,13 +79,7 @@ public struct ImputeOptions: ParsableArguments {
         do {
             return try LLMConfiguration.resolve(environment: environment, baseURL: baseURL) { configuration in
                 if let model { configuration.model = model }
-                configuration.batchSize = batchSize
-                configuration.concurrency = concurrency
-                configuration.temperature = temperature
-                configuration.maxTokens = maxTokens
-                configuration.maxTokensField = maxTokensParameter
-                configuration.requestTimeout = timeout
-                configuration.maxCost = maxCost
+                configure(&configuration)
                 if let priceIn, let priceOut {
                     configuration.pricing = TokenPricing(inputPerMillion: priceIn, outputPerMillion: priceOut)
                 } else {
