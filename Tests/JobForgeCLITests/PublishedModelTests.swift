@@ -1,0 +1,213 @@
+import Foundation
+import GRDB
+import JobForgeTestSupport
+import Testing
+
+/// The published model (`docs/DATA-MODEL.md`) as an analyst meets it: the documented queries
+/// run against the shipped build, answers checked against what `show`, `explain` and `titles`
+/// print, and the model kept current by the commands that write.
+@Suite("published model", .serialized)
+struct PublishedModelTests {
+    /// The shipped build, then the fake LLM's answers for JA-0002's skills: built once, copied by each test.
+    actor BuiltStore {
+        static let shared = BuiltStore()
+        private var built: URL?
+
+        func url() async throws -> URL {
+            if let built { return built }
+            let folder = try TemporaryDirectory(prefix: "jobforge-model-store")
+            let build = try await JobForgeBinary.run(["build"], in: folder.url, timeout: 900)
+            guard build.status == 0 else { throw SetupFailure("build failed: \(build.stderr)") }
+            let fake = try await FakeOpenAIServer.start(expectedModel: "gpt-4o-2024-08-06")
+            let environment = ["OPENAI_BASE_URL": await fake.baseURL.absoluteString, "OPENAI_API_KEY": await fake.apiKey ?? ""]
+            let impute = try await JobForgeBinary.run(["impute", "--titles", "JA-0002", "--category", "skills"],
+                                                      in: folder.url, environment: environment, timeout: 600)
+            await fake.stop()
+            guard impute.status == 0 else { throw SetupFailure("impute failed: \(impute.stderr)") }
+            built = folder.path("jobforge.sqlite")
+            return folder.path("jobforge.sqlite")
+        }
+    }
+
+    static func copyOfBuiltStore(in folder: TemporaryDirectory) async throws -> URL {
+        let path = folder.path("jobforge.sqlite")
+        try FileManager.default.copyItem(at: try await BuiltStore.shared.url(), to: path)
+        return path
+    }
+
+    // MARK: The documented queries
+
+    struct DocumentedQuery {
+        var name: String
+        var sql: String
+    }
+
+    /// Each `<!-- query: NAME -->` of docs/DATA-MODEL.md and the ```sql block after it.
+    static func documentedQueries() throws -> [DocumentedQuery] {
+        let text = try String(contentsOf: RepoPaths.root.appendingPathComponent("docs/DATA-MODEL.md"), encoding: .utf8)
+        var queries: [DocumentedQuery] = []
+        var name: String?
+        var sql: [String]?
+        for line in text.components(separatedBy: "\n") {
+            if line.hasPrefix("<!-- query: ") {
+                name = line.dropFirst("<!-- query: ".count).replacingOccurrences(of: " -->", with: "")
+            } else if line == "```sql", name != nil {
+                sql = []
+            } else if line == "```", let body = sql, let current = name {
+                queries.append(DocumentedQuery(name: current, sql: body.joined(separator: "\n")))
+                sql = nil
+                name = nil
+            } else if sql != nil {
+                sql!.append(line)
+            }
+        }
+        return queries
+    }
+
+    static func rows(_ sql: String, in path: URL) throws -> [Row] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path.path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { try Row.fetchAll($0, sql: sql) }
+    }
+
+    static func json(_ arguments: [String], store: URL) throws -> Any {
+        let run = try JobForgeBinary.run(arguments + ["--db", store.path, "--json"], in: store.deletingLastPathComponent())
+        guard run.status == 0 else { throw SetupFailure("jobforge \(arguments) failed: \(run.stderr)") }
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    }
+
+    /// A winning cell as `show --json` prints it, and as a query's row gives it.
+    struct Cell: Hashable, CustomStringConvertible {
+        var descriptor: String
+        var dimension: String
+        var value: Double
+        var source: String
+        var confidence: Double
+        var description: String { "\(descriptor)/\(dimension)=\(value) \(source) \(confidence)" }
+    }
+
+    /// `show SUBJECT --json`: every winning cell, with its category.
+    static func shown(_ subject: String, store: URL, extra: [String] = []) throws -> [(category: String, cell: Cell)] {
+        let output = try #require(try json(["show", subject] + extra, store: store) as? [String: Any])
+        var result: [(String, Cell)] = []
+        for category in output["categories"] as? [[String: Any]] ?? [] {
+            for cell in category["cells"] as? [[String: Any]] ?? [] {
+                result.append((category["category"] as! String,
+                               Cell(descriptor: cell["descriptorCode"] as! String, dimension: cell["dimension"] as! String,
+                                    value: (cell["value"] as! NSNumber).doubleValue, source: cell["source"] as! String,
+                                    confidence: (cell["confidence"] as! NSNumber).doubleValue)))
+            }
+        }
+        return result
+    }
+
+    static func cell(_ row: Row) -> Cell {
+        Cell(descriptor: row["descriptor_code"], dimension: row["dimension"], value: row["value"], source: row["source"],
+             confidence: row["confidence"])
+    }
+
+    @Test("each of the ten queries of docs/DATA-MODEL.md answers on the shipped build as show, explain and titles do")
+    func documentedQueriesAnswerAsTheCommandsDo() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-model-doc")
+        defer { folder.remove() }
+        let store = try await Self.copyOfBuiltStore(in: folder)
+        let queries = try Self.documentedQueries()
+        #expect(queries.count == 10, "docs/DATA-MODEL.md documents ten queries: \(queries.map(\.name))")
+        var checked: Set<String> = []
+        for query in queries {
+            let rows = try Self.rows(query.sql, in: store)
+            try check(query.name, rows: rows, store: store)
+            checked.insert(query.name)
+        }
+        #expect(checked.count == queries.count, "query names are unique")
+    }
+
+    private func check(_ name: String, rows: [Row], store: URL) throws {
+        switch name {
+        case "title-skills":
+            let shown = try Self.shown("JA-0002", store: store, extra: ["--category", "skills"]).map(\.cell)
+            #expect(!rows.isEmpty)
+            #expect(Set(rows.map(Self.cell)) == Set(shown), "\(name): JA-0002's skills as show prints them")
+            #expect(rows.count == shown.count)
+            for row in rows {
+                let minimum: Double = row["scale_minimum"], maximum: Double = row["scale_maximum"], value: Double = row["value"]
+                #expect((minimum...maximum).contains(value), "\(name): \(Self.cell(row)) within its scale")
+            }
+        case "onet-title-cells":
+            let titles = Set(rows.map { $0["title_id"] as String })
+            #expect(!titles.isEmpty, "the sample architecture has titles with O*NET values")
+            for title in titles.sorted().prefix(5) {
+                let shown = Set(try Self.shown(title, store: store, extra: ["--source", "onet"]).map(\.cell))
+                let queried = Set(rows.filter { $0["title_id"] == title }.map(Self.cell))
+                #expect(queried == shown, "\(name): \(title)'s O*NET cells as show prints them")
+            }
+        case "title-coverage":
+            let ja2 = rows.filter { $0["title_id"] == "JA-0002" }
+            #expect(!ja2.isEmpty, "JA-0002 still has empty cells (importances O*NET does not rate)")
+            let shown = try Self.shown("JA-0002", store: store)
+            for row in ja2 {
+                let category: String = row["category"]
+                let filled = shown.filter { $0.category == category }.count
+                #expect(row["cells_filled"] == filled, "\(name): JA-0002's \(category) cells filled as show prints them")
+                #expect((row["cells_filled"] as Int) + (row["cells_empty"] as Int) == row["cells_expected"] as Int)
+            }
+        case "llm-answers":
+            #expect(!rows.isEmpty, "the fake LLM answered JA-0002's skills")
+            for row in rows.prefix(3) {
+                let stories = try #require(try Self.json(["explain", row["subject_code"], row["descriptor_code"]], store: store) as? [[String: Any]])
+                let story = try #require(stories.first { $0["dimension"] as? String == row["dimension"] })
+                let llm = (story["candidates"] as? [[String: Any]] ?? []).compactMap { $0["candidate"] as? [String: Any] }
+                    .filter { $0["source"] as? String == "llm" }
+                #expect(llm.contains { ($0["value"] as? NSNumber)?.doubleValue == row["value"] && $0["rationale"] as? String == row["rationale"] },
+                        "\(name): explain lists the answer \(row["value"] as Double) with its rationale")
+            }
+        case "cell-override-history":
+            #expect(!rows.isEmpty, "the LLM's answers were logged")
+            let first = try #require(rows.first)
+            let stories = try #require(try Self.json(["explain", "JA-0002", first["descriptor_code"]], store: store) as? [[String: Any]])
+            let story = try #require(stories.first { $0["dimension"] as? String == first["dimension"] })
+            let events = story["overrides"] as? [[String: Any]] ?? []
+            let cellRows = rows.filter { $0["descriptor_code"] == first["descriptor_code"] as String && $0["dimension"] == first["dimension"] as String }
+            #expect(events.map { ($0["id"] as! NSNumber).int64Value } == cellRows.map { $0["event_id"] as Int64 },
+                    "\(name): the cell's events as explain lists them")
+        case "titles":
+            let listed = try #require(try Self.json(["titles"], store: store) as? [[String: Any]])
+            #expect(rows.count == listed.count && rows.count == 288, "\(name): every title of the sample architecture")
+            let byID = Dictionary(uniqueKeysWithValues: listed.map { ($0["id"] as! String, $0) })
+            for row in rows {
+                let title = try #require(byID[row["title_id"]])
+                #expect(title["profileCode"] as? String == row["profile_code"])
+                #expect(title["method"] as? String == row["resolution_method"])
+                #expect((title["confidence"] as? NSNumber)?.doubleValue == row["resolution_confidence"])
+                #expect((title["extra"] as? [String: String])?["Headcount"] == row["headcount"], "\(name): the user's own column")
+            }
+        case "precedence-in-sql":
+            for subject in ["JA-0002", "21211", "21211.00"] {
+                let shown = Set(try Self.shown(subject, store: store).map(\.cell))
+                let queried = Set(rows.filter { $0["subject_code"] == subject }.map(Self.cell))
+                #expect(!queried.isEmpty && queried == shown, "\(name): precedence in SQL picks \(subject)'s winners as show does")
+            }
+        case "unit-group-work-context":
+            let shown = try Self.shown("21211", store: store, extra: ["--category", "work-context"]).map(\.cell)
+            #expect(!rows.isEmpty && Set(rows.map(Self.cell)) == Set(shown), "\(name): 21211's work context as show prints it")
+        case "title-sources":
+            let shown = try Self.shown("JA-0002", store: store)
+            for row in rows {
+                let source: String = row["source"], category: String = row["category"]
+                #expect(row["cells"] == shown.filter { $0.category == category && $0.cell.source == source }.count,
+                        "\(name): JA-0002's \(category) cells from \(source)")
+            }
+            #expect(rows.reduce(0) { $0 + ($1["cells"] as Int) } == shown.count)
+        case "low-confidence":
+            let all = try Self.shown("JA-0002", store: store).map(\.cell)
+            let sure = Set(try Self.shown("JA-0002", store: store, extra: ["--min-confidence", "0.5"]).map(\.cell))
+            let expected = Set(all.filter { !sure.contains($0) })
+            #expect(!expected.isEmpty)
+            #expect(Set(rows.map(Self.cell)) == expected, "\(name): JA-0002's cells below 0.5 as show leaves them out")
+        default:
+            Issue.record("docs/DATA-MODEL.md documents a query \"\(name)\" that no check covers")
+        }
+    }
+}
