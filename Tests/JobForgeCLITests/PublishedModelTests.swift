@@ -124,6 +124,63 @@ struct PublishedModelTests {
         #expect(checked.count == queries.count, "query names are unique")
     }
 
+    /// A subject's winning cells as fact_cell gives them.
+    static func modelCells(_ subject: String, store: URL) throws -> Set<Cell> {
+        Set(try rows("SELECT * FROM fact_cell WHERE subject_code = '\(subject)'", in: store).map(cell))
+    }
+
+    static func changes(_ store: URL) throws -> (generation: Int64, subjects: [String: Int64]) {
+        let generation = try rows("SELECT generation FROM model_state", in: store)[0][0] as Int64
+        var subjects: [String: Int64] = [:]
+        for row in try rows("SELECT subject_kind, subject_code, generation FROM model_change", in: store) {
+            subjects["\(row[0] as String):\(row[1] as String)"] = row[2]
+        }
+        return (generation, subjects)
+    }
+
+    @Test("titles import leaves the model current: a title moved to another unit group gets its new cells and a new generation, no profile changes")
+    func titlesImportKeepsTheModelCurrent() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-model-import")
+        defer { folder.remove() }
+        let store = try await Self.copyOfBuiltStore(in: folder)
+        let before = try Self.changes(store)
+        let cellsBefore = try Self.modelCells("JA-0002", store: store)
+
+        // JA-0002 (purchasing contracts manager, 10012) becomes a data scientist (21211).
+        let csv = "Job ID,Job Title,NOC 2021,Headcount\nJA-0002,Data scientist,21211,40\n"
+        try Data(csv.utf8).write(to: folder.path("moved.csv"))
+        let run = try JobForgeBinary.run(["titles", "import", "moved.csv", "--column", "id=Job ID", "--column", "title=Job Title",
+                                          "--column", "noc_2021=NOC 2021", "--db", store.path], in: folder.url)
+        #expect(run.status == 0, "titles import: \(run.stderr)")
+
+        let after = try Self.changes(store)
+        #expect(after.generation > before.generation, "the import closed a generation")
+        #expect((after.subjects["title:JA-0002"] ?? 0) > before.generation, "JA-0002 is marked changed since the last generation")
+        let profilesChanged = after.subjects.filter { $0.key.hasPrefix("profile:") && $0.value > before.generation }
+        #expect(profilesChanged.isEmpty, "a titles import re-derives no profile: \(profilesChanged.keys.sorted().prefix(3))")
+        let cellsAfter = try Self.modelCells("JA-0002", store: store)
+        #expect(cellsAfter != cellsBefore)
+        #expect(cellsAfter == Set(try Self.shown("JA-0002", store: store).map(\.cell)), "fact_cell follows the new resolution as show does")
+        let title = try Self.rows("SELECT profile_code, json_extract(user_columns, '$.Headcount') AS headcount FROM dim_title WHERE title_id = 'JA-0002'", in: store)
+        #expect(title.first?["profile_code"] == "21211.00")
+        #expect(title.first?["headcount"] == "40")
+    }
+
+    @Test("a store written by the release at 4549848 gets the model on first use, even by a reader (show)")
+    func olderStoreGetsTheModel() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-model-upgrade")
+        defer { folder.remove() }
+        let store = folder.path("jobforge.sqlite")
+        try FileManager.default.copyItem(at: RepoPaths.fixtures.appendingPathComponent("store-4549848.sqlite"), to: store)
+        let titles = try Self.rows("SELECT code FROM subject WHERE kind = 'title' ORDER BY code LIMIT 2", in: store).map { $0[0] as String }
+        for subject in ["21211", "21211.00"] + titles {
+            let shown = Set(try Self.shown(subject, store: store).map(\.cell))
+            #expect(!shown.isEmpty)
+            #expect(try Self.modelCells(subject, store: store) == shown, "\(subject): fact_cell as show prints it after the upgrade")
+        }
+        #expect(try Self.rows("SELECT COUNT(*) FROM model_dirty", in: store)[0][0] as Int == 0, "nothing left to derive")
+    }
+
     private func check(_ name: String, rows: [Row], store: URL) throws {
         switch name {
         case "title-skills":
