@@ -242,7 +242,7 @@ struct PublishedModelTests {
                     "\(name): the cell's events as explain lists them")
         case "titles":
             let listed = try #require(try Self.json(["titles"], store: store) as? [[String: Any]])
-            #expect(rows.count == listed.count && rows.count == 288, "\(name): every title of the sample architecture")
+            #expect(!rows.isEmpty && rows.count == listed.count, "\(name): every title titles lists")
             let byID = Dictionary(uniqueKeysWithValues: listed.map { ($0["id"] as! String, $0) })
             for row in rows {
                 let title = try #require(byID[row["title_id"]])
