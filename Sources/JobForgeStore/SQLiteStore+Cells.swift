@@ -6,7 +6,11 @@ extension SQLiteStore {
     /// Offers candidates to their cells (one transaction): each becomes the winner if the
     /// precedence rule says so, and every change of winner is appended to the override log.
     public func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
-        try dbQueue.write { db in try CellWriter.submit(candidates, runID: runID, db: db) }
+        try dbQueue.write { db in
+            let summary = try CellWriter.submit(candidates, runID: runID, db: db)
+            try PublishedModel.refresh(db)
+            return summary
+        }
     }
 
     // MARK: Reads
@@ -301,6 +305,7 @@ extension SQLiteStore {
         let subjects = Set(snapshot.winners.keys).union(try CascadeGraph.dependents(of: .resolutions, in: StoreTopology(db)))
         let result = try CellWriter.reconcile(subjects.sorted { $0.code < $1.code }, before: snapshot.winners,
                                               session: CellWriter.Session(db: db, runID: runID))
+        try PublishedModel.refresh(db)
         var summary = SubmitSummary()
         summary.overridden = result.overridden
         return summary

@@ -188,6 +188,8 @@ public final class SQLiteStore: Sendable {
         try StoreLock.forStore(at: path).withLock(holder: "a jobforge process upgrading the store",
                                                   waiting: { notice("waiting for \($0) to finish with \(path)...") }) {
             try migrator.migrate(queue)
+            // A store written before the published model gets its rows on first use.
+            try queue.write { db in try PublishedModel.refresh(db) }
         }
     }
 
