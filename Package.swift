@@ -63,7 +63,7 @@ let package = Package(
         // `jobforge report` (and the pages `serve` shows): coverage, cost, review, profile sheets, as
         // typed values and one self-contained HTML page; reads the store only.
         .target(name: "JobForgeReport", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM",
+            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeONet",
         ]),
         // `jobforge serve`: the report's pages and a JSON API over HTTP, read-only (trait Server).
         .target(name: "JobForgeServer", dependencies: [

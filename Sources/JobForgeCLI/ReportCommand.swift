@@ -52,7 +52,10 @@ public struct ReportCommand: AsyncParsableCommand {
             environment: ProcessInfo.processInfo.environment, dryRun: true, baseURL: nil, model: model, priceIn: priceIn, priceOut: priceOut) else {
             throw CommandFailure("no LLM configuration for the cost estimate")
         }
-        let report = try await ReportBuilder(store: db, sheetLimit: sheets, llm: configuration, estimatesCost: !noCost).build()
+        // The review's codes in doubt come from the offline NOC coder, as in `titles review`.
+        let suggester = try SuggestNOCCommand.offlineCoder(db, required: false).map(OfflineCodeAuditor.init)
+        let report = try await ReportBuilder(store: db, sheetLimit: sheets, llm: configuration, estimatesCost: !noCost,
+                                             suggester: suggester).build()
         if let out {
             let url = URL(fileURLWithPath: out)
             do {

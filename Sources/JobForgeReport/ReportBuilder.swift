@@ -2,6 +2,7 @@ import Foundation
 import JobForgeBuild
 import JobForgeCore
 import JobForgeLLM
+import JobForgeONet
 import JobForgeStore
 import JobForgeTitles
 
@@ -25,12 +26,16 @@ public struct ReportBuilder: Sendable {
     /// A resolution at or below this confidence (fuzzy 0.60, unit-group fallback 0.40) goes to review.
     public static let reviewConfidence = 0.6
 
+    /// Where codes in doubt come from (the offline NOC coder, composed by the caller); none: not audited.
+    public var suggester: (any UnitGroupSuggesting)?
+
     public init(store: SQLiteStore, sheetLimit: Int = 1_000, llm: LLMConfiguration = LLMConfiguration(),
-                estimatesCost: Bool = true) {
+                estimatesCost: Bool = true, suggester: (any UnitGroupSuggesting)? = nil) {
         self.store = store
         self.sheetLimit = max(0, sheetLimit)
         self.llm = llm
         self.estimatesCost = estimatesCost
+        self.suggester = suggester
     }
 
     /// The report and its sheets, read in this order: titles, cells, cost, history.
@@ -41,7 +46,9 @@ public struct ReportBuilder: Sendable {
         let cost = estimatesCost ? try await costEstimate() : nil
         let model = ReportModel(
             generatedAt: Timestamp.string(now), store: URL(fileURLWithPath: store.path).lastPathComponent,
-            coverage: coverage, cost: cost, review: Self.review(titles), quality: nil,
+            coverage: coverage, cost: cost,
+            review: try reviewQueue(titles),
+            quality: try Self.quality(ONetArchive(store).latestEvaluation()),
             releases: try store.releases(),
             steps: try store.completedSteps().map {
                 StepSummary(name: $0.name, completedAt: Timestamp.string($0.completedAt), runID: $0.runID, summary: $0.summary ?? "")
@@ -149,22 +156,32 @@ public struct ReportBuilder: Sendable {
         record.resolution?.isResolved ?? false
     }
 
-    /// Unresolved titles and weak resolutions, each with what to do.
-    public static func review(_ titles: [JobTitleRecord]) -> [ReviewItem] {
-        titles.compactMap { record in
-            let quoted = "\"\(record.title)\""
-            if !Self.isResolved(record) {
-                let action = record.noc2021 == nil && record.noc2016 == nil
-                    ? "give it a NOC 2021 code in the job architecture and import it again, or `jobforge suggest-noc --apply`"
-                    : "check its code: `jobforge resolve \(quoted) --noc CODE`, then fix the file and `jobforge titles import FILE`"
-                return ReviewItem(id: record.id, title: record.title, reason: "unresolved", method: record.method.rawValue,
-                                  confidence: record.confidence, note: record.note, action: action)
-            }
-            guard record.confidence <= reviewConfidence else { return nil }
-            return ReviewItem(id: record.id, title: record.title, reason: "low_confidence", method: record.method.rawValue,
-                              confidence: record.confidence, note: record.note,
-                              action: "confirm profile \(record.profileCode ?? "?"): `jobforge resolve \(quoted) --noc \(record.unitGroup ?? "CODE")`")
+    /// The review queue of the store's titles (all of them unless given).
+    public func reviewQueue(_ titles: [JobTitleRecord]? = nil) throws -> [ReviewItem] {
+        let catalog = TitleCatalog(store)
+        return Self.review(try TitleReview(suggester: suggester).queue(try titles ?? catalog.titles(), pins: try catalog.pins()))
+    }
+
+    /// The titles' review queue (`jobforge titles review`: unresolved, low confidence, ties, codes
+    /// in doubt), each with its reason, evidence and the first command that settles it.
+    public static func review(_ queue: [JobForgeTitles.ReviewItem]) -> [ReviewItem] {
+        queue.map { item in
+            ReviewItem(id: item.titleID, title: item.title, reason: item.reason.kind, method: item.method.rawValue,
+                       confidence: item.confidence, note: item.detail, action: item.actions.first ?? "")
         }
+    }
+
+    /// The O*NET tier's latest evaluation against OaSIS (`jobforge evaluate onet`), when one was run.
+    static func quality(_ evaluation: ONetEvaluationReport?) -> [TierQuality]? {
+        guard let evaluation else { return nil }
+        let overall = evaluation.figures.overall
+        let calibration = evaluation.figures.calibration.filter { $0.count > 0 }.map {
+            String(format: "stated %.1f-%.1f: %.0f%% within half a point (n = %d)", $0.lower, $0.upper, $0.withinHalfShare * 100, $0.count)
+        }
+        let summary = String(format: "n = %d; per-descriptor-mean baseline %.3f; %.0f%% within half a point", overall.count,
+                             overall.baselineMeanAbsoluteError, overall.withinHalfShare * 100)
+        return [TierQuality(tier: "onet", meanAbsoluteError: overall.meanAbsoluteError,
+                            calibration: ([summary] + calibration).joined(separator: "; "))]
     }
 }
 

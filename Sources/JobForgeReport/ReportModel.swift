@@ -35,7 +35,8 @@ public struct CostEstimate: Sendable, Codable, Equatable {
 public struct ReviewItem: Sendable, Codable, Equatable {
     public var id: String
     public var title: String
-    /// Why it needs a person: `unresolved`, `low_confidence`.
+    /// Why it needs a person, as `titles review` names it: `no_code`, `unknown_code`, `ambiguous_noc2016`,
+    /// `no_profile`, `tie`, `low_confidence`, `code_in_doubt`.
     public var reason: String
     public var method: String
     public var confidence: Double

@@ -1029,7 +1029,12 @@ enum OpenAPIDocument {
           "reason": {
             "type": "string",
             "enum": [
-              "unresolved",
+              "no_code",
+              "unknown_code",
+              "ambiguous_noc2016",
+              "no_profile",
+              "code_in_doubt",
+              "tie",
               "low_confidence"
             ]
           },

@@ -100,7 +100,7 @@ public struct ReadOnlyAPI: Sendable {
         case ("descriptors", 1):
             return .json(try store.descriptors(category: try query["category"].map(Self.category)))
         case ("coverage", 1): return .json(try await report().report.model.coverage)  // the page's own numbers
-        case ("review", 1): return .json(ReportBuilder.review(try TitleCatalog(store).titles()))
+        case ("review", 1): return .json(try ReportBuilder(store: store, estimatesCost: false).reviewQueue())
         case ("tbs", 2) where parts[1] == "groups":
             let language = try Self.language(query["lang"] ?? "en")
             guard let (version, rows) = try TBSReader(store: store).currentRows(language: language) else {

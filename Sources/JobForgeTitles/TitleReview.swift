@@ -138,6 +138,17 @@ public struct TitleReview: Sendable {
         case .manual, .exactLabel, .exactTitle, .singleProfile, .fuzzy, .unitGroupFallback:
             break
         }
+        // A code in doubt comes first: while the unit group is wrong, choosing a profile within it is moot.
+        if let suggester, let unitGroup = record.unitGroup {
+            let suggested = try suggester.suggestions(for: TitleImporter.jobTitle(record)).prefix(Self.keptSuggestions)
+            if let best = suggested.first, !suggested.contains(where: { $0.unitGroup == unitGroup }) {
+                return make(.codeInDoubt(unitGroup: unitGroup, suggested: Array(suggested)),
+                            "unit group \(unitGroup) is not among the suggested ones: "
+                                + suggested.map { "\($0.unitGroup) (\(String(format: "%.2f", $0.score)): \($0.evidence))" }
+                                .joined(separator: "; "),
+                            ["jobforge titles pin \(id) --noc \(best.unitGroup) \(why)", "jobforge titles pin \(id) --noc \(unitGroup) \(why)"])
+            }
+        }
         let tied = Self.tied(resolution.candidates)
         if !tied.isEmpty {
             let score = tied[0].score.map { String(format: "%.1f", $0) } ?? "-"
@@ -154,16 +165,6 @@ public struct TitleReview: Sendable {
                         "\(record.method.rawValue) (confidence \(String(format: "%.2f", record.confidence))\(score)): \(record.note)",
                         ["jobforge titles pin \(id) \(record.profileCode ?? "PROFILE") \(why)"]
                             + others.map { "jobforge titles pin \(id) \($0.code) \(why)" })
-        }
-        if let suggester, let unitGroup = record.unitGroup {
-            let suggested = try suggester.suggestions(for: TitleImporter.jobTitle(record)).prefix(Self.keptSuggestions)
-            if let best = suggested.first, !suggested.contains(where: { $0.unitGroup == unitGroup }) {
-                return make(.codeInDoubt(unitGroup: unitGroup, suggested: Array(suggested)),
-                            "unit group \(unitGroup) is not among the suggested ones: "
-                                + suggested.map { "\($0.unitGroup) (\(String(format: "%.2f", $0.score)): \($0.evidence))" }
-                                .joined(separator: "; "),
-                            ["jobforge titles pin \(id) --noc \(best.unitGroup) \(why)", "jobforge titles pin \(id) --noc \(unitGroup) \(why)"])
-            }
         }
         return nil
     }
