@@ -53,7 +53,7 @@ public struct ReportCommand: AsyncParsableCommand {
             throw CommandFailure("no LLM configuration for the cost estimate")
         }
         // The review's codes in doubt come from the offline NOC coder, as in `titles review`.
-        let suggester = try SuggestNOCCommand.offlineCoder(db, required: false).map(OfflineCodeAuditor.init)
+        let suggester = try OfflineCodeAuditor.of(db)
         let report = try await ReportBuilder(store: db, sheetLimit: sheets, llm: configuration, estimatesCost: !noCost,
                                              suggester: suggester).build()
         if let out {

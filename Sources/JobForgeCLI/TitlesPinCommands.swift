@@ -242,7 +242,7 @@ public struct TitlesReviewCommand: AsyncParsableCommand {
         let db = try store.openStoreForReading()
         let catalog = TitleCatalog(db)
         // Codes in doubt come from the offline NOC coder, composed here (Titles never imports it).
-        let suggester = try SuggestNOCCommand.offlineCoder(db, required: false).map(OfflineCodeAuditor.init)
+        let suggester = try OfflineCodeAuditor.of(db)
         let queue = try TitleReview(suggester: suggester).queue(try catalog.titles(), pins: try catalog.pins())
         if output.json {
             try Terminal.printJSON(queue.map(ReviewListing.init))
@@ -318,6 +318,11 @@ extension TitlesCLI {
 /// suggestions, with the example titles that matched; a title whose code fits gets none.
 struct OfflineCodeAuditor: UnitGroupSuggesting {
     let coder: NOCCoder
+
+    /// The auditor over the store's NOC and OaSIS texts, or none when the store has no build yet.
+    static func of(_ db: SQLiteStore) throws -> OfflineCodeAuditor? {
+        try SuggestNOCCommand.offlineCoder(db, required: false).map(OfflineCodeAuditor.init)
+    }
 
     func suggestions(for title: JobTitle) throws -> [SuggestedUnitGroupRanking] {
         let audit = coder.audit(title: title.title, givenCode: title.noc2021)

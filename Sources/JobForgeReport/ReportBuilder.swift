@@ -23,8 +23,6 @@ public struct ReportBuilder: Sendable {
     public var llm: LLMConfiguration
     /// Whether to estimate the LLM's cost (it builds every prompt: seconds on a big architecture).
     public var estimatesCost: Bool
-    /// A resolution at or below this confidence (fuzzy 0.60, unit-group fallback 0.40) goes to review.
-    public static let reviewConfidence = 0.6
 
     /// Where codes in doubt come from (the offline NOC coder, composed by the caller); none: not audited.
     public var suggester: (any UnitGroupSuggesting)?
