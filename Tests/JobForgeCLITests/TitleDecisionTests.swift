@@ -67,10 +67,18 @@ struct TitleDecisionTests {
         let folder = try TemporaryDirectory(prefix: "jobforge-pin")
         defer { folder.remove() }
         _ = try await LLMFaultCLITests.store(in: folder)
+        // The sample plus a plain "nurse" in 31301, whose five OaSIS profiles score alike: a tie
+        // that no coder doubts (the sample's own tie is also a code in doubt, reviewed as that).
+        let architecture = folder.path("architecture.csv")
+        let sample = try String(contentsOfFile: Self.sample, encoding: .utf8)
+        try (sample + "JA-9001,nurse,,Health,Nursing,Staff,31301,,,1\n").write(to: architecture, atomically: true, encoding: .utf8)
+        let imported = try Self.run(["titles", "import", architecture.path, "--mapping", Self.mapping], folder)
+        try #require(imported.status == 0, "\(imported.stderr)")
 
         let (status, items) = try Self.review(folder)
         #expect(status == 1, "the sample has titles to review")
-        let tie = try #require(items.first { $0["reason"] as? String == "tie" }, "the sample has a tie")
+        let tie = try #require(items.first { $0["reason"] as? String == "tie" }, "nurse in 31301 is a tie")
+        #expect(tie["id"] as? String == "JA-9001")
         let id = try #require(tie["id"] as? String)
         let chosen = try #require(tie["profileCode"] as? String)
         let tied = try #require(tie["candidates"] as? [[String: Any]]).compactMap { $0["code"] as? String }
@@ -106,7 +114,7 @@ struct TitleDecisionTests {
                 && decisions.last?.reason == "tie settled by HR" && decisions.last?.previousProfile == chosen)
         #expect(try !Self.review(folder).items.contains { $0["id"] as? String == id }, "a pinned title is settled")
 
-        let reimport = try Self.run(["titles", "import", Self.sample, "--mapping", Self.mapping], folder)
+        let reimport = try Self.run(["titles", "import", architecture.path, "--mapping", Self.mapping], folder)
         #expect(reimport.status == 0, "\(reimport.stderr)")
         try expectPinned("after titles import")
         let build = try Self.run(["build"], folder)
