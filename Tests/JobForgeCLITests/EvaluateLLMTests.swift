@@ -271,6 +271,60 @@ struct EvaluateLLMTests {
         #expect((third["figures"] as? NSDictionary)?["overall"] as? NSDictionary == (report["figures"] as? NSDictionary)?["overall"] as? NSDictionary)
     }
 
+    @Test("a run killed (SIGKILL) mid-way resumes: what it committed is not asked again, the killed run is marked interrupted")
+    func resumesAfterAKill() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-evaluate-llm-kill")
+        defer { folder.remove() }
+        let db = try await LLMFaultCLITests.store(in: folder)
+        let truths = try Self.truths(db)
+        let byPrompt = Dictionary(truths.map { ($0.promptKey, $0) }) { first, _ in first }
+        // Slow answers, so that the kill lands mid-run.
+        let fake = try await FakeOpenAIServer.start(latency: 0.3)
+        await fake.answer { byPrompt["\($0.unitGroup ?? "")|\($0.title)|\($0.attribute)|\($0.dimension)"].map(Self.answer) }
+        defer { Task { await fake.stop() } }
+        let environment = ["OPENAI_BASE_URL": await fake.baseURL.absoluteString, "OPENAI_API_KEY": await fake.apiKey!]
+        let command = ["evaluate", "llm", "--sample", "2", "--seed", "9", "--concurrency", "2", "--json", "--db", db]
+
+        let process = Process()
+        process.executableURL = JobForgeBinary.url
+        process.arguments = command
+        process.currentDirectoryURL = folder.url
+        process.environment = JobForgeBinary.environment(environment)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while await fake.requestCount < 8, process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(process.isRunning, "the run ended before it could be killed")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        // What the killed run committed, read from the LLM source's own table.
+        let queue = try DatabaseQueue(path: db)
+        let committed = try await queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.label, a.subject_kind, a.subject_code, a.descriptor_code, a.dimension
+                FROM llm_evaluation_answer a
+                JOIN dim_subject s ON s.subject_kind = a.subject_kind AND s.subject_code = a.subject_code
+                """).map { "\($0["label"] as String)|\($0["descriptor_code"] as String)|\($0["dimension"] as String)" }
+        }
+        try queue.close()
+        #expect(!committed.isEmpty, "batches finished before the kill are committed")
+        await fake.resetCounters()
+
+        let resumed = try await JobForgeBinary.run(command, in: folder.url, environment: environment, timeout: 300)
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        let report = try Self.json(resumed.stdout)
+        let counts = try #require(report["cells"] as? [String: Any])
+        #expect(counts["kept_from_earlier_runs"] as? Int == committed.count)
+        #expect(counts["failed"] as? Int == 0)
+        let askedAgain = Set(Self.asked(await fake.receivedBodies))
+        #expect(askedAgain.isDisjoint(with: committed), "a committed answer is asked again: \(askedAgain.intersection(committed).prefix(3))")
+        let subjects = try #require(report["subjects"] as? [String])
+        #expect(counts["asked"] as? Int == truths.filter { subjects.contains($0.subject) }.count)
+        #expect(try LLMFaultCLITests.runs(db).filter { $0.command == "evaluate llm" }.map(\.status) == ["interrupted", "ok"])
+    }
+
     @Test("a sample larger than what has truth is refused as a usage error with the available count; --dry-run sends nothing")
     func refusalsAndDryRun() async throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-evaluate-llm-refused")
