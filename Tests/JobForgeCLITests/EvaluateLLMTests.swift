@@ -269,6 +269,11 @@ struct EvaluateLLMTests {
         #expect(third["requests"] as? Int == 0, "a third run asks nothing: every cell has its answer")
         #expect((third["cells"] as? [String: Any])?["kept_from_earlier_runs"] as? Int == cells.count)
         #expect((third["figures"] as? NSDictionary)?["overall"] as? NSDictionary == (report["figures"] as? NSDictionary)?["overall"] as? NSDictionary)
+
+        let text = try await JobForgeBinary.run(command.filter { $0 != "--json" }, in: folder.url, environment: environment, timeout: 120)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("cells: \(cells.count) asked (\(cells.count) answered in an earlier run)"), "\(text.stdout.prefix(600))")
+        #expect(text.stdout.contains("Calibration: stated confidence -> measured") && text.stdout.contains("Per descriptor"))
     }
 
     @Test("a run killed (SIGKILL) mid-way resumes: what it committed is not asked again, the killed run is marked interrupted")
