@@ -158,6 +158,7 @@ public enum LLMEvaluation {
             confidenceCalibration: ConfidenceCalibration(figures), requests: summary.requests, cacheHits: summary.cacheHits,
             tokensIn: summary.tokensIn, tokensCachedIn: summary.tokensCachedIn, tokensOut: summary.tokensOut,
             estimatedCost: summary.estimatedCost, cellsLeft: summary.cellsLeft, recalibratedAnswers: 0)
+        // No valid answer measures nothing: such an evaluation is printed, not kept to calibrate.
         if !values.isEmpty {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

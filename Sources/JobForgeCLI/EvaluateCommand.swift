@@ -123,13 +123,12 @@ public struct EvaluateLLMCommand: AsyncParsableCommand {
         }
         let (line, progress) = LLMReport.progress(total: plan.cells.count)
         defer { line.finish() }
-        var report = try await db.withRun(command: "evaluate llm") { runID in
+        let report = try await db.withRun(command: "evaluate llm") { runID in
             var report = try await LLMEvaluation.run(store: db, configuration: configuration, plan: plan, runID: runID, progress: progress)
             report.recalibratedAnswers = try LLMConfidence.recalibrateStored(store: db, model: configuration.model, runID: runID).overridden
             return report
         }
         line.finish()
-        report.evaluatedAt = Timestamp.rounded(report.evaluatedAt)
         if output.json {
             try Terminal.printJSON(report)
             return
