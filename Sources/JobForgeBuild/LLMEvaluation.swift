@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JobForgeCore
 import JobForgeLLM
 import JobForgeNet
@@ -50,6 +51,10 @@ public enum LLMEvaluation {
     /// groups, and builds their requests. Throws `SampleTooLarge` (with how many have truth) when
     /// fewer subjects have truth; only then is every subject read.
     public static func plan(store: SQLiteStore, sample: Int, seed: UInt64) throws -> Plan {
+        // Counted in the published model first: a sample too large is refused at once, without
+        // reading every subject (the walk below still checks what it finds).
+        let available = try subjectsWithTruthCount(store: store)
+        if available > 0, sample > available { throw SampleTooLarge(requested: sample, available: available) }
         let pool = try store.subjects(of: .profile) + store.subjects(of: .unitGroup)
         var scales: [String: (DescriptorInfo, DescriptorScale)] = [:]
         for info in try store.descriptors(category: nil) {
@@ -86,6 +91,20 @@ public enum LLMEvaluation {
         }
         guard subjects.count == sample else { throw SampleTooLarge(requested: sample, available: subjects.count) }
         return Plan(sample: sample, seed: seed, subjects: subjects, requests: requests, cells: cells)
+    }
+
+    /// How many subjects have a cell of known truth on a stated scale, from the published model
+    /// (`fact_cell`, `dim_descriptor`): the same rule as `isTruth`.
+    static func subjectsWithTruthCount(store: SQLiteStore) throws -> Int {
+        try store.dbQueue.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM (
+                    SELECT DISTINCT f.subject_kind, f.subject_code FROM fact_cell f
+                    JOIN dim_descriptor d ON d.descriptor_code = f.descriptor_code AND d.dimension = f.dimension
+                    WHERE (f.subject_kind = 'profile' AND f.source = 'authoritative' AND f.dimension = 'level' AND f.value != 0)
+                       OR (f.subject_kind = 'unit_group' AND f.source = 'onet' AND f.dimension = 'importance'))
+                """) ?? 0
+        }
     }
 
     /// A profile or unit group described as the tier describes a title: its label as the title,
