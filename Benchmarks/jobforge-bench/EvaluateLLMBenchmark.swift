@@ -10,8 +10,8 @@ import JobForgeTestSupport
 /// (`jobforge build`), times, alternating, R times each: drawing and hiding a sample of N
 /// subjects (`LLMEvaluation.plan`), and a whole evaluation against the loopback fake (no
 /// latency) beside the baseline of the same requests asked by the bare tier (what `impute`
-/// runs), fresh stores each time; then once the walk over every subject that a too-large
-/// sample costs before it is refused. Prints medians and the evaluation / tier ratio.
+/// runs), fresh stores each time; then once what refusing a too-large sample costs. Prints
+/// medians and the evaluation / tier ratio.
 func runEvaluateLLMBenchmark(arguments: [String]) async throws {
     var storePath: String?
     var sample = 10, reps = 3
@@ -79,5 +79,5 @@ func runEvaluateLLMBenchmark(arguments: [String]) async throws {
     print(String(format: "  evaluation (plan, ask, score):  %.3f s", median(evaluations)))
     print(String(format: "  baseline, the tier alone:       %.3f s   ratio evaluation / tier %.2f", median(tiers),
                  median(evaluations) / max(median(tiers), 0.001)))
-    print(String(format: "  refusing a too-large sample (walks all %d subjects with truth): %.3f s", available, walk))
+    print(String(format: "  refusing a too-large sample (%d subjects have truth): %.3f s", available, walk))
 }
