@@ -3,7 +3,7 @@ import Foundation
 // Benchmarks: programs that time JobForge's main jobs. Their figures go in the issue notes,
 // never into tests. Usage: swift run -c release jobforge-bench <name> [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: jobforge-bench build|titles|export|onet|onet-import|tbs|llm|noc-coder|report|serve|model [options]"
+let usage = "usage: jobforge-bench build|titles|export|onet|onet-import|tbs|llm|noc-coder|report|serve|model|evaluate-llm [options]"
 guard let name = arguments.first else {
     print(usage)
     exit(2)
@@ -21,6 +21,7 @@ case "noc-coder": try await runNOCCoderBenchmark(arguments: rest)
 case "report": try await runReportBenchmark(arguments: rest)
 case "serve": try await runServeBenchmark(arguments: rest)
 case "model": try await runModelBenchmark(arguments: rest)
+case "evaluate-llm": try await runEvaluateLLMBenchmark(arguments: rest)
 default:
     print(usage)
     exit(2)

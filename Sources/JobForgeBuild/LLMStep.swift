@@ -68,7 +68,10 @@ public enum LLMStep {
             let detail = result.outcomes.last { $0.status == .failed }?.detail ?? "no answer"
             throw LLMError.everyRequestFailed(count: result.summary.cellsAsked, items: "cells", detail: detail)
         }
-        let summary = try store.submit(result.candidates, runID: runID)
-        return (result, summary)
+        // A model evaluated by `evaluate llm` answers with its measured confidence, its own kept beside it.
+        var calibrated = result
+        calibrated.candidates = try LLMConfidence.calibrate(result.candidates, model: configuration.model, store: store)
+        let summary = try store.submit(calibrated.candidates, runID: runID)
+        return (calibrated, summary)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JobForgeBuild
 import JobForgeCore
+import JobForgeLLM
 import JobForgeONet
 import JobForgeStore
 
@@ -10,7 +11,7 @@ public struct EvaluateCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Measure a tier's values and confidences against known truth (OaSIS levels).",
-        subcommands: [EvaluateONetCommand.self]
+        subcommands: [EvaluateONetCommand.self, EvaluateLLMCommand.self]
     )
 
     public init() {}
@@ -51,6 +52,109 @@ public struct EvaluateONetCommand: AsyncParsableCommand {
         print(EvaluationText.calibrationTable(report.figures.calibration))
         print("\nPer descriptor")
         print(EvaluationText.figuresTable(report.figures.descriptors.map { ("\($0.code) \($0.name)", $0.figures) }))
+    }
+}
+
+/// `jobforge evaluate llm`: the LLM tier against cells of known truth, hidden from its prompts.
+public struct EvaluateLLMCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "llm",
+        abstract: "The LLM tier against cells of known truth hidden from its prompts: error, baseline, calibration of its confidence, tokens and cost.",
+        discussion: """
+            Draws --sample subjects (OaSIS profiles and NOC unit groups) from --seed, hides the cells whose \
+            truth is known (the OaSIS levels of a profile, the O*NET importances of a unit group) and asks the \
+            model for them as `impute` asks a title's empty cells: same prompt, schema and batching, the \
+            subject's other values as known values. An answer off the scale (after one retry) is invalid, never \
+            a value. Answers are kept in the store per model: a run interrupted or killed resumes without \
+            asking again what it has. The evaluation is kept per model; from then on the model's answers get \
+            their measured confidence (the share of its answers stated in the same tenth that were within half a \
+            point of the truth), their own kept as raw_confidence, and its stored answers are recalibrated, \
+            each change logged in the override log.
+
+              jobforge evaluate llm --sample 20 --seed 7 --dry-run   # what it would ask and cost; sends nothing
+              OPENAI_API_KEY=... jobforge evaluate llm --sample 20 --seed 7 --json
+            """
+    )
+
+    @Option(name: .long, help: "How many subjects (profiles and unit groups) to evaluate.")
+    public var sample: Int
+
+    @Option(name: .long, help: "The seed that picks the subjects: the same seed picks the same ones.")
+    public var seed: UInt64 = 1
+
+    @OptionGroup public var llm: ImputeOptions
+    @OptionGroup public var store: StoreOptions
+    @OptionGroup public var output: OutputOptions
+
+    public init() {}
+
+    public func validate() throws {
+        guard sample >= 1 else { throw ValidationError("--sample must be at least 1") }
+    }
+
+    public func run() async throws {
+        let db = llm.dryRun ? try store.openStoreForReading() : try store.openExistingStore()
+        let plan: LLMEvaluation.Plan
+        do {
+            plan = try LLMEvaluation.plan(store: db, sample: sample, seed: seed)
+        } catch let error as SampleTooLarge {
+            // A usage error (64, with the usage), as a bad value on the command line is.
+            FileHandle.standardError.write(Data(("Error: \(error.description)\n"
+                                                 + "Usage: \(JobForgeCommand.usageString(for: Self.self))\n"
+                                                 + "  See 'jobforge evaluate llm --help' for more information.\n").utf8))
+            throw ExitCode.validationFailure
+        } catch let error as EvaluationError {
+            throw CommandFailure(error.description)
+        }
+        let configuration: LLMConfiguration
+        switch try llm.resolve() {
+        case .skipped(let reason):
+            throw CommandFailure("evaluate llm needs a model to ask: \(reason)")
+        case .ready(let ready):
+            configuration = ready
+        }
+        if llm.dryRun {
+            let planned = try await LLMEvaluation.dryRun(plan, store: db, configuration: configuration)
+            let categoryOf = Dictionary(try db.descriptors(category: nil).map { ($0.descriptor.code, $0.descriptor.category.rawValue) }) { first, _ in first }
+            print("evaluate llm: \(plan.subjects.count) subjects (seed \(seed)): \(plan.subjects.map(\.description).joined(separator: ", "))")
+            print("\(plan.cells.count) cells of known truth, hidden from the prompts; \(planned.cells) not answered yet")
+            for line in LLMReport.planLines(planned, configuration: configuration, categoryOf: categoryOf) { print(line) }
+            return
+        }
+        let (line, progress) = LLMReport.progress(total: plan.cells.count)
+        defer { line.finish() }
+        let report = try await db.withRun(command: "evaluate llm") { runID in
+            var report = try await LLMEvaluation.run(store: db, configuration: configuration, plan: plan, runID: runID, progress: progress)
+            report.recalibratedAnswers = try LLMConfidence.recalibrateStored(store: db, model: configuration.model, runID: runID).overridden
+            return report
+        }
+        line.finish()
+        if output.json {
+            try Terminal.printJSON(report)
+            return
+        }
+        let cells = report.cells
+        print("LLM tier (\(report.model)) against \(report.truth)")
+        print("sample: \(report.subjects.count) subjects (seed \(report.seed)): \(report.subjects.joined(separator: ", "))")
+        print("cells: \(cells.asked) asked (\(cells.keptFromEarlierRuns) answered in an earlier run): \(cells.answered) answered, "
+              + "\(cells.invalid) invalid, \(cells.refused) refused, \(cells.missing) missing, \(cells.failed) failed")
+        print(EvaluationText.figuresTable([("all", report.figures.overall)] + report.figures.categories.map { ($0.name, $0.figures) }))
+        print("\nCalibration: stated confidence -> measured (later answers of \(report.model) get the measured share)")
+        print(EvaluationText.calibrationTable(report.figures.calibration))
+        print("\nPer descriptor")
+        print(EvaluationText.figuresTable(report.figures.descriptors.map { ("\($0.code) \($0.name)", $0.figures) }))
+        print("\n\(report.requests) requests (\(report.cacheHits) answers from the cache), \(report.tokensIn) tokens in "
+              + "(\(report.tokensCachedIn) from the provider's prompt cache), \(report.tokensOut) out, estimated cost "
+              + (report.estimatedCost.map { String(format: "$%.4f", $0) } ?? "unknown (give --price-in/--price-out)"))
+        if report.recalibratedAnswers > 0 {
+            print("\(report.recalibratedAnswers) stored answers of \(report.model) recalibrated (each logged in the override log)")
+        }
+        if report.cellsLeft > 0 {
+            print("stopped at --max-cost: \(report.cellsLeft) cells left unasked; run again with a higher limit to ask them.")
+        }
+        if cells.failed > 0 {
+            print("\(cells.failed) cells got no answer (service errors): run again to ask them; answered cells are not asked twice.")
+        }
     }
 }
 

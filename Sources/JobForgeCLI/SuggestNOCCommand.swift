@@ -76,9 +76,8 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         if offline, apply {
             throw ValidationError("--offline only ranks and stores nothing: --apply applies the model's suggestions (drop --offline)")
         }
-        // Refused rather than ignored: a limit that does nothing would spend without one.
-        if llm.maxCost != nil {
-            throw ValidationError("suggest-noc does not take --max-cost yet (impute and build do); use --dry-run to see its requests and cost")
+        if offline, llm.maxCost != nil {
+            throw ValidationError("--offline sends nothing and spends nothing: drop --max-cost")
         }
     }
 
@@ -87,6 +86,7 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         let db = try store.openExistingStore()
         let titles = try TitleCatalog(db).titles().filter { $0.noc2021 == nil && $0.noc2016 == nil && $0.unitGroup == nil }
         var rows: [Row] = []
+        var titlesLeft: [String] = []
         if llm.dryRun {
             // A dry run sends nothing and changes nothing: it lists the requests a run would send.
             if titles.isEmpty {
@@ -102,14 +102,14 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         if titles.isEmpty {
             if !apply { print("every job title has a NOC code: nothing to suggest") }
         } else if case .ready(let configuration) = try llm.resolve() {
-            rows = try await suggest(titles, db: db, configuration: configuration)
+            (rows, titlesLeft) = try await suggest(titles, db: db, configuration: configuration)
         } else if case .skipped(let reason) = try llm.resolve() {
             print("suggest-noc skipped: \(reason)")
         }
         let applied = apply ? try applyStored(db: db) : nil
         if output.json {
-            struct Output: Encodable { var suggestions: [Row]; var applied: TitleImporter.SuggestionReport? }
-            try Terminal.printJSON(Output(suggestions: rows, applied: applied))
+            struct Output: Encodable { var suggestions: [Row]; var titlesLeft: [String]; var applied: TitleImporter.SuggestionReport? }
+            try Terminal.printJSON(Output(suggestions: rows, titlesLeft: titlesLeft, applied: applied))
             return
         }
         for row in rows {
@@ -117,6 +117,10 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
             print("\(row.id.padding(toLength: 9, withPad: " ", startingAt: 0)) \(Formatting.fit(row.title, 40)) \(row.status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(code) \(row.confidence.map { String(format: "%.2f", $0) } ?? "")")
             if let rationale = row.rationale { print("          \(rationale)") }
             if let detail = row.detail { print("          \(detail)") }
+        }
+        if !titlesLeft.isEmpty {
+            print("stopped at --max-cost: \(titlesLeft.count) titles left unasked (\(titlesLeft.prefix(10).joined(separator: ", "))"
+                  + "\(titlesLeft.count > 10 ? ", ..." : "")); run again with a higher limit to ask them.")
         }
         if let applied {
             print("applied: \(applied.applied.count) titles resolved within their suggested unit group"
@@ -233,22 +237,24 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
         return lines
     }
 
-    private func suggest(_ titles: [JobTitleRecord], db: SQLiteStore, configuration: LLMConfiguration) async throws -> [Row] {
-        let records = try await db.withRun(command: "suggest-noc") { runID in
+    /// The rows of the titles asked, and the ids of those `--max-cost` left unasked.
+    private func suggest(_ titles: [JobTitleRecord], db: SQLiteStore, configuration: LLMConfiguration) async throws -> ([Row], [String]) {
+        let run = try await db.withRun(command: "suggest-noc") { runID in
             let suggester = try suggester(db: db, configuration: configuration, runID: runID)
-            let records = try await suggester.suggest(Self.suggesterTitles(titles, coder: try Self.offlineCoder(db, required: false)))
+            let run = try await suggester.suggestWithinLimit(Self.suggesterTitles(titles, coder: try Self.offlineCoder(db, required: false)))
+            let records = run.records
             try LLMLog(db).saveNOCSuggestions(records)
             // Saved first (a re-run asks them again), then the run fails: nothing was suggested.
             if !records.isEmpty, records.allSatisfy({ $0.status == "failed" }) {
                 throw LLMError.everyRequestFailed(count: records.count, items: "titles", detail: records.last?.detail ?? "no answer")
             }
-            return records
+            return run
         }
         let byID = Dictionary(uniqueKeysWithValues: titles.map { ($0.id, $0.title) })
-        return records.map {
+        return (run.records.map {
             Row(id: $0.titleID, title: byID[$0.titleID] ?? "", status: $0.status, unitGroup: $0.unitGroup,
                 unitGroupTitle: $0.unitGroupTitle, confidence: $0.confidence, rationale: $0.rationale, detail: $0.detail)
-        }
+        }, run.titlesLeft)
     }
 
     /// Resolves the titles still without a unit group within the latest suggestion for each; the

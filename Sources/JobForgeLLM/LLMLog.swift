@@ -156,6 +156,7 @@ public enum LLMSchema: StoreSchema {
                 CREATE INDEX llm_noc_suggestion_title ON llm_noc_suggestion(title_id);
                 """)
         }
+        registerEvaluationMigrations(&migrator)
     }
 }
 

@@ -135,11 +135,58 @@ public struct NOCSuggester: Sendable {
 
     /// One record per title (status `suggested`, `invalid`, `refused` or `failed`), in input order.
     public func suggest(_ titles: [Title]) async throws -> [LLMNOCSuggestionRecord] {
-        var records: [LLMNOCSuggestionRecord] = []
-        for title in titles {
-            records.append(try await suggest(title, note: nil))
+        try await suggestWithinLimit(titles).records
+    }
+
+    /// A run's records, and the titles `--max-cost` left unasked.
+    public struct SuggestionRun: Sendable {
+        public var records: [LLMNOCSuggestionRecord] = []
+        /// Titles not asked because the next request's estimate would have passed `--max-cost`.
+        public var titlesLeft: [String] = []
+        public var tokensIn = 0
+        public var tokensOut = 0
+        /// US dollars, from the real token counts; nil when the model's price is unknown.
+        public var estimatedCost: Double?
+    }
+
+    /// Output tokens a suggestion is expected to take, for `--max-cost`: a rationale, a code, a confidence.
+    static let estimatedOutputTokens = 120
+
+    /// As `suggest`, under the configuration's `maxCost`: stops before a title whose first
+    /// request's estimate, added to what was spent, would pass it (as `impute` does), and says
+    /// which titles were left; a later run asks them (answers are cached).
+    public func suggestWithinLimit(_ titles: [Title]) async throws -> SuggestionRun {
+        let configuration = client.configuration
+        if configuration.maxCost != nil, configuration.pricing == nil {
+            throw LLMError.configuration("--max-cost needs the model's price: give --price-in and --price-out (US dollars per million tokens)")
         }
-        return records
+        var run = SuggestionRun()
+        var usage = Usage()
+        for (index, title) in titles.enumerated() {
+            if let limit = configuration.maxCost, let pricing = configuration.pricing {
+                let first = try request(for: title, note: nil)
+                let cached = try await recorder.cachedResponse(model: configuration.model, promptHash: SHA256.hex(first.body)) != nil
+                let estimate = cached ? 0 : pricing.cost(inputTokens: TokenEstimate.inputTokens(first), outputTokens: Self.estimatedOutputTokens)
+                let spent = pricing.cost(inputTokens: usage.tokensIn, outputTokens: usage.tokensOut, cachedInputTokens: usage.tokensCachedIn)
+                if spent + estimate > limit {
+                    run.titlesLeft = titles[index...].map(\.id)
+                    break
+                }
+            }
+            run.records.append(try await suggest(title, note: nil, usage: &usage))
+        }
+        run.tokensIn = usage.tokensIn
+        run.tokensOut = usage.tokensOut
+        run.estimatedCost = configuration.pricing?.cost(inputTokens: usage.tokensIn, outputTokens: usage.tokensOut,
+                                                        cachedInputTokens: usage.tokensCachedIn)
+        return run
+    }
+
+    /// Tokens the service reported for the requests sent.
+    struct Usage {
+        var tokensIn = 0
+        var tokensCachedIn = 0
+        var tokensOut = 0
     }
 
     /// Whether an answer may be cached and replayed: a refusal, or a listed unit group with a
@@ -153,7 +200,7 @@ public struct NOCSuggester: Sendable {
         return catalogue[code] != nil && (0...1).contains(answer.confidence)
     }
 
-    private func suggest(_ title: Title, note: String?) async throws -> LLMNOCSuggestionRecord {
+    private func suggest(_ title: Title, note: String?, usage: inout Usage) async throws -> LLMNOCSuggestionRecord {
         let model = client.configuration.model
         let body = try request(for: title, note: note).body
         let hash = SHA256.hex(body)
@@ -175,6 +222,9 @@ public struct NOCSuggester: Sendable {
                 var fresh = try await client.complete(body: body)
                 fresh.receivedAt = Timestamp.rounded(fresh.receivedAt)
                 exchange = fresh
+                usage.tokensIn += fresh.response.usage?.promptTokens ?? 0
+                usage.tokensCachedIn += fresh.response.usage?.cachedTokens ?? 0
+                usage.tokensOut += fresh.response.usage?.completionTokens ?? 0
                 // Only a usable answer is cached: an invalid one is asked again on the next run.
                 if isValidAnswer(fresh.response) {
                     try await recorder.saveResponse(LLMResponseRecord(
@@ -200,7 +250,7 @@ public struct NOCSuggester: Sendable {
             if let code = Codes.unitGroup(decoded.unitGroup), catalogue[code] != nil {
                 guard (0...1).contains(decoded.confidence) else {
                     problem = "confidence \(JSONValue.format(decoded.confidence)) is outside 0-1"
-                    return note == nil ? try await suggest(title, note: "The previous answer broke the rules: \(problem).")
+                    return note == nil ? try await suggest(title, note: "The previous answer broke the rules: \(problem).", usage: &usage)
                         : record("invalid", answer: decoded, detail: problem + ", after one retry", requestID: exchange.requestID, at: exchange.receivedAt)
                 }
                 return record("suggested", answer: decoded, code: code, requestID: exchange.requestID, at: exchange.receivedAt)
@@ -210,7 +260,7 @@ public struct NOCSuggester: Sendable {
             problem = "the answer does not follow the schema"
         }
         if note == nil {
-            return try await suggest(title, note: "The previous answer could not be used: \(problem). Answer again.")
+            return try await suggest(title, note: "The previous answer could not be used: \(problem). Answer again.", usage: &usage)
         }
         return record("invalid", answer: answer, detail: problem + ", after one retry", requestID: exchange.requestID, at: exchange.receivedAt)
     }

@@ -63,6 +63,11 @@ extension SQLiteStore {
             """, arguments: [kind?.rawValue]).map { Subject(kind: try $0.decode(at: 0, table: "subject", column: "kind"), code: $0[1]) }
     }
 
+    /// Every subject of a kind that has or derives cells, by code (see `subjects(_:kind:)`).
+    public func subjects(of kind: Subject.Kind) throws -> [Subject] {
+        try dbQueue.read { db in try Self.subjects(db, kind: kind) }
+    }
+
     /// Every subject of a kind that has or derives cells, by code: unit groups of the NOC, profiles
     /// with ratings, resolved titles, and any subject holding stored candidates.
     static func subjects(_ db: Database, kind: Subject.Kind) throws -> [Subject] {

@@ -67,6 +67,7 @@ public actor FakeOpenAIServer {
     private let server: HTTPServer
     private var serverTask: Task<Void, Error>?
     private var rules: [Rule] = []
+    private var answerer: Answerer?
     private var nextID = 0
     /// Request prefixes seen (everything before the attributes asked), as a provider's prompt
     /// cache keeps them: a request that starts with one reports its tokens as cached.
@@ -125,6 +126,25 @@ public actor FakeOpenAIServer {
     }
 
     public func clearFaults() { rules = [] }
+
+    /// What an imputation request's attribute is asked about, for a test's own answers.
+    public struct AskedAttribute: Sendable {
+        /// `job.title` of the user message.
+        public var title: String
+        /// `noc_2021_unit_group.code`, when given.
+        public var unitGroup: String?
+        public var attribute: String
+        public var dimension: String
+        public var min: Double
+        public var max: Double
+    }
+
+    /// A test's answer for one attribute (value, confidence), or nil for the fake's own.
+    public typealias Answerer = @Sendable (AskedAttribute) -> (value: Double, confidence: Double)?
+
+    /// Answer imputation requests with `answerer` (nil: the fake's hash-based values again), so
+    /// that a test knows the answer pattern and computes the figures it should give.
+    public func answer(with answerer: Answerer?) { self.answerer = answerer }
 
     public func resetCounters() {
         requestCount = 0
@@ -194,11 +214,12 @@ public actor FakeOpenAIServer {
             return violation("the user message is not a JSON document with missing_attributes")
         }
         let title = user["job"]?["title"]?.string ?? ""
-        let attributes: [(code: String, min: Double, max: Double)] = asked.compactMap { item in
+        let attributes: [(code: String, min: Double, max: Double, dimension: String)] = asked.compactMap { item in
             guard let code = item["attribute"]?.string, let min = item["scale"]?["min"]?.number,
                   let max = item["scale"]?["max"]?.number else { return nil }
-            return (code, min, max)
+            return (code, min, max, item["dimension"]?.string ?? "")
         }
+        let unitGroup = user["noc_2021_unit_group"]?["code"]?.string
         guard attributes.count == asked.count else { return violation("an item of missing_attributes has no attribute or scale") }
 
         let fault = takeFault(title: title, codes: attributes.map(\.code))
@@ -228,8 +249,12 @@ public actor FakeOpenAIServer {
         var items: [FakeJSON] = attributes.map { attribute in
             let hash = Self.stableHash(title + "|" + attribute.code)
             let steps = UInt64(max(0, attribute.max - attribute.min)) + 1
-            let value = attribute.min + Double(hash % steps)
-            let confidence = 0.3 + Double((hash / 7) % 60) / 100
+            var value = attribute.min + Double(hash % steps)
+            var confidence = 0.3 + Double((hash / 7) % 60) / 100
+            if let answerer, let given = answerer(AskedAttribute(title: title, unitGroup: unitGroup, attribute: attribute.code,
+                                                                 dimension: attribute.dimension, min: attribute.min, max: attribute.max)) {
+                (value, confidence) = given
+            }
             return .object([
                 "attribute": .string(attribute.code),
                 "rationale": .string("Fake estimate of \(attribute.code) for \(title)."),
