@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 // The folder tree follows the data flow (see docs/ARCHITECTURE.md):
@@ -11,10 +11,16 @@ let package = Package(
         .executable(name: "jobforge", targets: ["jobforge"]),
         .library(name: "JobForgeCore", targets: ["JobForgeCore"]),
     ],
+    traits: [
+        // `jobforge publish` to PostgreSQL: off by default, since postgres-nio (SwiftNIO, swift-crypto)
+        // adds minutes to a clean build. `swift build -c release --product jobforge --traits PostgreSQL`.
+        .trait(name: "PostgreSQL", description: "jobforge publish: the published model to a PostgreSQL server (postgres-nio)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.20.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // The domain, no I/O: codes, descriptors, scales, subjects, cells, candidates, precedence.
@@ -49,10 +55,16 @@ let package = Package(
             "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // `jobforge publish`: the store's published model into a PostgreSQL schema, one transaction.
+        .target(name: "JobForgePublish", dependencies: [
+            "JobForgeCore", "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .target(name: "JobForgeCLI", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
             "JobForgeLLM", "JobForgeTBS", "JobForgeNet", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .target(name: "JobForgePublish", condition: .when(traits: ["PostgreSQL"])),
         ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
@@ -79,6 +91,7 @@ let package = Package(
         .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeOaSIS", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgePublishTests", dependencies: ["JobForgePublish", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeCLITests", dependencies: [
             "JobForgeCLI", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
             "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift"),
