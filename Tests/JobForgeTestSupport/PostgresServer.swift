@@ -19,6 +19,7 @@ import Glibc
 public final class PostgresServer: Sendable {
     public struct Unavailable: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public let host: String
