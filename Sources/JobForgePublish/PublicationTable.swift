@@ -62,38 +62,147 @@ public struct PublicationTable: Sendable, Equatable {
     }
 }
 
-/// One field of a published row.
-public enum PublicationValue: Sendable, Equatable {
-    case text(String)
-    case integer(Int64)
-    case double(Double)
-    case boolean(Bool)
-    /// An instant, written as ISO 8601 UTC.
-    case timestamp(String)
-    case null
+/// The rows of one relation as a publish reads them: COPY's text format written straight into
+/// one buffer, and per subject where its rows lie, how many there are and their hash.
+///
+/// ```swift
+/// rows.beginRow(subject: "profile\t21211.00")
+/// rows.text("21211.00"); rows.double(3.5); rows.text(nil)      // nil is NULL
+/// rows.endRow()
+/// ```
+///
+/// Rows of one subject are expected together (a subject met again later still counts: its
+/// ranges and hash continue).
+public final class PublicationRows: @unchecked Sendable {
+    public let relation: PublicationTable
 
-    public static func text(_ value: String?) -> PublicationValue { value.map(PublicationValue.text) ?? .null }
-    public static func double(_ value: Double?) -> PublicationValue { value.map(PublicationValue.double) ?? .null }
+    struct SubjectRows {
+        var ranges: [Range<Int>] = []
+        var rows = 0
+        var hash: UInt64 = PublicationRows.hashSeed
+    }
 
-    /// The field in COPY's text format: `\N` for null, backslash, tab, newline and carriage
-    /// return escaped.
-    func appendCopyText(to buffer: inout [UInt8]) {
-        switch self {
-        case .null: buffer.append(contentsOf: [0x5C, 0x4E])
-        case .integer(let value): buffer.append(contentsOf: String(value).utf8)
-        case .double(let value): buffer.append(contentsOf: (value.isFinite ? "\(value)" : value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity").utf8)
-        case .boolean(let value): buffer.append(value ? 0x74 : 0x66)
-        case .text(let value), .timestamp(let value):
-            for byte in value.utf8 {
-                switch byte {
-                case 0x5C: buffer.append(contentsOf: [0x5C, 0x5C])
-                case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
-                case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
-                default: buffer.append(byte)
-                }
-            }
+    /// Every row's COPY text, in reading order.
+    private(set) var bytes: [UInt8] = []
+    private(set) var subjects: [String: SubjectRows] = [:]
+    /// Subjects in the order first read.
+    private(set) var order: [String] = []
+    private(set) var rowCount = 0
+
+    private var current: String?
+    private var runStart = 0
+    private var runRows = 0
+    private var fields = 0
+
+    public init(relation: PublicationTable) {
+        self.relation = relation
+        bytes.reserveCapacity(1 << 20)
+    }
+
+    /// Starts a row of `subject`: the relation's subject columns' values joined by tabs, "" for
+    /// a relation without subject columns.
+    public func beginRow(subject: String) {
+        if subject != current {
+            closeRun()
+            current = subject
+            runStart = bytes.count
         }
+        fields = 0
+    }
+
+    public func endRow() {
+        bytes.append(0x0A)
+        runRows += 1
+        rowCount += 1
+    }
+
+    @inline(__always) private func separate() {
+        if fields > 0 { bytes.append(0x09) }
+        fields += 1
+    }
+
+    public func null() {
+        separate()
+        bytes.append(0x5C); bytes.append(0x4E)
+    }
+
+    /// Text with backslash, tab, newline and carriage return escaped; nil is NULL.
+    public func text(_ value: String?) {
+        guard let value else { return null() }
+        separate()
+        var utf8Text = value
+        utf8Text.withUTF8 { utf8 in
+            var start = 0
+            for index in 0..<utf8.count {
+                let escaped: UInt8
+                switch utf8[index] {
+                case 0x5C: escaped = 0x5C
+                case 0x09: escaped = 0x74
+                case 0x0A: escaped = 0x6E
+                case 0x0D: escaped = 0x72
+                default: continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                bytes.append(0x5C); bytes.append(escaped)
+                start = index + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        }
+    }
+
+    /// An instant, as ISO 8601 UTC text.
+    public func timestamp(_ value: String) { text(value) }
+
+    public func integer(_ value: Int64) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public func double(_ value: Double?) {
+        guard let value else { return null() }
+        separate()
+        let text = value.isFinite ? value.description : value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity"
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    public func boolean(_ value: Bool) {
+        separate()
+        bytes.append(value ? 0x74 : 0x66)
+    }
+
+    /// Ends the reading: the last subject's rows are counted and hashed.
+    func finish() {
+        closeRun()
+        current = nil
+    }
+
+    private func closeRun() {
+        guard let key = current, bytes.count > runStart else { return }
+        let range = runStart..<bytes.count
+        if subjects[key] == nil {
+            subjects[key] = SubjectRows()
+            order.append(key)
+        }
+        subjects[key]!.ranges.append(range)
+        subjects[key]!.rows += runRows
+        let seed = subjects[key]!.hash
+        let hash = bytes.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[range]), from: seed) }
+        subjects[key]!.hash = hash
+        runRows = 0
+        runStart = bytes.count
+    }
+
+    static let hashSeed: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// FNV-1a, 64 bits, continued from `hash`: a change detector for one subject's rows, not a
+    /// defence against forgery.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, from hash: UInt64) -> UInt64 {
+        var hash = hash
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 }
 
@@ -101,15 +210,16 @@ public enum PublicationValue: Sendable, Equatable {
 /// generation that changes whenever the model's content may have.
 ///
 /// ```swift
-/// let model = try StoreModel(store: store, labels: labels)
-/// let generation = try model.generation()          // same text: nothing to publish
-/// try model.forEachRow(of: model.relations[0]) { subject, fields in ... }
+/// let model = StoreModel(store: store, labels: labels)
+/// let generation = try model.generation()          // same text as published: nothing to do
+/// let rows = model.relations.map(PublicationRows.init)
+/// let read = try model.read(into: rows)            // the generation of what was read
 /// ```
 public protocol PublicationSource: Sendable {
     var relations: [PublicationTable] { get }
     /// Equal to the generation of a previous publication only when nothing has changed since.
     func generation() throws -> String
-    /// Every row of `relation`, with the key of the subject it belongs to: its subject columns'
-    /// values joined by tabs ("" for a relation without subject columns).
-    func forEachRow(of relation: PublicationTable, _ body: (_ subject: String, _ fields: [PublicationValue]) throws -> Void) throws
+    /// Reads every relation's rows into `rows` (one per relation, in `relations`' order) and
+    /// returns the generation of what it read, all from one snapshot of the store.
+    func read(into rows: [PublicationRows]) throws -> String
 }

@@ -105,12 +105,6 @@ public struct Publisher: Sendable {
 
     // MARK: The transaction
 
-    /// The rows of one relation as read from the store, grouped by subject, in COPY's text form.
-    struct RelationRows {
-        var relation: PublicationTable
-        var subjects: [String: (copyText: [UInt8], rows: Int, hash: Int64)] = [:]
-    }
-
     private func publish(_ model: some PublicationSource, on connection: PostgresConnection, logger: Logger,
                          started: Date, progress: @Sendable (String) -> Void) async throws -> PublishSummary {
         let generation = try model.generation()
@@ -128,7 +122,10 @@ public struct Publisher: Sendable {
         }
 
         progress("reading the store")
-        let read = try model.relations.map { relation in try Self.read(relation, from: model) }
+        let read = model.relations.map(PublicationRows.init)
+        // The generation of what was read: a build committing after the check above is either
+        // all in these rows and this generation, or in neither.
+        let readGeneration = try model.read(into: read)
 
         progress("writing to PostgreSQL")
         try await connection.query("BEGIN", logger: logger)
@@ -148,44 +145,18 @@ public struct Publisher: Sendable {
             let written = relations.reduce(0) { $0 + $1.rowsWritten }, deleted = relations.reduce(0) { $0 + $1.rowsDeleted }
             try await connection.query("""
                 INSERT INTO jobforge.publication (generation, shape, published_at, jobforge_version, rows_written, rows_deleted)
-                VALUES (\(generation), \(shape), now(), \(version), \(written), \(deleted))
+                VALUES (\(readGeneration), \(shape), now(), \(version), \(written), \(deleted))
                 """, logger: logger)
             beforeCommit()
             try await connection.query("COMMIT", logger: logger)
-            return summary(unchanged: false, relations)
+            var done = summary(unchanged: false, relations)
+            done.generation = readGeneration
+            return done
         } catch {
             // A dead connection rolls back by itself; an error on a live one is rolled back here.
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
-    }
-
-    static func read(_ relation: PublicationTable, from model: some PublicationSource) throws -> RelationRows {
-        var rows = RelationRows(relation: relation)
-        try model.forEachRow(of: relation) { subject, fields in
-            var entry = rows.subjects[subject] ?? ([], 0, 0)
-            for (index, field) in fields.enumerated() {
-                if index > 0 { entry.copyText.append(0x09) }
-                field.appendCopyText(to: &entry.copyText)
-            }
-            entry.copyText.append(0x0A)
-            entry.rows += 1
-            rows.subjects[subject] = entry
-        }
-        for (subject, entry) in rows.subjects {
-            rows.subjects[subject]?.hash = Self.hash(entry.copyText)
-        }
-        return rows
-    }
-
-    /// FNV-1a, 64 bits: a change detector for one subject's rows, not a defence against forgery.
-    static func hash(_ bytes: [UInt8]) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return Int64(bitPattern: hash)
     }
 
     struct Publication { var generation: String; var shape: String }
@@ -255,13 +226,15 @@ public struct Publisher: Sendable {
         return hashes
     }
 
+    /// The size of each COPY data message.
+    static let chunkSize = 2 << 20
+
     /// Replaces the rows of the subjects whose hash changed, deletes those of subjects gone.
-    func write(_ rows: RelationRows, published: [String: Int64], _ connection: PostgresConnection,
+    func write(_ rows: PublicationRows, published: [String: Int64], _ connection: PostgresConnection,
                _ logger: Logger) async throws -> PublishSummary.Relation {
         let relation = rows.relation
-        let changed = rows.subjects.filter { published[$0.key] != $0.value.hash }.map(\.key).sorted()
+        let changed = rows.order.filter { published[$0] != Int64(bitPattern: rows.subjects[$0]!.hash) }
         let gone = published.keys.filter { rows.subjects[$0] == nil }.sorted()
-        let total = rows.subjects.values.reduce(0) { $0 + $1.rows }
         var deleted = 0
         if !published.isEmpty {
             deleted = try await deleteRows(of: changed + gone, in: relation, connection, logger)
@@ -270,22 +243,32 @@ public struct Publisher: Sendable {
         if !changed.isEmpty {
             try await connection.query("SET LOCAL search_path TO jobforge", logger: logger)
             try await connection.copyFrom(table: relation.name, columns: relation.columns.map(\.name), logger: logger) { writer in
-                var chunk: [UInt8] = []
-                chunk.reserveCapacity(1 << 20)
+                var chunk = ByteBuffer()
+                chunk.reserveCapacity(Self.chunkSize + (64 << 10))
                 for subject in changed {
                     let entry = rows.subjects[subject]!
-                    chunk.append(contentsOf: entry.copyText)
                     written += entry.rows
-                    if chunk.count >= 1 << 20 {
-                        try await writer.write(ByteBuffer(bytes: chunk))
-                        chunk.removeAll(keepingCapacity: true)
+                    for range in entry.ranges {
+                        var offset = range.lowerBound
+                        while offset < range.upperBound {
+                            let end = min(range.upperBound, offset + Self.chunkSize - chunk.readableBytes)
+                            rows.bytes.withUnsafeBufferPointer { bytes in
+                                _ = chunk.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[offset..<end]))
+                            }
+                            offset = end
+                            if chunk.readableBytes >= Self.chunkSize {
+                                try await writer.write(chunk)
+                                chunk = ByteBuffer()
+                                chunk.reserveCapacity(Self.chunkSize + (64 << 10))
+                            }
+                        }
                     }
                 }
-                if !chunk.isEmpty { try await writer.write(ByteBuffer(bytes: chunk)) }
+                if chunk.readableBytes > 0 { try await writer.write(chunk) }
             }
             try await connection.query("""
                 INSERT INTO jobforge.publication_subject (relation, subject, row_hash, row_count)
-                SELECT \(relation.name), s, h, c FROM unnest(\(changed), \(changed.map { rows.subjects[$0]!.hash }),
+                SELECT \(relation.name), s, h, c FROM unnest(\(changed), \(changed.map { Int64(bitPattern: rows.subjects[$0]!.hash) }),
                                                         \(changed.map { Int64(rows.subjects[$0]!.rows) })) AS t(s, h, c)
                 ON CONFLICT (relation, subject) DO UPDATE SET row_hash = EXCLUDED.row_hash, row_count = EXCLUDED.row_count
                 """, logger: logger)
@@ -295,7 +278,7 @@ public struct Publisher: Sendable {
                 DELETE FROM jobforge.publication_subject WHERE relation = \(relation.name) AND subject = ANY(\(gone))
                 """, logger: logger)
         }
-        return .init(name: relation.name, rows: total, rowsWritten: written, rowsDeleted: deleted, subjectsRewritten: changed.count)
+        return .init(name: relation.name, rows: rows.rowCount, rowsWritten: written, rowsDeleted: deleted, subjectsRewritten: changed.count)
     }
 
     /// Deletes the rows of `subjects` (keys of the relation's subject columns joined by tabs),

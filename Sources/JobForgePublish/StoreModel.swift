@@ -50,43 +50,70 @@ public struct StoreModel: PublicationSource {
     /// Changes with every run that wrote to the store (each writer records one) and with every
     /// committed build step: a store no run has touched since the last publish is unchanged.
     public func generation() throws -> String {
-        try store.dbQueue.read { db in
-            let runs = try String.fetchOne(db, sql: """
-                SELECT COUNT(*) || '|' || COALESCE(MAX(started_at), '') || '|' || COALESCE(MAX(finished_at), '') FROM run
-                """) ?? ""
-            let steps = try String.fetchAll(db, sql: "SELECT name || ':' || fingerprint || ':' || completed_at FROM step ORDER BY name")
-            let text = runs + "|" + steps.joined(separator: "|")
-            return SHA256.hex(Data(text.utf8))
+        try store.dbQueue.read { db in try Self.generation(db) }
+    }
+
+    static func generation(_ db: Database) throws -> String {
+        let runs = try String.fetchOne(db, sql: """
+            SELECT COUNT(*) || '|' || COALESCE(MAX(started_at), '') || '|' || COALESCE(MAX(finished_at), '') FROM run
+            """) ?? ""
+        let steps = try String.fetchAll(db, sql: "SELECT name || ':' || fingerprint || ':' || completed_at FROM step ORDER BY name")
+        let text = runs + "|" + steps.joined(separator: "|")
+        return SHA256.hex(Data(text.utf8))
+    }
+
+    /// One read transaction: the generation, the descriptors, and one pass over the winning
+    /// cells that writes fact_cell and, at each new subject, its dim_subject row.
+    public func read(into rows: [PublicationRows]) throws -> String {
+        let byName = Dictionary(rows.map { ($0.relation.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return try store.dbQueue.read { db in
+            if db.isInsideTransaction { return try read(db, byName) }
+            var generation = ""
+            try db.inTransaction(.deferred) {
+                generation = try read(db, byName)
+                return .commit
+            }
+            return generation
         }
     }
 
-    public func forEachRow(of relation: PublicationTable, _ body: (String, [PublicationValue]) throws -> Void) throws {
-        switch relation.name {
-        case Self.descriptor.name:
-            for info in try store.descriptors(category: nil) {
+    private func read(_ db: Database, _ rows: [String: PublicationRows]) throws -> String {
+        let generation = try Self.generation(db)
+        if let out = rows[Self.descriptor.name] {
+            for info in try SQLiteStore.descriptors(category: nil, in: db) {
                 let descriptor = info.descriptor
-                try body("", [.text(descriptor.code), .text(descriptor.name), .text(descriptor.category.rawValue),
-                              .text(descriptor.parent), .text(descriptor.definition), .integer(Int64(descriptor.sortKey))])
+                out.beginRow(subject: "")
+                out.text(descriptor.code); out.text(descriptor.name); out.text(descriptor.category.rawValue)
+                out.text(descriptor.parent); out.text(descriptor.definition); out.integer(Int64(descriptor.sortKey))
+                out.endRow()
             }
-        case Self.subject.name:
-            var seen = Set<Subject>()
-            try store.forEachWinner(filter: CellFilter()) { cell in
-                guard seen.insert(cell.subject).inserted else { return }
-                try body(Self.key(cell.subject), [.text(cell.subject.kind.rawValue), .text(cell.subject.code), .text(labels[cell.subject])])
-            }
-        case Self.cell.name:
-            try store.forEachWinner(filter: CellFilter()) { cell in
-                try body(Self.key(cell.subject), [
-                    .text(cell.subject.kind.rawValue), .text(cell.subject.code), .text(cell.descriptorCode),
-                    .text(cell.dimension.rawValue), .double(cell.value), .text(cell.text), .text(cell.scale),
-                    .text(cell.source.rawValue), .integer(Int64(cell.precedence)), .text(cell.method.rawValue),
-                    .text(cell.sourceLevel.rawValue), .double(cell.confidence), .text(cell.release),
-                    .timestamp(Timestamp.string(cell.observedAt)), .text(cell.runID),
-                ])
-            }
-        default:
-            return
         }
+        let subjects = rows[Self.subject.name], cells = rows[Self.cell.name]
+        if subjects != nil || cells != nil {
+            var last: Subject?
+            var key = ""
+            try SQLiteStore.forEachWinner(db, filter: CellFilter()) { cell in
+                if cell.subject != last {
+                    last = cell.subject
+                    key = Self.key(cell.subject)
+                    if let subjects {
+                        subjects.beginRow(subject: key)
+                        subjects.text(cell.subject.kind.rawValue); subjects.text(cell.subject.code); subjects.text(labels[cell.subject])
+                        subjects.endRow()
+                    }
+                }
+                guard let cells else { return }
+                cells.beginRow(subject: key)
+                cells.text(cell.subject.kind.rawValue); cells.text(cell.subject.code); cells.text(cell.descriptorCode)
+                cells.text(cell.dimension.rawValue); cells.double(cell.value); cells.text(cell.text); cells.text(cell.scale)
+                cells.text(cell.source.rawValue); cells.integer(Int64(cell.precedence)); cells.text(cell.method.rawValue)
+                cells.text(cell.sourceLevel.rawValue); cells.double(cell.confidence); cells.text(cell.release)
+                cells.timestamp(Timestamp.string(cell.observedAt)); cells.text(cell.runID)
+                cells.endRow()
+            }
+        }
+        for relation in rows.values { relation.finish() }
+        return generation
     }
 
     static func key(_ subject: Subject) -> String { subject.kind.rawValue + "\t" + subject.code }
