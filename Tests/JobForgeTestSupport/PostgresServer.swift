@@ -168,18 +168,33 @@ public final class PostgresServer: Sendable {
         return try binaryFolder().appendingPathComponent(name)
     }
 
+    /// Runs a tool and waits for it. Not through Foundation's `Process`: it detects a child's
+    /// exit by a socket the child inherits, and `pg_ctl start` leaves the server holding it, so
+    /// `waitUntilExit` never returns. Here the child gets only stdin, stdout and stderr (a file).
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Unavailable(description: "\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) failed: \(String(decoding: stderr, as: UTF8.self))")
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("jobforge-pg-run-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Every other descriptor closed (glibc ignores one closed meanwhile).
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in open.compactMap({ Int32($0) }) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw Unavailable(description: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
+            throw Unavailable(description: "\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) failed: \(stderr)")
         }
     }
 }
