@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "JobForgeCore", targets: ["JobForgeCore"]),
     ],
     traits: [
+        // Off by default: the README's first build stays as fast as before (see "jobforge serve").
+        .trait(name: "Server", description: "`jobforge serve`: a read-only HTTP server on the store (JobForgeServer, on FlyingFox)."),
         // `jobforge publish` to PostgreSQL: off by default, since postgres-nio (SwiftNIO, swift-crypto)
         // adds minutes to a clean build. `swift build -c release --product jobforge --traits PostgreSQL`.
         .trait(name: "PostgreSQL", description: "jobforge publish: the published model to a PostgreSQL server (postgres-nio)."),
@@ -20,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.20.0"),
+        // Reading .xlsx workbooks (a ZIP package); its XML is parsed with libxml2 (CLibXML2).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
@@ -36,7 +40,12 @@ let package = Package(
         ]),
         // Sources: each knows Core, Store and Net, never another source.
         .target(name: "JobForgeOaSIS", dependencies: ["JobForgeCore"]),
-        .target(name: "JobForgeTitles", dependencies: ["JobForgeCore", "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The offline NOC coder: ranks unit groups for a title from their OaSIS texts (pure, no I/O).
+        .target(name: "JobForgeNOCCoder", dependencies: ["JobForgeCore"]),
+        .target(name: "JobForgeTitles", dependencies: [
+            "JobForgeCore", "JobForgeStore", "CLibXML2", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .target(name: "JobForgeONet", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeNet",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -53,7 +62,17 @@ let package = Package(
         // spans sources (the LLM step's requests, titles' applied NOC suggestions).
         .target(name: "JobForgeBuild", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // `jobforge report` (and the pages `serve` shows): coverage, cost, review, profile sheets, as
+        // typed values and one self-contained HTML page; reads the store only.
+        .target(name: "JobForgeReport", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeONet",
+        ]),
+        // `jobforge serve`: the report's pages and a JSON API over HTTP, read-only (trait Server).
+        .target(name: "JobForgeServer", dependencies: [
+            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeTBS", "JobForgeReport",
+            .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
         ]),
         // `jobforge publish`: the store's published model into a PostgreSQL schema, one transaction.
         .target(name: "JobForgePublish", dependencies: [
@@ -61,21 +80,21 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .target(name: "JobForgeCLI", dependencies: [
-            "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
-            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", .product(name: "GRDB", package: "GRDB.swift"),
+            "JobForgeCore", "JobForgeReport", .target(name: "JobForgeServer", condition: .when(traits: ["Server"])), "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .target(name: "JobForgePublish", condition: .when(traits: ["PostgreSQL"])),
         ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
             "JobForgeCLI", "JobForgeBuild", "JobForgeStore", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet",
-            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport",
+            "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeCore", "JobForgeTestSupport", "JobForgeNOCCoder", "JobForgeReport", "JobForgeServer",
         ],
                           path: "Benchmarks/jobforge-bench"),
 
         // Loopback fakes (O*NET, OpenAI-compatible, canada.ca) and temp stores for the tests.
         .target(name: "JobForgeTestSupport", dependencies: [
-            "JobForgeCore", "JobForgeStore",
+            "JobForgeCore", "JobForgeStore", "JobForgeServer",
             .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "FlyingSocks", package: "FlyingFox"),
         ], path: "Tests/JobForgeTestSupport"),
@@ -89,6 +108,9 @@ let package = Package(
         ]),
         .testTarget(name: "JobForgeTitlesTests", dependencies: ["JobForgeTitles", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeONetTests", dependencies: ["JobForgeONet", "JobForgeOaSIS", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgeNOCCoderTests", dependencies: [
+            "JobForgeNOCCoder", "JobForgeBuild", "JobForgeOaSIS", "JobForgeTestSupport",
+        ]),
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgePublishTests", dependencies: ["JobForgePublish", "JobForgeTestSupport"]),

@@ -42,14 +42,15 @@ func runBuildBenchmark(arguments: [String]) async throws {
 }
 
 /// Runs one child and measures it: wall time, and its own peak RSS through wait4's rusage.
-/// posix_spawn rather than Foundation's Process, which reaps its children itself.
-func measure(binary: String, arguments: [String]) throws -> (seconds: Double, peakMB: Double, status: Int32) {
+/// posix_spawn rather than Foundation's Process, which reaps its children itself. Its output goes
+/// to `output` (default: nowhere).
+func measure(binary: String, arguments: [String], output: String = "/dev/null") throws -> (seconds: Double, peakMB: Double, status: Int32) {
     let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     var pid: pid_t = 0
     let started = Date()

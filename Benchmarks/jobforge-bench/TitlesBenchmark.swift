@@ -4,8 +4,10 @@ import JobForgeCore
 import JobForgeStore
 import JobForgeTitles
 
-/// `jobforge-bench titles [--count N] [--data FOLDER]`: import, resolve and inherit N job titles
-/// (default 2,000) generated from the shipped sample architecture, and print the time of each part.
+/// `jobforge-bench titles [--count N] [--data FOLDER] [--write-csv FILE]`: import, resolve and inherit
+/// N job titles (default 2,000) generated from the shipped sample architecture, and print the time
+/// of each part. `--write-csv FILE` only writes the generated file, to time `jobforge titles import`
+/// itself with `/usr/bin/time -v` (its peak memory is the command's, not this program's).
 /// Targets (release build): the whole import under 0.3 s, resolution alone under 50 ms.
 ///
 /// "whole command" is what `jobforge titles import` does on a built store: the resolver over the
@@ -14,11 +16,14 @@ import JobForgeTitles
 func runTitlesBenchmark(arguments: [String]) async throws {
     var count = 2_000
     var dataFolder = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("data")
+    var csvOut: URL?
     var index = 0
     while index < arguments.count {
         switch arguments[index] {
         case "--count" where index + 1 < arguments.count:
             count = Int(arguments[index + 1]) ?? count; index += 1
+        case "--write-csv" where index + 1 < arguments.count:
+            csvOut = URL(fileURLWithPath: arguments[index + 1]); index += 1
         case "--data" where index + 1 < arguments.count:
             dataFolder = URL(fileURLWithPath: arguments[index + 1]); index += 1
         default:
@@ -35,20 +40,12 @@ func runTitlesBenchmark(arguments: [String]) async throws {
     func ms(_ seconds: Double) -> String { String(format: "%8.1f ms", seconds * 1000) }
 
     // The input: the sample's rows, repeated with the changes HR spreadsheets make to titles.
-    let sampleURL = dataFolder.appendingPathComponent("sample/job_architecture.csv")
-    let sample = try CSVReader().records(try Data(contentsOf: sampleURL), file: sampleURL.lastPathComponent)
-    let header = sample[0].fields
-    let rows = Array(sample.dropFirst())
-    let variants: [(String) -> String] = [{ $0 }, { "Senior " + $0 }, { $0 + " II" }, { "Sr. " + $0 }, { $0 + " - Team Lead" },
-                                          { $0.uppercased() }, { "Lead " + $0 }, { $0 + " (bilingual)" }]
-    var csv = CSVWriter.byteOrderMark + CSVWriter.line(header)
-    for i in 0..<count {
-        var fields = rows[i % rows.count].fields
-        fields[0] = "B-\(i)"
-        fields[1] = variants[(i / rows.count) % variants.count](fields[1])
-        csv += CSVWriter.line(fields)
+    let input = try generatedArchitecture(count: count, dataFolder: dataFolder)
+    if let csvOut {
+        try input.write(to: csvOut)
+        print("wrote \(count) titles to \(csvOut.path)")
+        return
     }
-    let input = Data(csv.utf8)
 
     let (reference, referenceTime) = try time { try ProfileReference.oasisFiles(dataDirectory: dataFolder) }
     let (concordance, concordanceTime) = try time { try NOCConcordance.shipped(dataDirectory: dataFolder) }
@@ -135,4 +132,23 @@ func runTitlesBenchmark(arguments: [String]) async throws {
     print("    parse, resolve, store             \(ms(importOnly))")
     print("    reconcile and count inherited     \(ms(resolvingTime - importOnly))")
     print("  read one title's cells back        \(ms(readTime))   (\(readBack) cells)")
+}
+
+/// A job architecture of `count` titles (ids `B-0`, `B-1`, ...): the shipped sample's rows,
+/// repeated with the changes HR spreadsheets make to titles.
+func generatedArchitecture(count: Int, dataFolder: URL) throws -> Data {
+    let sampleURL = dataFolder.appendingPathComponent("sample/job_architecture.csv")
+    let sample = try CSVReader().records(try Data(contentsOf: sampleURL), file: sampleURL.lastPathComponent)
+    let header = sample[0].fields
+    let rows = Array(sample.dropFirst())
+    let variants: [(String) -> String] = [{ $0 }, { "Senior " + $0 }, { $0 + " II" }, { "Sr. " + $0 }, { $0 + " - Team Lead" },
+                                          { $0.uppercased() }, { "Lead " + $0 }, { $0 + " (bilingual)" }]
+    var csv = CSVWriter.byteOrderMark + CSVWriter.line(header)
+    for i in 0..<count {
+        var fields = rows[i % rows.count].fields
+        fields[0] = "B-\(i)"
+        fields[1] = variants[(i / rows.count) % variants.count](fields[1])
+        csv += CSVWriter.line(fields)
+    }
+    return Data(csv.utf8)
 }

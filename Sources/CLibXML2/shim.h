@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
+#include <libxml/xmlreader.h>
 
 // libxml2's xmlFree is a global function pointer, which Swift 6 rejects as
 // shared mutable state; this wrapper is what Swift code calls instead.

@@ -215,17 +215,20 @@ extension BuildPipeline {
     public var sampleArchitecture: URL { options.dataFolder.appendingPathComponent("sample/job_architecture.csv") }
     var sampleMapping: URL { options.dataFolder.appendingPathComponent("sample/job_architecture.mapping") }
 
-    /// Step 2: import and resolve the sample architecture, then inherit L6 -> L7 for every
-    /// resolved title in the store (the user's own imports included). Import, resolution and the
-    /// reconciliation of the titles' cells are one transaction.
+    /// Step 2: import and resolve the sample architecture while the store has no architecture of
+    /// the user's (then never again: see `SampleTitles`), then inherit L6 -> L7 for every resolved
+    /// title in the store. Import, resolution and the reconciliation of the titles' cells are one
+    /// transaction.
     func titlesStep(store: SQLiteStore, runID: String) throws -> StepReport {
         let started = Date()
         let authoritative = try store.completedStep("authoritative")?.fingerprint ?? ""
+        let hasUserTitles = try store.dbQueue.read { try SampleTitles.storeHasUserImport(in: $0) }
         // The titles already in the store are an input too: a user's import since the last build
         // needs its inherited cells (and the O*NET step, its O*NET cells).
         let inputs = try Fingerprint.files([sampleArchitecture, sampleMapping,
                                             options.dataFolder.appendingPathComponent("crosswalk/noc_2021_2016.csv")])
             + authoritative
+            + (hasUserTitles ? "|the user's titles, no sample" : "")
         let fingerprint = inputs + (try Self.titlesKey(TitleCatalog(store).titles()))
         if let done = try store.completedStep("titles"), done.fingerprint == fingerprint {
             return StepReport(name: "titles", status: .unchanged, detail: "same sample and profiles as run \(done.runID)",
@@ -239,14 +242,19 @@ extension BuildPipeline {
             // Recorded with the titles as they are now, so the next build sees no change.
             inputs + (try Self.titlesKey(TitleCatalog.titles(in: db)))
         }, runID: runID) { writer in
-            let (summary, inherited) = try TitleCells.resolving(in: writer.db, runID: runID) { db in
-                let summary = try importer.importFile(sampleArchitecture, mapping: mapping, in: db)
+            let (outcome, inherited) = try TitleCells.resolving(in: writer.db, runID: runID) { db in
+                let summary = hasUserTitles ? nil
+                    : try importer.importFile(sampleArchitecture, mapping: mapping, origin: .sample, in: db)
+                // A store the user imported into before samples were marked may still hold some.
+                let removed = hasUserTitles ? try SampleTitles.remove(in: db) : 0
                 // Profiles may have changed since titles were last resolved: resolve all of them again.
                 _ = try importer.resolveStoredTitles(in: db)
-                return summary
+                return (summary, removed)
             }
             TestHooks.holdIfAsked(step: "titles")
-            detail = "sample: \(summary.imported) titles imported, \(summary.skipped) skipped; "
+            let (sample, removed) = outcome
+            detail = (sample.map { "sample: \($0.imported) titles imported, \($0.skipped) skipped; " }
+                      ?? "your titles, no sample\(removed > 0 ? " (\(removed) sample titles removed)" : ""); ")
                 + "\(inherited.resolved) of \(inherited.titles) titles resolved; "
                 + "\(inherited.inheritedCells) rated cells inherited from their profiles (with their O*NET values), \(inherited.overridden) overridden"
             return detail

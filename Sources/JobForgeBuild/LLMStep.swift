@@ -9,7 +9,8 @@ import JobForgeTitles
 /// filled, with the title's full job-architecture context.
 public enum LLMStep {
     /// One request per title with its missing cells. `titleFilter` keeps titles whose id or
-    /// title is listed; `categories` keeps only those categories.
+    /// title is listed; `categories` keeps only those categories. The shipped sample's titles are
+    /// made up: they are asked about only when `titleFilter` names them.
     public static func requests(store: SQLiteStore, titleFilter: Set<String>? = nil,
                                 categories: Set<Category>? = nil) throws -> [ImputationRequest] {
         let descriptors = try store.descriptors(category: nil)
@@ -19,9 +20,11 @@ public enum LLMStep {
             for scale in info.scales { expected.append((info, scale)) }
         }
         let titles = try TitleCatalog(store).titles()
+        let sample = try SampleTitles.ids(of: store)
         var requests: [ImputationRequest] = []
         for record in titles {
             if let titleFilter, !titleFilter.contains(record.id), !titleFilter.contains(record.title) { continue }
+            if titleFilter == nil && sample.contains(record.id) { continue }
             let subject = Subject.title(record.id)
             let known = try store.winners(of: subject, filter: CellFilter())
             let filled = Set(known.map { "\($0.descriptorCode)/\($0.dimension)" })

@@ -24,7 +24,7 @@ extension BuildPipeline {
         let onetFiles = try FileManager.default.contentsOfDirectory(at: onetFolder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "txt" }.sorted { $0.path < $1.path }
         let inputs = try Fingerprint.files(onetFiles + [crosswalkFile, onetMappingFile, guideFile])
-            + (try store.completedStep("authoritative")?.fingerprint ?? "")
+            + (try store.completedStep("authoritative")?.fingerprint ?? "") + ONetCalibration.version
         func fingerprint(_ db: Database) throws -> String { SHA256.hex(inputs + (try Self.onetRatingsKey(ONetArchive.releases(in: db)))) }
         if let done = try store.completedStep("onet"), done.fingerprint == (try store.dbQueue.read(fingerprint)) {
             return StepReport(name: "onet", status: .unchanged, detail: "same O*NET files, ratings and crosswalk as run \(done.runID)",
@@ -48,8 +48,15 @@ extension BuildPipeline {
             // Just loaded with every table the tier reads: the store holds exactly these ratings.
             let tiered: Set<ONetRatingTable> = [.skills, .knowledge, .abilities, .workActivities]
             let inHand = !imported.alreadyLoaded && tiered.isDisjoint(with: database.missingTables) ? database.ratings : nil
-            let tier = try ONetImport.tier(in: writer.db, mapping: onetMappingFile, ratings: inHand)
-            let result = tier.offers(forUnitGroups: try ONetArchive.nocUnitGroupCodes(in: writer.db))
+            let rule = try ONetImport.tier(in: writer.db, mapping: onetMappingFile, ratings: inHand)
+            // Levels are converted, and their confidence measured, against the OaSIS levels of the
+            // profiles O*NET also describes (the authoritative step's, in the fingerprint).
+            let unitGroups = try ONetArchive.nocUnitGroupCodes(in: writer.db)
+            let truth = try SQLiteStore.currentProfileRatings(dimension: .level, in: writer.db)
+                .map { ProfileLevel(profile: $0.profile, descriptorCode: $0.descriptor, value: $0.value) }
+            let calibration = ONetCalibration.measure(tier: rule, unitGroups: unitGroups, truth: truth)
+            Timing.mark("O*NET calibration")
+            let result = rule.calibrated(by: calibration).offers(forUnitGroups: unitGroups)
             Timing.mark("O*NET tier")
             try writer.upsertDescriptors(descriptors, scales: scales)
             let summary = try writer.storeONetOffers(result.offers)
@@ -60,7 +67,9 @@ extension BuildPipeline {
                 + "\(crosswalk.pairs.count) crosswalk pairs; \(result.offers.count) values offered to unit groups and their profiles; "
                 + "cells \(summary.inserted) new (\(summary.filled) filled, \(summary.keptBelow) kept below authoritative), "
                 + "\(summary.overridden) overridden, \(summary.unchanged) unchanged; "
-                + "no O*NET data for \(gaps.count) unit groups: \(gaps.joined(separator: ", "))"
+                + "no O*NET data for \(gaps.count) unit groups: \(gaps.joined(separator: ", ")); "
+                + "levels of \(calibration.descriptors.values.filter(\.usesFit).count) of \(calibration.descriptors.count) "
+                + "measured descriptors converted by their fitted map"
             warnings = try Self.coverageWarnings(in: writer.db)
             return detail
         }

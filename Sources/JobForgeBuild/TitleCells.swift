@@ -32,9 +32,9 @@ public enum TitleCells {
         let before = try SQLiteStore.snapshotTitleCells(in: db)
         let result = try change(db)
         let reconciled = try SQLiteStore.reconcileTitleCells(since: before, runID: runID, in: db)
-        let records = try TitleCatalog.titles(in: db)
-        let resolved = records.filter { $0.resolution?.isResolved ?? false }.count
-        return (result, Report(titles: records.count, resolved: resolved,
+        // Counted in SQL: loading every title to count them was most of a large import's memory.
+        let (titles, resolved) = try TitleCatalog.counts(in: db)
+        return (result, Report(titles: titles, resolved: resolved,
                                inheritedCells: try SQLiteStore.derivedTitleCellCount(in: db), overridden: reconciled.overridden))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JobForgeBuild
 import JobForgeCore
+import JobForgeReport
 import JobForgeStore
 
 /// `jobforge explain SUBJECT DESCRIPTOR`: the whole story of a cell.
@@ -25,55 +26,24 @@ public struct ExplainCommand: AsyncParsableCommand {
 
     public init() {}
 
-    struct CellStory: Encodable {
-        var subject: Subject
-        var subjectLabel: String
-        var descriptor: Descriptor
-        var scale: DescriptorScale?
-        var dimension: String
-        var winner: StoredCandidate?
-        var why: String
-        var candidates: [StoredCandidate]
-        var overrides: [OverrideEvent]
-    }
-
     public func run() async throws {
         let db = try store.openStoreForReading()
-        let directory = SubjectDirectory(db)
-        guard let subject = try directory.subject(named: self.subject), let header = try directory.header(of: subject) else {
-            throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")
+        let stories: [StoreViews.CellStory]
+        do {
+            stories = try StoreViews.explanation(db, of: subject, descriptor: descriptor, dimension: dimension)
+        } catch StoreViews.LookupError.unknownSubject {
+            throw ValidationError(try TitlesCLI.notFound(self.subject, in: db, storePath: store.path))
+        } catch let error as StoreViews.LookupError {
+            throw ValidationError(error.description)
         }
-        guard let info = try db.descriptor(matching: descriptor) else {
-            throw ValidationError("no descriptor with code or name \"\(descriptor)\"; `jobforge descriptors` lists them")
-        }
-        var dimensions = info.scales.map(\.dimension)
-        for dimension in try db.dimensionsWithValues(subject: subject, descriptor: info.descriptor.code) where !dimensions.contains(dimension) {
-            dimensions.append(dimension)
-        }
-        if let wanted = dimension {
-            let chosen = CellDimension(wanted.lowercased())
-            guard dimensions.contains(chosen) else {
-                throw ValidationError("\(info.descriptor.code) has no dimension \"\(wanted)\"; it has: \(dimensions.map(\.rawValue).joined(separator: ", "))")
-            }
-            dimensions = [chosen]
-        }
-        var stories: [CellStory] = []
-        for dimension in dimensions {
-            let key = CellKey(subject: subject, descriptor: info.descriptor.code, dimension: dimension)
-            let candidates = try db.candidates(for: key)
-            let winner = candidates.first(where: \.isWinner)
-            stories.append(CellStory(subject: subject, subjectLabel: header.label, descriptor: info.descriptor,
-                                     scale: info.scales.first { $0.dimension == dimension }, dimension: dimension.rawValue,
-                                     winner: winner, why: Self.why(winner: winner, candidates: candidates),
-                                     candidates: candidates, overrides: try db.overrides(for: key)))
-        }
+        guard let first = stories.first else { throw ValidationError("\(descriptor) has no dimension") }
         if output.json {
             try Terminal.printJSON(stories)
             return
         }
-        print("\(subject.code)  \(header.label)")
-        print("\(info.descriptor.code)  \(info.descriptor.name)  (\(info.descriptor.category.rawValue))")
-        print(Formatting.wrap(info.descriptor.definition, indent: "  "))
+        print("\(first.subject.code)  \(first.subjectLabel)")
+        print("\(first.descriptor.code)  \(first.descriptor.name)  (\(first.descriptor.category.rawValue))")
+        print(Formatting.wrap(first.descriptor.definition, indent: "  "))
         for story in stories {
             print("\n[\(story.dimension)] scale: \(story.scale?.summary ?? "not stated")")
             if let winner = story.winner {
@@ -103,20 +73,5 @@ public struct ExplainCommand: AsyncParsableCommand {
                 }
             }
         }
-    }
-
-    static func why(winner: StoredCandidate?, candidates: [StoredCandidate]) -> String {
-        guard let winner else { return "no candidate" }
-        // Derived values have no row: tell them apart by their content.
-        let others = candidates.filter { !($0.origin == winner.origin && $0.candidate == winner.candidate) }
-        if others.isEmpty { return "the only candidate" }
-        let lower = others.filter { $0.candidate.precedence < winner.candidate.precedence }
-        let same = others.filter { $0.candidate.precedence == winner.candidate.precedence }
-        var parts: [String] = []
-        if !lower.isEmpty {
-            parts.append("\(winner.candidate.source.rawValue) (precedence \(winner.candidate.precedence)) outranks \(Set(lower.map(\.candidate.source.rawValue)).sorted().joined(separator: ", "))")
-        }
-        if !same.isEmpty { parts.append("newest of \(same.count + 1) candidates of the same precedence") }
-        return parts.joined(separator: "; ")
     }
 }

@@ -140,111 +140,47 @@ public struct Exporter {
         .text("old_source"), .text("new_source"), .text("reason"), .text("at"), .text("run_id"),
     ]
 
-    /// What a wide table keeps of a winning cell: the columns it fills.
-    struct WideValue {
-        // The raw values, formatted when the row is written: a wide table holds every winning cell
-        // until the long table ends, and a Double is smaller than its text.
-        var value: Double
-        var text: String?
-        var source: Source
-        var confidence: Double
-    }
-
-    /// A wide table's descriptor column: what joins it to the long table and where it sorts.
-    struct WideColumn {
-        var name: String
-        var descriptorCode: String
-        var dimension: String
-        var scalePosition: Int?
-        var hasText = false
-    }
-
-    /// One category's wide table, filled while the long table streams by.
-    struct WideTable {
-        var columns: [WideColumn] = []
-        var columnIndex: [String: Int] = [:]
-        var subjects: [Subject] = []
-        var rows: [Subject: [String: WideValue]] = [:]
-    }
-
-    static func add(_ value: WideValue, of cell: CellValue, column: String, to table: inout WideTable) {
-        let index: Int
-        if let known = table.columnIndex[column] {
-            index = known
-        } else {
-            index = table.columns.count
-            table.columnIndex[column] = index
-            table.columns.append(WideColumn(name: column, descriptorCode: cell.descriptorCode, dimension: cell.dimension.rawValue,
-                                            scalePosition: cell.scalePosition))
-        }
-        if value.text != nil { table.columns[index].hasText = true }
-        if table.rows[cell.subject] == nil { table.subjects.append(cell.subject) }
-        table.rows[cell.subject, default: [:]][column] = value
-    }
-
     public func run() throws -> [Written] {
         let labels = try SubjectDirectory(store).labels()
         var written: [Written] = []
         defer { progress.finish() }
 
-        // The long table streams straight from the store to the file; the wide tables keep only
-        // what they show of each cell.
-        var wide: [String: WideTable] = [:]
+        // One pass over the cells, in subject order: the long table streams straight to its file,
+        // and each category's wide table takes the winners, a subject's row complete when the
+        // next subject starts.
         let long = try TableWriter(url: file("cells"), format: format, columns: Self.longColumns)
-        func addWide(_ cell: CellValue) {
-            let value = WideValue(value: cell.value, text: cell.text.flatMap { $0.isEmpty ? nil : $0 }, source: cell.source,
-                                  confidence: cell.confidence)
-            // Mutated in place: copying a table out of the dictionary and back would copy it every time.
-            Self.add(value, of: cell, column: Self.columnName(cell), to: &wide[cell.category.rawValue, default: WideTable()])
-        }
-        func wrote(_ cell: CellValue) {
+        var longRows = LongRows(writer: long, labels: labels)
+        var pivots: [Category: WidePivot] = [:]
+        func add(_ cell: CellValue, isWinner: Bool) throws {
+            try longRows.write(cell, isWinner: isWinner)
+            if isWinner {
+                if let pivot = pivots[cell.category] {
+                    try pivot.add(cell)
+                } else {
+                    let pivot = try WidePivot(category: cell.category, spoolIn: folder)
+                    pivots[cell.category] = pivot
+                    try pivot.add(cell)
+                }
+            }
             if long.rows % 4096 == 0 { progress.update(long.rows, detail: "cells.\(format.rawValue), \(cell.subject)") }
         }
         if allCandidates {
-            try store.forEachCandidate(filter: filter, subjectKinds: subjectKinds) { cell, isWinner in
-                try long.write(Self.longRow(cell, labels, isWinner))
-                if isWinner { addWide(cell) }
-                wrote(cell)
-            }
+            try store.forEachCandidate(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: $1) }
         } else {
-            try store.forEachWinner(filter: filter, subjectKinds: subjectKinds) { cell in
-                try long.write(Self.longRow(cell, labels, true))
-                addWide(cell)
-                wrote(cell)
-            }
+            try store.forEachWinner(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: true) }
         }
         written.append(try long.finish())
 
         // One wide table per category, columns in guide order.
         let guideOrder = Dictionary(try store.descriptors(category: nil).enumerated().map { ($1.descriptor.code, $0) }) { first, _ in first }
-        let categoryOrder = Category.allCases.map(\.rawValue) + wide.keys.filter { Category(rawValue: $0) == nil }.sorted()
-        for category in categoryOrder {
-            guard var table = wide[category] else { continue }
-            table.columns.sort {
-                (guideOrder[$0.descriptorCode] ?? Int.max, $0.descriptorCode, $0.scalePosition ?? 9, $0.dimension)
-                    < (guideOrder[$1.descriptorCode] ?? Int.max, $1.descriptorCode, $1.scalePosition ?? 9, $1.dimension)
-            }
-            let slug = Category(rawValue: category)?.slug ?? category.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }
-                .replacingOccurrences(of: " ", with: "_")
-            progress.update(long.rows, detail: "\(slug).\(format.rawValue)")
-            let writer = try TableWriter(url: file(slug), format: format, columns: Self.wideHeader(table.columns))
-            for subject in table.subjects {
-                var row: [ExportField] = [.text(subject.kind.rawValue), .text(subject.code), .text(labels[subject])]
-                let values = table.rows[subject]!
-                for column in table.columns {
-                    guard let cell = values[column.name] else {
-                        row += Array(repeating: .empty, count: column.hasText ? 4 : 3)
-                        continue
-                    }
-                    row.append(.number(cell.value, Formatting.number))
-                    if column.hasText { row.append(.text(cell.text)) }
-                    row += [.text(cell.source.rawValue), .number(cell.confidence, Formatting.fixed3)]
-                }
-                try writer.write(row)
-            }
+        for category in Category.allCases {
+            guard let pivot = pivots[category] else { continue }
+            progress.update(long.rows, detail: "\(category.slug).\(format.rawValue)")
+            let columns = pivot.sortedColumns(guideOrder: guideOrder)
+            let writer = try TableWriter(url: file(category.slug), format: format, columns: Self.wideHeader(columns))
+            try pivot.write(to: writer, order: columns, labels: labels)
             written.append(try writer.finish())
         }
-
         // Every job title and its resolution: unresolved titles have no cells but belong in the export.
         if subjectKinds.contains(.title) {
             progress.update(long.rows, detail: "titles.\(format.rawValue)")
@@ -304,7 +240,7 @@ public struct Exporter {
 
     /// A wide table's header: per descriptor column its value, its text where any cell has one,
     /// its source and its confidence.
-    static func wideHeader(_ columns: [WideColumn]) -> [ExportColumn] {
+    static func wideHeader(_ columns: [WidePivot.Column]) -> [ExportColumn] {
         var header: [ExportColumn] = [.text("subject_kind"), .text("subject_code"), .text("subject_label")]
         for column in columns {
             func part(_ suffix: String, _ type: ExportColumn.ValueType, _ kind: ExportColumn.Kind) -> ExportColumn {
@@ -338,14 +274,69 @@ public struct Exporter {
     static func columnName(_ cell: CellValue) -> String {
         Formatting.isPrimary(cell) ? cell.descriptorName : "\(cell.descriptorName) (\(cell.dimension))"
     }
+}
 
-    static func longRow(_ cell: CellValue, _ labels: [Subject: String], _ isWinner: Bool) -> [ExportField] {
-        [.text(cell.subject.kind.rawValue), .text(cell.subject.code), .text(labels[cell.subject]), .text(cell.descriptorCode),
-         .text(cell.descriptorName), .text(cell.category.rawValue), .text(cell.dimension.rawValue),
-         .number(cell.value, Formatting.number), .text(cell.text), .text(cell.scale), .text(cell.source.rawValue),
-         .integer(cell.precedence), .text(cell.method.rawValue), .text(cell.sourceLevel.rawValue),
-         .number(cell.confidence, Formatting.fixed3), cell.sourceIDs.isEmpty ? .empty : .text(cell.sourceIDs.joined(separator: ";")),
-         .text(cell.release), .text(cell.runID), .text(Timestamp.string(cell.observedAt)), .boolean(isWinner), .text(cell.rationale),
-         cell.metadata.isEmpty ? .empty : .text(JSONText.object(cell.metadata))]
+
+/// Writes the long table's rows. Consecutive rows share most of their texts (a subject's label, a
+/// title's metadata, a load's time and source ids): each is encoded once and reused while it repeats.
+struct LongRows {
+    let writer: TableWriter
+    let labels: [Subject: String]
+    private var subject: Subject?
+    private var label: String?
+    private var sourceIDs: [String] = []
+    private var joinedSourceIDs: String?
+    private var observedAt: Date?
+    private var time = ""
+    private var metadata: [String: String] = [:]
+    private var metadataText: String?
+
+    init(writer: TableWriter, labels: [Subject: String]) {
+        self.writer = writer
+        self.labels = labels
+    }
+
+    mutating func write(_ cell: CellValue, isWinner: Bool) throws {
+        if cell.subject != subject {
+            subject = cell.subject
+            label = labels[cell.subject]
+        }
+        if cell.sourceIDs != sourceIDs {
+            sourceIDs = cell.sourceIDs
+            joinedSourceIDs = sourceIDs.isEmpty ? nil : sourceIDs.joined(separator: ";")
+        }
+        if cell.observedAt != observedAt {
+            observedAt = cell.observedAt
+            time = Timestamp.string(cell.observedAt)
+        }
+        if cell.metadata != metadata {
+            metadata = cell.metadata
+            metadataText = metadata.isEmpty ? nil : JSONText.object(metadata)
+        }
+        let (label, joinedSourceIDs, time, metadataText) = (label, joinedSourceIDs, time, metadataText)
+        try writer.writeRow { row in
+            row.text(cell.subject.kind.rawValue)
+            row.text(cell.subject.code)
+            row.text(label)
+            row.text(cell.descriptorCode)
+            row.text(cell.descriptorName)
+            row.text(cell.category.rawValue)
+            row.text(cell.dimension.rawValue)
+            row.number(cell.value)
+            row.text(cell.text)
+            row.text(cell.scale)
+            row.text(cell.source.rawValue)
+            row.integer(cell.precedence)
+            row.text(cell.method.rawValue)
+            row.text(cell.sourceLevel.rawValue)
+            row.fixed3(cell.confidence)
+            row.text(joinedSourceIDs)
+            row.text(cell.release)
+            row.text(cell.runID)
+            row.text(time)
+            row.boolean(isWinner)
+            row.text(cell.rationale)
+            row.text(metadataText)
+        }
     }
 }

@@ -82,75 +82,248 @@ final class TableWriter {
     let format: ExportCommand.Format
     let columns: [ExportColumn]
     private let temporary: URL
-    private let handle: FileHandle
-    private let jsonKeys: [String]
-    private var buffer = ""
+    private let descriptor: Int32
+    private var encoder: RowEncoder
     private(set) var rows = 0
     private var finished = false
+    private static let blockSize = 1 << 20
 
     init(url: URL, format: ExportCommand.Format, columns: [ExportColumn]) throws {
         self.url = url
         self.format = format
         self.columns = columns
-        jsonKeys = columns.map { JSONText.quote($0.name) + ":" }
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
-        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        buffer.reserveCapacity(1 << 20)
+        encoder = RowEncoder(format: format, keys: columns.map(\.name), capacity: Self.blockSize + (1 << 16))
         switch format {
-        case .csv: buffer += CSVWriter.byteOrderMark + CSVWriter.line(columns.map(\.name))
-        case .json: buffer += "[\n"
+        case .csv:
+            encoder.bytes += CSVWriter.byteOrderMark.utf8
+            encoder.beginRow(first: true)
+            for column in columns { encoder.text(column.name, neutralized: false) }
+            encoder.endRow()
+        case .json: encoder.bytes += "[\n".utf8
         }
     }
 
     deinit {
         // Not finished: an error ended the export. The partial file goes; the target stays as it was.
         if !finished {
-            try? handle.close()
+            close(descriptor)
             unlink(temporary.path)
         }
     }
 
     func write(_ row: [ExportField]) throws {
-        switch format {
-        case .csv:
-            buffer += CSVWriter.line(row.map(\.csvText))
-        case .json:
-            if rows > 0 { buffer += ",\n" }
-            buffer += "{"
-            for (index, field) in row.enumerated() where index < jsonKeys.count {
-                if index > 0 { buffer += "," }
-                buffer += jsonKeys[index]
-                field.appendJSON(to: &buffer)
-            }
-            buffer += "}"
+        try writeRow { encoder in
+            for field in row { encoder.append(field) }
         }
+    }
+
+    /// Writes one row, its fields appended by `body` in the header's order. The encoder is passed
+    /// in place: its buffer is touched millions of times and a class's property would be checked
+    /// for exclusive access at each.
+    func writeRow(_ body: (inout RowEncoder) throws -> Void) throws {
+        encoder.beginRow(first: rows == 0)
+        try body(&encoder)
+        encoder.endRow()
         rows += 1
-        if buffer.utf8.count >= 1 << 20 { try flush() }
+        if encoder.bytes.count >= Self.blockSize { try flush() }
     }
 
     private func flush() throws {
-        do {
-            try handle.write(contentsOf: Data(buffer.utf8))
-        } catch {
-            throw CommandFailure("cannot write \(url.path): \(CommandFailure.fileErrorReason(error as NSError))")
+        var written = 0
+        let count = encoder.bytes.count
+        while written < count {
+            let result = encoder.bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
+            }
+            written += result
         }
-        buffer.removeAll(keepingCapacity: true)
+        encoder.bytes.removeAll(keepingCapacity: true)
     }
 
     func finish() throws -> Exporter.Written {
-        if format == .json { buffer += rows > 0 ? "\n]\n" : "]\n" }
+        if format == .json { encoder.bytes += (rows > 0 ? "\n]\n" : "]\n").utf8 }
         try flush()
-        try handle.close()
-        // rename(2) replaces an earlier file in one step, and refuses to replace a folder.
-        guard rename(temporary.path, url.path) == 0 else {
+        guard close(descriptor) == 0 else {
             throw CommandFailure("cannot write \(url.path): \(String(cString: strerror(errno)))")
         }
         finished = true
+        // rename(2) replaces an earlier file in one step, and refuses to replace a folder.
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw CommandFailure("cannot write \(url.path): \(reason)")
+        }
         return Exporter.Written(path: url.path, rows: rows, columns: columns)
+    }
+}
+
+/// Encodes a table's rows, field by field, byte by byte into one buffer: a long export writes
+/// millions of rows, and a String or an array per field would cost more than the data.
+struct RowEncoder {
+    let format: ExportCommand.Format
+    /// JSON: each column's `"name":`.
+    private let keys: [[UInt8]]
+    var bytes: [UInt8] = []
+    /// The next field's position in the row.
+    private var field = 0
+    private var numbers = NumberCache(Formatting.number)
+    private var fixed3 = NumberCache(Formatting.fixed3)
+
+    init(format: ExportCommand.Format, keys: [String], capacity: Int) {
+        self.format = format
+        self.keys = keys.map { Array((JSONText.quote($0) + ":").utf8) }
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func beginRow(first: Bool) {
+        field = 0
+        if format == .json {
+            if !first { bytes += ",\n".utf8 }
+            bytes.append(UInt8(ascii: "{"))
+        }
+    }
+
+    mutating func endRow() {
+        switch format {
+        case .csv: bytes += [0x0D, 0x0A]
+        case .json: bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Starts a field: its separator and, in JSON, its key. False for a field past the header's
+    /// columns, which JSON leaves out.
+    private mutating func startField() -> Bool {
+        defer { field += 1 }
+        switch format {
+        case .csv:
+            if field > 0 { bytes.append(UInt8(ascii: ",")) }
+            return true
+        case .json:
+            guard field < keys.count else { return false }
+            if field > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += keys[field]
+            return true
+        }
+    }
+
+    mutating func append(_ value: ExportField) {
+        switch value {
+        case .text(let text): self.text(text)
+        case .number(let text): number(text)
+        case .boolean(let flag): boolean(flag)
+        case .empty: empty()
+        }
+    }
+
+    /// Text, or nothing for nil.
+    mutating func text(_ value: String?) {
+        guard let value else { return empty() }
+        text(value, neutralized: true)
+    }
+
+    /// Text: in CSV neutralized against formulas (`SpreadsheetCell`) and quoted where RFC 4180
+    /// needs it; in JSON a string.
+    mutating func text(_ text: String, neutralized: Bool) {
+        guard startField() else { return }
+        switch format {
+        case .json:
+            // Most texts need no escape: their bytes go straight in.
+            if text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                bytes += JSONText.quote(text).utf8
+            } else {
+                bytes.append(UInt8(ascii: "\""))
+                bytes += text.utf8
+                bytes.append(UInt8(ascii: "\""))
+            }
+        case .csv:
+            let prefix = neutralized && SpreadsheetCell.needsNeutralizing(text)
+            let needsQuotes = text.utf8.contains(where: Self.needsQuotes)
+            if needsQuotes { bytes.append(UInt8(ascii: "\"")) }
+            if prefix { bytes.append(UInt8(ascii: "'")) }
+            if needsQuotes {
+                for byte in text.utf8 {
+                    bytes.append(byte)
+                    if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+                }
+                bytes.append(UInt8(ascii: "\""))
+            } else {
+                bytes += text.utf8
+            }
+        }
+    }
+
+    /// A quote, a comma or a line break: RFC 4180 quotes a field that holds one.
+    private static func needsQuotes(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: ","), 0x0A, 0x0D: true
+        default: false
+        }
+    }
+
+    /// A number already formatted (digits, a sign, a point): the same in CSV and JSON.
+    mutating func number(_ text: String) {
+        guard startField() else { return }
+        bytes += text.utf8
+    }
+
+    /// A number as `Formatting.number` writes it (`3`, `3.50`); one that is not finite keeps its
+    /// text, as JSON has no literal for it.
+    mutating func number(_ value: Double) {
+        guard value.isFinite else { return text(Formatting.number(value)) }
+        guard startField() else { return }
+        numbers.append(value, to: &bytes)
+    }
+
+    /// A confidence as `Formatting.fixed3` writes it (`0.950`).
+    mutating func fixed3(_ value: Double) {
+        guard value.isFinite else { return text(Formatting.fixed3(value)) }
+        guard startField() else { return }
+        fixed3.append(value, to: &bytes)
+    }
+
+    mutating func integer<Integer: BinaryInteger>(_ value: Integer?) {
+        guard let value else { return empty() }
+        number(String(value))
+    }
+
+    mutating func boolean(_ value: Bool) {
+        guard startField() else { return }
+        switch format {
+        case .csv: bytes.append(value ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        case .json: bytes += (value ? "true" : "false").utf8
+        }
+    }
+
+    /// Nothing: an empty CSV cell, JSON `null`.
+    mutating func empty() {
+        guard startField() else { return }
+        if format == .json { bytes += "null".utf8 }
+    }
+}
+
+/// A number format (`Formatting.number`, `Formatting.fixed3`) remembered by value: an export
+/// writes the same few hundred values millions of times, and formatting is the slow part.
+struct NumberCache {
+    let format: (Double) -> String
+    private var known: [UInt64: [UInt8]] = [:]
+    /// Enough for every value of a build; past it the cache starts again, so memory stays flat.
+    private static let limit = 1 << 16
+
+    init(_ format: @escaping (Double) -> String) { self.format = format }
+
+    mutating func append(_ value: Double, to buffer: inout [UInt8]) {
+        if let bytes = known[value.bitPattern] { return buffer += bytes }
+        let bytes = Array(format(value).utf8)
+        if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }
+        known[value.bitPattern] = bytes
+        buffer += bytes
     }
 }
 
@@ -228,8 +401,12 @@ enum ExportSchema {
 /// the spreadsheet shows as text; a plain number (`-0.5`, `+3`, `1e-3`) stays a number.
 enum SpreadsheetCell {
     static func neutralized(_ value: String) -> String {
-        guard let first = value.utf8.first, triggers.contains(first), !isPlainNumber(value) else { return value }
-        return "'" + value
+        needsNeutralizing(value) ? "'" + value : value
+    }
+
+    static func needsNeutralizing(_ value: String) -> Bool {
+        guard let first = value.utf8.first, triggers.contains(first) else { return false }
+        return !isPlainNumber(value)
     }
 
     /// `=`, `+`, `-`, `@`, tab, carriage return, NUL.

@@ -50,7 +50,8 @@ public struct ImputeCommand: AsyncParsableCommand {
         if llm.dryRun {
             let client = OpenAIClient(configuration: configuration)
             let plan = try await LLMTier(client: client, recorder: LLMLog(db), runID: "dry-run").plan(requests)
-            for line in LLMReport.planLines(plan, configuration: configuration) { print(line) }
+            let categoryOf = Dictionary(try db.descriptors(category: nil).map { ($0.descriptor.code, $0.descriptor.category.rawValue) }) { first, _ in first }
+            for line in LLMReport.planLines(plan, configuration: configuration, categoryOf: categoryOf) { print(line) }
             return
         }
         let total = requests.reduce(0) { $0 + $1.missing.count }

@@ -16,8 +16,8 @@ public struct JobForgeCommand: AsyncParsableCommand {
         version: JobForgeVersion.current,
         subcommands: [
             BuildCommand.self, ShowCommand.self, ExplainCommand.self, ExportCommand.self, DescriptorsCommand.self,
-            TitlesCommand.self, ResolveCommand.self, CrosswalkCommand.self, ONetCommand.self, ImputeCommand.self, SuggestNOCCommand.self, LLMCommand.self,
-            TBSCommand.self,
+            TitlesCommand.self, ResolveCommand.self, CrosswalkCommand.self, ONetCommand.self, ImputeCommand.self, SuggestNOCCommand.self, LLMCommand.self, EvaluateCommand.self,
+            TBSCommand.self, ReportCommand.self, ServeCommand.self,
             PublishCommand.self,
         ]
     )

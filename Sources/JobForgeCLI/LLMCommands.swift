@@ -37,6 +37,9 @@ public struct ImputeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("US dollars per million output tokens, for the cost estimate.", valueName: "usd"))
     public var priceOut: Double?
 
+    @Option(name: .long, help: ArgumentHelp("US dollars the run may spend: it stops before a request whose estimate would pass this, and says what was left.", valueName: "usd"))
+    public var maxCost: Double?
+
     @Flag(name: .long, help: "Print the prompts and the estimated tokens and cost; call nothing.")
     public var dryRun = false
 
@@ -47,11 +50,28 @@ public struct ImputeOptions: ParsableArguments {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard (0...2).contains(temperature) else { throw ValidationError("--temperature must be between 0 and 2") }
         if (priceIn == nil) != (priceOut == nil) { throw ValidationError("give both --price-in and --price-out, or neither") }
+        if let maxCost, !(maxCost >= 0) { throw ValidationError("--max-cost must be a number of US dollars, 0 or more") }
     }
 
     /// The configuration in force, or why the LLM step is skipped (no key and no base URL).
     /// A dry run needs neither: it calls nothing.
     public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LLMConfiguration.Resolution {
+        try Self.resolve(environment: environment, dryRun: dryRun, baseURL: baseURL, model: model, priceIn: priceIn, priceOut: priceOut) {
+            $0.batchSize = batchSize
+            $0.concurrency = concurrency
+            $0.temperature = temperature
+            $0.maxTokens = maxTokens
+            $0.maxTokensField = maxTokensParameter
+            $0.requestTimeout = timeout
+            $0.maxCost = maxCost
+        }
+    }
+
+    /// The configuration from the environment and the flags given; `report` prices its cost
+    /// estimate with it as a dry run.
+    static func resolve(environment: [String: String], dryRun: Bool, baseURL: String?, model: String?,
+                        priceIn: Double?, priceOut: Double?,
+                        configure: (inout LLMConfiguration) -> Void = { _ in }) throws -> LLMConfiguration.Resolution {
         var environment = environment
         if dryRun, environment["OPENAI_API_KEY"] == nil, environment["OPENAI_BASE_URL"] == nil, baseURL == nil {
             environment["OPENAI_BASE_URL"] = LLMConfiguration.defaultBaseURL.absoluteString
@@ -59,12 +79,7 @@ public struct ImputeOptions: ParsableArguments {
         do {
             return try LLMConfiguration.resolve(environment: environment, baseURL: baseURL) { configuration in
                 if let model { configuration.model = model }
-                configuration.batchSize = batchSize
-                configuration.concurrency = concurrency
-                configuration.temperature = temperature
-                configuration.maxTokens = maxTokens
-                configuration.maxTokensField = maxTokensParameter
-                configuration.requestTimeout = timeout
+                configure(&configuration)
                 if let priceIn, let priceOut {
                     configuration.pricing = TokenPricing(inputPerMillion: priceIn, outputPerMillion: priceOut)
                 } else {
@@ -93,18 +108,25 @@ public enum LLMReport {
                 + "\(summary.invalid) invalid, \(summary.missing) missing, \(summary.failed) failed"
                 + (summary.unasked > 0 ? "; \(summary.unasked) answers for attributes not asked" : ""),
             "  \(summary.requests) requests (\(summary.cacheHits) answers from the cache), "
-                + "\(summary.tokensIn) tokens in, \(summary.tokensOut) out, "
+                + "\(summary.tokensIn) tokens in (\(summary.tokensCachedIn) from the provider's prompt cache), \(summary.tokensOut) out, "
                 + "estimated cost \(summary.estimatedCost.map { String(format: "$%.4f", $0) } ?? "unknown (give --price-in/--price-out)"), "
                 + String(format: "%.1f s", summary.seconds),
         ]
+        if summary.cellsLeft > 0 {
+            lines.append("  stopped at --max-cost: \(summary.cellsLeft) cells of \(summary.subjectsLeft.count) subjects left unasked "
+                         + "(\(summary.subjectsLeft.prefix(10).joined(separator: ", "))\(summary.subjectsLeft.count > 10 ? ", ..." : "")); "
+                         + "run again with a higher limit to ask them.")
+        }
         if summary.failed > 0 {
             lines.append("  \(summary.failed) cells failed (service errors): run again to ask them; answered cells are not asked twice.")
         }
         return lines
     }
 
-    /// The dry run: every prompt, then the totals.
-    public static func planLines(_ plan: LLMPlan, configuration: LLMConfiguration, showPrompts: Bool = true) -> [String] {
+    /// The dry run: every prompt, then the estimate by category and dimension (`categoryOf` a
+    /// descriptor code), then the totals.
+    public static func planLines(_ plan: LLMPlan, configuration: LLMConfiguration, showPrompts: Bool = true,
+                                 categoryOf: [String: String] = [:]) -> [String] {
         var lines: [String] = []
         for (index, batch) in plan.batches.enumerated() where showPrompts {
             lines.append("--- request \(index + 1)/\(plan.batches.count): \(batch.subject), \(batch.cells.count) attributes, "
@@ -112,6 +134,14 @@ public enum LLMReport {
                          + (batch.cached ? " (cached: no call)" : ""))
             for message in batch.request.messages where message.role == "user" || index == 0 {
                 lines.append("[\(message.role)] \(message.content)")
+            }
+        }
+        let breakdown = plan.breakdown(pricing: configuration.pricing) { categoryOf[$0.descriptorCode] ?? "other" }
+        if !breakdown.isEmpty {
+            lines.append("estimate by category and dimension (a request's input tokens shared among its cells):")
+            for part in breakdown {
+                lines.append("  \(part.category) / \(part.dimension): \(part.cells) cells, ~\(part.inputTokens) tokens in, ~\(part.outputTokens) out, "
+                             + (part.cost.map { String(format: "$%.4f", $0) } ?? "cost unknown"))
             }
         }
         let uncached = plan.batches.filter { !$0.cached }.count

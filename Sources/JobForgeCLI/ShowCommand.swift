@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JobForgeBuild
 import JobForgeCore
+import JobForgeReport
 import JobForgeStore
 
 /// Filters shared by `show` and `export`.
@@ -56,34 +57,20 @@ public struct ShowCommand: AsyncParsableCommand {
 
     public init() {}
 
-    struct ShowOutput: Encodable {
-        var subject: Subject
-        var label: String
-        var leadStatement: String?
-        var related: [String]
-        var details: [String: String]
-        var categories: [CategoryCells]
-    }
-
-    struct CategoryCells: Encodable {
-        var category: String
-        var cells: [CellValue]
-    }
-
     public func run() async throws {
         let db = try store.openStoreForReading()
-        let directory = SubjectDirectory(db)
-        guard let subject = try directory.subject(named: self.subject), let header = try directory.header(of: subject) else {
-            throw ValidationError("no unit group, profile or job title \"\(self.subject)\" in \(store.path)")
+        let out: StoreViews.Profile
+        do {
+            out = try StoreViews.profile(db, of: subject, filter: try filters.filter())
+        } catch StoreViews.LookupError.unknownSubject {
+            // A removed title is told apart from one that never was (when and why it was removed).
+            throw ValidationError(try TitlesCLI.notFound(self.subject, in: db, storePath: store.path))
+        } catch let error as StoreViews.LookupError {
+            throw ValidationError("\(error) in \(store.path)")
         }
-        let cells = try db.winners(of: subject, filter: try filters.filter())
-        let grouped = Category.allCases.map { category in
-            CategoryCells(category: category.rawValue, cells: cells.filter { $0.category == category })
-        }.filter { !$0.cells.isEmpty }
-        let others = Dictionary(grouping: cells.filter { !Category.allCases.contains($0.category) }, by: \.category.rawValue)
-            .sorted { $0.key < $1.key }.map { CategoryCells(category: $0.key, cells: $0.value) }
-        let out = ShowOutput(subject: subject, label: header.label, leadStatement: header.leadStatement,
-                             related: header.related, details: header.details, categories: grouped + others)
+        let header = SubjectHeader(subject: out.subject, label: out.label, leadStatement: out.leadStatement,
+                                   related: out.related, details: out.details)
+        let subject = out.subject
         if output.json {
             try Terminal.printJSON(out)
             return

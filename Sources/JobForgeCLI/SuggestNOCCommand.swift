@@ -3,6 +3,7 @@ import Foundation
 import JobForgeBuild
 import JobForgeCore
 import JobForgeLLM
+import JobForgeNOCCoder
 import JobForgeONet
 import JobForgeStore
 import JobForgeTitles
@@ -17,9 +18,31 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
             proposal (`jobforge llm outcomes` and this command list them) and never replaces a user's code. \
             With --apply, the titles are resolved within the suggested unit groups (those at least \
             --min-confidence sure): their unit group source is `llm_suggestion` and their resolution \
-            confidence is the method's times the suggestion's.
+            confidence is the method's times the suggestion's. The model is shown the offline ranking's best \
+            unit groups (see --offline) with the example titles that matched, and chooses among them.
+
+            --offline ranks the NOC 2021 unit groups for each title from what OaSIS says of them (example \
+            titles, labels, lead statements, main duties) in the store a build wrote: it needs no key, sends \
+            nothing and stores nothing. It ranks the titles without a code, or --titles (ids or exact titles), \
+            or the texts given:
+
+              jobforge suggest-noc --offline "data scientist" "registered nurse" --top 3
+              jobforge suggest-noc --offline --titles JA-0002 JA-0010 --json
             """
     )
+
+    @Flag(name: .long, help: "Rank unit groups offline from the OaSIS texts: no key, no network, nothing stored.")
+    public var offline = false
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("With --offline: these job titles of the store (ids or exact titles).", valueName: "title"))
+    public var titles: [String] = []
+
+    @Option(name: .long, help: "With --offline: how many unit groups to show for each title.")
+    public var top = 5
+
+    @Argument(help: ArgumentHelp("With --offline: job titles to code, as text.", valueName: "title"))
+    public var texts: [String] = []
 
     @Flag(name: .long, help: "Resolve the titles within their suggested unit groups (the new suggestions and those already stored).")
     public var apply = false
@@ -46,9 +69,21 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard (0...1).contains(minConfidence) else { throw ValidationError("--min-confidence must be between 0 and 1") }
+        guard (1...50).contains(top) else { throw ValidationError("--top must be between 1 and 50") }
+        if !offline, !titles.isEmpty || !texts.isEmpty {
+            throw ValidationError("titles to rank (--titles or text) go with --offline; without it, the titles with no code are asked")
+        }
+        if offline, apply {
+            throw ValidationError("--offline only ranks and stores nothing: --apply applies the model's suggestions (drop --offline)")
+        }
+        // Refused rather than ignored: a limit that does nothing would spend without one.
+        if llm.maxCost != nil {
+            throw ValidationError("suggest-noc does not take --max-cost yet (impute and build do); use --dry-run to see its requests and cost")
+        }
     }
 
     public func run() async throws {
+        if offline { return try runOffline() }
         let db = try store.openExistingStore()
         let titles = try TitleCatalog(db).titles().filter { $0.noc2021 == nil && $0.noc2016 == nil && $0.unitGroup == nil }
         var rows: [Row] = []
@@ -57,7 +92,8 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
             if titles.isEmpty {
                 print("every job title has a NOC code: nothing to suggest")
             } else if case .ready(let configuration) = try llm.resolve() {
-                let planned = try await suggester(db: db, configuration: configuration, runID: "dry-run").plan(Self.suggesterTitles(titles))
+                let planned = try await suggester(db: db, configuration: configuration, runID: "dry-run")
+                    .plan(Self.suggesterTitles(titles, coder: try Self.offlineCoder(db, required: false)))
                 for line in Self.planLines(planned, configuration: configuration) { print(line) }
             }
             if apply { print("--apply: nothing applied in a dry run") }
@@ -104,11 +140,83 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
                             catalogue: catalogue)
     }
 
-    private static func suggesterTitles(_ titles: [JobTitleRecord]) -> [NOCSuggester.Title] {
+    /// How many of the offline ranking's unit groups the model chooses among.
+    static let offlineCandidatesForTheModel = 10
+
+    private static func suggesterTitles(_ titles: [JobTitleRecord], coder: NOCCoder?) -> [NOCSuggester.Title] {
         titles.map { record in
-            NOCSuggester.Title(id: record.id, context: TitleContext(
+            let candidates = coder?.rank(record.title, top: offlineCandidatesForTheModel) ?? []
+            return NOCSuggester.Title(id: record.id, context: TitleContext(
                 title: record.title, titleFrench: record.titleFR, function: record.function, family: record.family,
-                managerialLevel: record.managerialLevel, knownValues: []))
+                managerialLevel: record.managerialLevel, knownValues: []),
+                offlineCandidates: candidates.map { .init(code: $0.code, score: $0.score, matchedTitles: $0.matchedTitles) })
+        }
+    }
+
+    /// The offline coder over the store's NOC and OaSIS texts; nil (or, when `required`, a failure
+    /// that says to build) for a store without them.
+    static func offlineCoder(_ db: SQLiteStore, required: Bool) throws -> NOCCoder? {
+        let documents = try NOCCoderDocuments.load(from: db)
+        guard documents.contains(where: { !$0.exampleTitles.isEmpty }) else {
+            if required {
+                throw CommandFailure("the store at \(db.path) has no NOC or OaSIS data to rank unit groups from: run `jobforge build` first")
+            }
+            return nil
+        }
+        return NOCCoder(documents)
+    }
+
+    struct OfflineRow: Encodable {
+        struct Ranked: Encodable {
+            var rank: Int
+            var unitGroup: String
+            var unitGroupTitle: String
+            var score: Double
+            var matchedExampleTitles: [String]
+        }
+        var id: String?
+        var title: String
+        var candidates: [Ranked]
+    }
+
+    /// `--offline`: ranks, prints, stores nothing and calls nothing.
+    private func runOffline() throws {
+        let db = try store.openStoreForReading()
+        var queries: [(id: String?, title: String)] = texts.map { (nil, $0) }
+        let known = try TitleCatalog(db).titles()
+        if !titles.isEmpty {
+            let chosen = known.filter { titles.contains($0.id) || titles.contains($0.title) }
+            let unmatched = titles.filter { name in !chosen.contains { $0.id == name || $0.title == name } }
+            if !unmatched.isEmpty {
+                throw CommandFailure("no job title matches \(unmatched.joined(separator: ", ")); `jobforge titles` lists them")
+            }
+            queries += chosen.map { ($0.id, $0.title) }
+        } else if texts.isEmpty {
+            queries = known.filter { $0.noc2021 == nil && $0.noc2016 == nil && $0.unitGroup == nil }.map { ($0.id, $0.title) }
+            if queries.isEmpty {
+                if output.json { try Terminal.printJSON(["titles": [OfflineRow]()]) } else { print("every job title has a NOC code: nothing to suggest") }
+                return
+            }
+        }
+        guard let coder = try Self.offlineCoder(db, required: true) else { return }
+        let rows = queries.map { query in
+            OfflineRow(id: query.id, title: query.title, candidates: coder.rank(query.title, top: top).enumerated().map { index, candidate in
+                .init(rank: index + 1, unitGroup: candidate.code, unitGroupTitle: candidate.title, score: candidate.score,
+                      matchedExampleTitles: candidate.matchedTitles)
+            })
+        }
+        if output.json {
+            try Terminal.printJSON(["titles": rows])
+            return
+        }
+        for row in rows {
+            print((row.id.map { "\($0)  " } ?? "") + row.title)
+            if row.candidates.isEmpty { print("   no unit group: none of its words is in the NOC's texts") }
+            for candidate in row.candidates {
+                print("  \(candidate.rank). \(candidate.unitGroup) \(Formatting.fit(candidate.unitGroupTitle, 48)) "
+                      + String(format: "%5.2f", candidate.score)
+                      + (candidate.matchedExampleTitles.isEmpty ? "" : "  matched: " + candidate.matchedExampleTitles.joined(separator: "; ")))
+            }
         }
     }
 
@@ -128,7 +236,7 @@ public struct SuggestNOCCommand: AsyncParsableCommand {
     private func suggest(_ titles: [JobTitleRecord], db: SQLiteStore, configuration: LLMConfiguration) async throws -> [Row] {
         let records = try await db.withRun(command: "suggest-noc") { runID in
             let suggester = try suggester(db: db, configuration: configuration, runID: runID)
-            let records = try await suggester.suggest(Self.suggesterTitles(titles))
+            let records = try await suggester.suggest(Self.suggesterTitles(titles, coder: try Self.offlineCoder(db, required: false)))
             try LLMLog(db).saveNOCSuggestions(records)
             // Saved first (a re-run asks them again), then the run fails: nothing was suggested.
             if !records.isEmpty, records.allSatisfy({ $0.status == "failed" }) {

@@ -10,7 +10,8 @@ public struct TitlesCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "titles",
         abstract: "Import a job architecture and list its titles with the OaSIS profile each resolved to.",
-        subcommands: [TitlesListCommand.self, TitlesImportCommand.self],
+        subcommands: [TitlesListCommand.self, TitlesImportCommand.self, TitlesReviewCommand.self, TitlesPinCommand.self,
+                      TitlesUnpinCommand.self, TitlesRemoveCommand.self, TitlesRestoreCommand.self],
         defaultSubcommand: TitlesListCommand.self
     )
 
@@ -116,22 +117,36 @@ struct TitleListing: Encodable {
 public struct TitlesImportCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a job architecture CSV and resolve every title to an OaSIS profile.",
+        abstract: "Import a job architecture (CSV or .xlsx) and resolve every title to an OaSIS profile.",
         discussion: """
             Fields: \(ArchitectureField.allCases.map(\.rawValue).joined(separator: ", ")). Usual headers \
             (Job Title, NOC 2021, Job Family, ...) are recognized; name others with --column FIELD=HEADER \
             (or FIELD=#N for the N-th column) or a mapping file of FIELD=HEADER lines. Every other column \
             is kept as-is. Importing the same file again updates titles in place (keyed by the id column, \
             else by title and code). Run `jobforge build` first: titles resolve against the OaSIS profiles in the store, \
-            and import adds to an existing store, it never creates one.
+            and import adds to an existing store, it never creates one. \
+            Text files may be UTF-8 (with or without a BOM), UTF-16 with a BOM or Windows-1252, delimited \
+            by commas, semicolons or tabs: both are detected (--encoding, --delimiter to force them). \
+            A workbook (.xlsx) is read from its first sheet (--sheet NAME for another). \
+            Your first import removes the shipped sample's titles from the store; `build` never brings them back.
             """
     )
 
     @OptionGroup public var store: StoreOptions
     @OptionGroup public var output: OutputOptions
 
-    @Argument(help: ArgumentHelp("The job architecture CSV (UTF-8, with or without a BOM).", valueName: "file"))
+    @Argument(help: ArgumentHelp("The job architecture: CSV (or tab-delimited text) or an Excel workbook (.xlsx).", valueName: "file"))
     public var file: String
+
+    @Option(name: .long, help: ArgumentHelp("The text file's encoding: utf8, utf16 or windows-1252 (default: detected).",
+                                            valueName: "encoding"))
+    public var encoding: String?
+
+    @Option(name: .long, help: ArgumentHelp("The field delimiter: comma, semicolon or tab (default: detected).", valueName: "delimiter"))
+    public var delimiter: String?
+
+    @Option(name: .long, help: ArgumentHelp("The workbook's sheet to read (default: the first).", valueName: "name"))
+    public var sheet: String?
 
     @Option(name: .customLong("column"), help: ArgumentHelp("Which header holds a field, FIELD=HEADER (repeatable).",
                                                              valueName: "field=header"))
@@ -142,6 +157,9 @@ public struct TitlesImportCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Fail on any bad row, writing nothing (default: report bad rows and skip them).")
     public var strict = false
+
+    @Flag(name: .long, help: "The file is the whole architecture: stored titles absent from it are removed (history kept).")
+    public var replace = false
 
     @OptionGroup public var data: DataOptions
 
@@ -154,6 +172,25 @@ public struct TitlesImportCommand: AsyncParsableCommand {
         } catch let error as MappingError {
             throw ValidationError(error.message)
         }
+        _ = try fileFormat()
+    }
+
+    /// `--encoding`, `--delimiter` and `--sheet` as the importer takes them.
+    func fileFormat() throws -> ArchitectureFileFormat {
+        var format = ArchitectureFileFormat(sheet: sheet)
+        if let encoding {
+            guard let named = TextEncoding(userInput: encoding) else {
+                throw ValidationError("--encoding \(encoding): give utf8, utf16 or windows-1252")
+            }
+            format.encoding = named
+        }
+        if let delimiter {
+            guard let named = Delimiter.userInput(delimiter) else {
+                throw ValidationError("--delimiter \(delimiter): give comma, semicolon or tab")
+            }
+            format.delimiter = named
+        }
+        return format
     }
 
     public func run() async throws {
@@ -164,6 +201,7 @@ public struct TitlesImportCommand: AsyncParsableCommand {
         } catch let error as MappingError {
             throw ValidationError(error.message)
         }
+        let format = try fileFormat()
         let db = try store.openExistingStore()
         let importer = try TitlesCLI.importer(store: db, storePath: store.path, data: data.path)
         let summary: TitleImportSummary
@@ -174,11 +212,17 @@ public struct TitlesImportCommand: AsyncParsableCommand {
             (summary, inherited) = try db.withRun(command: "titles import") { runID in
                 try db.dbQueue.write { db in
                     try TitleCells.resolving(in: db, runID: runID) { db in
-                        try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, strict: strict, in: db)
+                        try importer.importFile(URL(fileURLWithPath: file), mapping: columnMapping, format: format,
+                                                strict: strict,
+                                                replacing: replace ? TitleImporter.ReplaceOptions(author: DecisionAuthor(name: DecisionOptions.user),
+                                                                                    runID: runID) : nil,
+                                                in: db)
                     }
                 }
             }
         } catch let error as StrictImportError {
+            throw ValidationError(error.description)
+        } catch let error as ReplaceImportError {
             throw ValidationError(error.description)
         } catch let error as InputError {
             throw ValidationError(error.description)
@@ -236,7 +280,8 @@ public struct ResolveCommand: AsyncParsableCommand {
                                      concordance: concordance)
         let resolution = resolver.resolve(title: title, noc2021: noc, noc2016: noc2016, explain: true)
         if output.json {
-            try Terminal.printJSON(ResolveOutput(title: title, resolution: resolution))
+            try Terminal.printJSON(ResolveOutput(title: title, resolution: resolution,
+                                                 tied: TitleReview.tied(resolution.candidates)))
             return
         }
         let group = resolution.unitGroup.map { code in
@@ -256,12 +301,20 @@ public struct ResolveCommand: AsyncParsableCommand {
             print("choice: none - \(resolution.method.rawValue)")
         }
         print("why: \(resolution.note)")
+        let tied = TitleReview.tied(resolution.candidates)
+        if !tied.isEmpty {
+            print("tie: \(tied.count) profiles within \(Int(TitleReview.tieMargin)) point of the best score "
+                  + "(\(tied.map(\.code).joined(separator: ", "))): the choice is arbitrary; a pin settles it, "
+                  + "`jobforge titles pin ID \(tied[0].code) --reason \"...\"`")
+        }
     }
 }
 
 struct ResolveOutput: Encodable {
     var title: String
     var resolution: TitleResolution
+    /// The candidates tied for the choice (within `TitleReview.tieMargin` of the best score); empty without a tie.
+    var tied: [ResolutionCandidate]
 }
 
 /// Shared by the titles commands (and usable by `build`).
@@ -279,6 +332,15 @@ public enum TitlesCLI {
     public static func printSummary(_ summary: TitleImportSummary) {
         print("imported \(summary.file): \(summary.rowsRead) rows read, \(summary.imported) imported "
               + "(\(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged), \(summary.skipped) skipped")
+        if !summary.format.isEmpty { print("  read as: \(summary.format)") }
+        if summary.sampleTitlesRemoved > 0 {
+            print("  removed the \(summary.sampleTitlesRemoved) titles of the shipped sample: the store holds your architecture now")
+        }
+        if !summary.warnings.isEmpty {
+            print("  \(summary.warnings.count) warning(s):")
+            for warning in summary.warnings.prefix(50) { print("    \(warning)") }
+            if summary.warnings.count > 50 { print("    ... and \(summary.warnings.count - 50) more (see --json)") }
+        }
         if summary.skipped > 0 {
             let reasons = summary.skippedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             print("  skipped by reason: \(reasons)")
@@ -289,6 +351,13 @@ public enum TitlesCLI {
               + (summary.unitGroupFromNOC2016 > 0 ? " (\(summary.unitGroupFromNOC2016) unit groups from NOC 2016 via the concordance)" : ""))
         let order = ResolutionMethod.allCases.map(\.rawValue)
         let methods = summary.resolvedByMethod.sorted { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
-        print("  resolved by method: " + methods.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("  resolved by method: " + methods.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+              + (summary.pinned > 0 ? " (\(summary.pinned) by a pin)" : ""))
+        if !summary.keptRemoved.isEmpty {
+            print("  kept removed (`jobforge titles restore ID` brings one back): \(summary.keptRemoved.joined(separator: ", "))")
+        }
+        if !summary.removed.isEmpty {
+            print("  removed, absent from the file (--replace): \(summary.removed.joined(separator: ", "))")
+        }
     }
 }

@@ -4,6 +4,12 @@ import Foundation
 public struct CSVRecord: Sendable {
     public var fields: [String]
     public var line: Int
+
+    /// A row read from elsewhere (a workbook's sheet), numbered as the user sees it.
+    public init(fields: [String], line: Int) {
+        self.fields = fields
+        self.line = line
+    }
 }
 
 /// An error in a delimited file, with the place it happened so the user can open the file there.

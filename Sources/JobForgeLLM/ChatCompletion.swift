@@ -84,10 +84,22 @@ public struct ChatCompletionResponse: Decodable, Sendable, Equatable {
     public struct Usage: Decodable, Sendable, Equatable {
         public var promptTokens: Int
         public var completionTokens: Int
+        /// Of `promptTokens`, those the provider served from its prompt cache (billed lower);
+        /// absent when the server does not say.
+        public var promptTokensDetails: PromptTokensDetails?
+
+        public struct PromptTokensDetails: Decodable, Sendable, Equatable {
+            public var cachedTokens: Int?
+            enum CodingKeys: String, CodingKey { case cachedTokens = "cached_tokens" }
+        }
+
+        /// Cached input tokens, 0 when the server does not report them.
+        public var cachedTokens: Int { min(promptTokens, max(0, promptTokensDetails?.cachedTokens ?? 0)) }
 
         enum CodingKeys: String, CodingKey {
             case promptTokens = "prompt_tokens"
             case completionTokens = "completion_tokens"
+            case promptTokensDetails = "prompt_tokens_details"
         }
     }
 

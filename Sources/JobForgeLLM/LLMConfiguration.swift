@@ -25,6 +25,9 @@ public struct LLMConfiguration: Sendable {
     public var retryPolicy: RetryPolicy
     /// US dollars per million tokens, for the estimated cost; nil when the model's price is unknown.
     public var pricing: TokenPricing?
+    /// `--max-cost`: US dollars a run may spend; it stops before a request whose estimate would
+    /// pass the limit (what was spent plus what is in flight), and reports what was left.
+    public var maxCost: Double?
 
     public init(baseURL: URL = LLMConfiguration.defaultBaseURL, apiKey: String? = nil,
                 model: String = LLMConfiguration.defaultModel, batchSize: Int = 12, concurrency: Int = 4,
@@ -102,23 +105,35 @@ public struct LLMConfiguration: Sendable {
 public struct TokenPricing: Sendable, Equatable {
     public var inputPerMillion: Double
     public var outputPerMillion: Double
+    /// Input tokens the provider served from its prompt cache; nil: the input price.
+    public var cachedInputPerMillion: Double?
 
-    public init(inputPerMillion: Double, outputPerMillion: Double) {
+    public init(inputPerMillion: Double, outputPerMillion: Double, cachedInputPerMillion: Double? = nil) {
         self.inputPerMillion = inputPerMillion
         self.outputPerMillion = outputPerMillion
+        self.cachedInputPerMillion = cachedInputPerMillion
     }
 
-    public func cost(inputTokens: Int, outputTokens: Int) -> Double {
-        (Double(inputTokens) * inputPerMillion + Double(outputTokens) * outputPerMillion) / 1_000_000
+    /// `inputTokens` include `cachedInputTokens`, which are billed at the cached price.
+    ///
+    /// ```swift
+    /// TokenPricing(inputPerMillion: 2.5, outputPerMillion: 10, cachedInputPerMillion: 1.25)
+    ///     .cost(inputTokens: 1000, outputTokens: 100, cachedInputTokens: 800)   // (200 * 2.5 + 800 * 1.25 + 100 * 10) / 1e6
+    /// ```
+    public func cost(inputTokens: Int, outputTokens: Int, cachedInputTokens: Int = 0) -> Double {
+        let cached = min(max(0, cachedInputTokens), inputTokens)
+        return (Double(inputTokens - cached) * inputPerMillion + Double(cached) * (cachedInputPerMillion ?? inputPerMillion)
+                + Double(outputTokens) * outputPerMillion) / 1_000_000
     }
 
     /// OpenAI's list prices for a few models (standard tier); others need `--price-in/--price-out`.
     public static func known(model: String) -> TokenPricing? {
         switch model {
-        case "gpt-4o-2024-08-06", "gpt-4o-2024-11-20", "gpt-4o": TokenPricing(inputPerMillion: 2.50, outputPerMillion: 10.00)
-        case "gpt-4o-mini", "gpt-4o-mini-2024-07-18": TokenPricing(inputPerMillion: 0.15, outputPerMillion: 0.60)
-        case "gpt-4.1", "gpt-4.1-2025-04-14": TokenPricing(inputPerMillion: 2.00, outputPerMillion: 8.00)
-        case "gpt-4.1-mini", "gpt-4.1-mini-2025-04-14": TokenPricing(inputPerMillion: 0.40, outputPerMillion: 1.60)
+        case "gpt-4o-2024-08-06", "gpt-4o-2024-11-20", "gpt-4o":
+            TokenPricing(inputPerMillion: 2.50, outputPerMillion: 10.00, cachedInputPerMillion: 1.25)
+        case "gpt-4o-mini", "gpt-4o-mini-2024-07-18": TokenPricing(inputPerMillion: 0.15, outputPerMillion: 0.60, cachedInputPerMillion: 0.075)
+        case "gpt-4.1", "gpt-4.1-2025-04-14": TokenPricing(inputPerMillion: 2.00, outputPerMillion: 8.00, cachedInputPerMillion: 0.50)
+        case "gpt-4.1-mini", "gpt-4.1-mini-2025-04-14": TokenPricing(inputPerMillion: 0.40, outputPerMillion: 1.60, cachedInputPerMillion: 0.10)
         default: nil
         }
     }

@@ -17,10 +17,16 @@ public struct LLMRunSummary: Sendable, Codable, Equatable {
     /// Answers taken from the cache instead of the network.
     public var cacheHits = 0
     public var tokensIn = 0
+    /// Of `tokensIn`, those the provider served from its prompt cache (counted at their price).
+    public var tokensCachedIn = 0
     public var tokensOut = 0
     /// US dollars, from the real token counts; nil when the model's price is unknown.
     public var estimatedCost: Double?
     public var seconds = 0.0
+    /// Cells not asked because the next request would have passed `--max-cost`: a later run asks them.
+    public var cellsLeft = 0
+    /// Their titles (subjects), for the report.
+    public var subjectsLeft: [String] = []
 
     public init() {}
 
@@ -69,6 +75,39 @@ public struct LLMPlan: Sendable {
     public var estimatedInputTokens: Int
     public var estimatedOutputTokens: Int
     public var estimatedCost: Double?
+
+    /// The estimate of the requests not cached, by group (a category) and dimension: each
+    /// request's input tokens are shared evenly among its cells.
+    public struct Part: Sendable, Equatable {
+        public var category: String
+        public var dimension: String
+        public var cells: Int
+        public var inputTokens: Int
+        public var outputTokens: Int
+        public var cost: Double?
+    }
+
+    public func breakdown(pricing: TokenPricing?, category: (MissingCell) -> String) -> [Part] {
+        var parts: [String: Part] = [:]
+        var shares: [String: (input: Double, output: Double)] = [:]
+        for batch in batches where !batch.cached && !batch.cells.isEmpty {
+            let n = Double(batch.cells.count)
+            for cell in batch.cells {
+                let key = category(cell) + "\u{1F}" + cell.dimension.rawValue
+                parts[key, default: Part(category: category(cell), dimension: cell.dimension.rawValue, cells: 0, inputTokens: 0,
+                                         outputTokens: 0)].cells += 1
+                shares[key, default: (0, 0)].input += Double(batch.estimatedInputTokens) / n
+                shares[key, default: (0, 0)].output += Double(batch.estimatedOutputTokens) / n
+            }
+        }
+        return parts.keys.sorted().map { key in
+            var part = parts[key]!
+            part.inputTokens = Int(shares[key]!.input.rounded())
+            part.outputTokens = Int(shares[key]!.output.rounded())
+            part.cost = pricing?.cost(inputTokens: part.inputTokens, outputTokens: part.outputTokens)
+            return part
+        }
+    }
 }
 
 /// The last tier of the cascade (precedence 1): asks the model for the cells no higher source
@@ -124,15 +163,9 @@ public struct LLMTier: Sendable {
         var input = 0, output = 0, cells = 0
         for request in requests {
             for cellBatch in Self.batches(request.missing, size: configuration.batchSize) {
-                let chat = try prompts.request(configuration: configuration, context: request.context, cells: cellBatch)
-                let body = chat.body
-                let hash = SHA256.hex(body)
-                let cached = try await recorder.cachedResponse(model: configuration.model, promptHash: hash) != nil
-                let batch = PlannedBatch(subject: request.subject, cells: cellBatch, request: chat, promptHash: hash,
-                                         estimatedInputTokens: TokenEstimate.inputTokens(chat),
-                                         estimatedOutputTokens: TokenEstimate.outputTokens(cells: cellBatch.count), cached: cached)
+                let batch = try await planned(request, cellBatch)
                 cells += cellBatch.count
-                if !cached {
+                if !batch.cached {
                     input += batch.estimatedInputTokens
                     output += batch.estimatedOutputTokens
                 }
@@ -141,6 +174,24 @@ public struct LLMTier: Sendable {
         }
         return LLMPlan(batches: batches, cells: cells, estimatedInputTokens: input, estimatedOutputTokens: output,
                        estimatedCost: configuration.pricing?.cost(inputTokens: input, outputTokens: output))
+    }
+
+    /// One request as it would be sent: its prompt, estimated tokens, and whether the cache
+    /// already holds its answer (then it costs nothing).
+    func planned(_ request: ImputationRequest, _ cells: [MissingCell]) async throws -> PlannedBatch {
+        let chat = try prompts.request(configuration: configuration, context: request.context, cells: cells)
+        let hash = SHA256.hex(chat.body)
+        let cached = try await recorder.cachedResponse(model: configuration.model, promptHash: hash) != nil
+        return PlannedBatch(subject: request.subject, cells: cells, request: chat, promptHash: hash,
+                            estimatedInputTokens: TokenEstimate.inputTokens(chat),
+                            estimatedOutputTokens: TokenEstimate.outputTokens(cells: cells.count), cached: cached)
+    }
+
+    /// The estimated cost of a planned request: nothing when cached, else at the input price
+    /// (whether the provider's prompt cache will serve part of it is not known before).
+    func estimatedCost(_ batch: PlannedBatch) -> Double {
+        guard !batch.cached, let pricing = configuration.pricing else { return 0 }
+        return pricing.cost(inputTokens: batch.estimatedInputTokens, outputTokens: batch.estimatedOutputTokens)
     }
 
     // MARK: - Run
@@ -160,32 +211,68 @@ public struct LLMTier: Sendable {
         var candidates: [Candidate] = []
         var outcomes: [CellOutcome] = []
         var done = 0
+        if configuration.maxCost != nil, configuration.pricing == nil {
+            throw LLMError.configuration("--max-cost needs the model's price: give --price-in and --price-out (US dollars per million tokens)")
+        }
+        // --max-cost: what finished requests cost, and what those in flight are expected to.
+        var spent = 0.0, reserved = 0.0
+        var stopped = false
 
         try await withThrowingTaskGroup(of: BatchResult.self) { group in
             var next = 0
-            func addNext() {
-                guard next < work.count else { return }
+            func addNext() async throws {
+                guard next < work.count, !stopped else { return }
                 let (request, cells) = work[next]
+                var estimate = 0.0
+                if let limit = configuration.maxCost {
+                    estimate = estimatedCost(try await planned(request, cells))
+                    if spent + reserved + estimate > limit {
+                        stopped = true
+                        return
+                    }
+                    reserved += estimate
+                }
                 next += 1
-                group.addTask { try await resolve(request, cells, note: nil, retry: RetryState()) }
+                group.addTask {
+                    var result = try await resolve(request, cells, note: nil, retry: RetryState())
+                    result.estimatedCost = estimate
+                    return result
+                }
             }
-            for _ in 0..<configuration.concurrency { addNext() }
+            for _ in 0..<configuration.concurrency { try await addNext() }
             while let result = try await group.next() {
+                reserved -= result.estimatedCost
+                spent += configuration.pricing?.cost(inputTokens: result.tokensIn, outputTokens: result.tokensOut,
+                                                     cachedInputTokens: result.tokensCachedIn) ?? 0
                 // The next request goes out first; the commit overlaps it.
-                addNext()
+                try await addNext()
                 try await recorder.saveBatch(responses: result.responses, outcomes: result.outcomes)
                 candidates += result.candidates
                 outcomes += result.outcomes
                 summary.requests += result.httpRequests
                 summary.cacheHits += result.cacheHits
                 summary.tokensIn += result.tokensIn
+                summary.tokensCachedIn += result.tokensCachedIn
                 summary.tokensOut += result.tokensOut
                 done += result.outcomes.filter { $0.status != .unasked }.count
                 progress?(LLMProgress(cellsDone: done, cellsTotal: total, requests: summary.requests, cacheHits: summary.cacheHits))
             }
         }
         for outcome in outcomes { summary.count(outcome) }
-        summary.estimatedCost = configuration.pricing?.cost(inputTokens: summary.tokensIn, outputTokens: summary.tokensOut)
+        if stopped {
+            // Requests never sent: no outcome, nothing stored; the next run asks them.
+            let sent = Set(outcomes.map { $0.key.subject.code + "|" + $0.key.descriptor + "|" + $0.key.dimension.rawValue })
+            var left: [String] = []
+            for (request, cells) in work {
+                let unasked = cells.filter { !sent.contains(request.subject.code + "|" + $0.descriptorCode + "|" + $0.dimension.rawValue) }
+                summary.cellsLeft += unasked.count
+                if !unasked.isEmpty, left.last != request.subject.code { left.append(request.subject.code) }
+            }
+            summary.subjectsLeft = left
+            summary.cellsAsked -= summary.cellsLeft
+        }
+        summary.estimatedCost = configuration.pricing?.cost(inputTokens: summary.tokensIn, outputTokens: summary.tokensOut,
+                                                            cachedInputTokens: summary.tokensCachedIn)
         summary.seconds = Date().timeIntervalSince(started)
         return LLMTierResult(candidates: candidates, outcomes: outcomes, summary: summary)
     }
@@ -204,7 +291,10 @@ public struct LLMTier: Sendable {
         var httpRequests = 0
         var cacheHits = 0
         var tokensIn = 0
+        var tokensCachedIn = 0
         var tokensOut = 0
+        /// What `--max-cost` reserved for this request before it was sent.
+        var estimatedCost = 0.0
 
         mutating func merge(_ other: BatchResult) {
             candidates += other.candidates
@@ -213,6 +303,7 @@ public struct LLMTier: Sendable {
             httpRequests += other.httpRequests
             cacheHits += other.cacheHits
             tokensIn += other.tokensIn
+            tokensCachedIn += other.tokensCachedIn
             tokensOut += other.tokensOut
         }
     }
@@ -251,6 +342,7 @@ public struct LLMTier: Sendable {
                 exchange = fresh
                 result.httpRequests = fresh.httpRequests
                 result.tokensIn = fresh.response.usage?.promptTokens ?? 0
+                result.tokensCachedIn = fresh.response.usage?.cachedTokens ?? 0
                 result.tokensOut = fresh.response.usage?.completionTokens ?? 0
                 // Only an answer that validates is kept for later runs: an invalid one is asked
                 // again next time instead of being replayed forever.

@@ -74,6 +74,7 @@ public enum ONetSchema: StoreSchema {
                 );
                 """)
         }
+        ONetArchive.registerEvaluationMigration(&migrator)
     }
 }
 

@@ -55,6 +55,8 @@ public struct ONetAggregate: Sendable {
     /// Confidence before the subject's own factor.
     public var confidence: Double
     public var conversion: String
+    /// The held-out mean absolute error of the conversion used, when it was measured.
+    public var conversionHeldOutError: Double?
     /// The offer's audit details (a candidate's metadata), sorted by key.
     public var details: [(key: String, value: String)] = []
     public var sourceIDs: [String] = []
@@ -225,6 +227,8 @@ public struct ONetTier: Sendable {
     public let oasisScales: OaSISLevelScales
     /// `O*NET 29.3`.
     public let release: String
+    /// The measured conversion and confidence of levels (nil: the documented rule and confidence).
+    public private(set) var calibration: ONetCalibration?
 
     public init(crosswalk: Crosswalk, ratings: ONetRatingIndex, mapping: ONetDescriptorMapping,
                 oasisScales: OaSISLevelScales, release: String) {
@@ -233,6 +237,13 @@ public struct ONetTier: Sendable {
         self.mapping = mapping
         self.oasisScales = oasisScales
         self.release = release
+    }
+
+    /// This tier with levels converted, and their confidence measured, by `calibration`.
+    public func calibrated(by calibration: ONetCalibration?) -> ONetTier {
+        var tier = self
+        tier.calibration = calibration
+        return tier
     }
 
     /// Candidates for every subject whose unit group has O*NET ratings; gaps for the others.
@@ -328,10 +339,23 @@ public struct ONetTier: Sendable {
             let dimension: CellDimension = scaleID == "LV" ? .level : .importance
             var value: Double
             var conversion: String
+            var heldOutError: Double?
+            var measuredConfidence: Double?
             if scaleID == "LV", let code = row?.oasisCode, let scale = oasisScales.scale(for: code) {
                 value = ONetScaleConversion.aggregateLevel(used.map { (rating($0).value!, rating($0).notRelevant == true) },
                                                            minimum: scale.minimum, maximum: scale.maximum)
                 conversion = ONetScaleConversion.describeLevel(minimum: scale.minimum, maximum: scale.maximum)
+                if let fit = calibration?.descriptors[descriptorCode] {
+                    value = fit.convert(value)
+                    conversion = ONetCalibration.describe(fit, rule: conversion)
+                    heldOutError = fit.heldOutError
+                    measuredConfidence = value == 0 ? calibration?.notRelevantWithinHalf : fit.confidence(codes: natives.count)
+                } else if let calibration, let pooled = calibration.pooledRuleWithinHalf {
+                    // Too few profile cells to fit this descriptor: the rule, measured with the others like it.
+                    heldOutError = calibration.pooledRuleError
+                    measuredConfidence = value == 0 ? calibration.notRelevantWithinHalf : pooled
+                    conversion += " (too few OaSIS cells to fit; measured with the other such descriptors)"
+                }
             } else if scaleID == "IM" {
                 value = nativeMean
                 conversion = ONetScaleConversion.importanceRule
@@ -339,7 +363,9 @@ public struct ONetTier: Sendable {
                 value = nativeMean
                 conversion = ONetScaleConversion.nativeRule
             }
-            value = (value * 1000).rounded() / 1000
+            // Measured levels are kept to hundredths, as `show` and `export` write them, so that
+            // an evaluation from an export sees the very values the store holds.
+            value = measuredConfidence != nil ? (value * 100).rounded() / 100 : (value * 1000).rounded() / 1000
             // The crosswalk lists a code once per unit group: the values are one per code.
             var aggregate = ONetAggregate(
                 descriptorCode: descriptorCode, dimension: dimension, value: value, elementID: element,
@@ -347,8 +373,10 @@ public struct ONetTier: Sendable {
                 nativeMean: (nativeMean * 1000).rounded() / 1000, nativeValues: natives,
                 spread: (variance.squareRoot() * 1000).rounded() / 1000, suppressedUsed: suppressedUsed,
                 suppressedExcluded: all.count - used.count, notRelevant: notRelevant,
-                confidence: ONetConfidence.value(match: kind, codes: natives.count, suppressed: suppressedUsed, total: used.count),
+                confidence: measuredConfidence
+                    ?? ONetConfidence.value(match: kind, codes: natives.count, suppressed: suppressedUsed, total: used.count),
                 conversion: conversion)
+            aggregate.conversionHeldOutError = heldOutError
             aggregate.sourceIDs = natives.map(\.soc)
             aggregate.details = Self.details(aggregate)
             result.append(aggregate)
@@ -389,6 +417,9 @@ public struct ONetTier: Sendable {
         details.reserveCapacity(10)
         let native = String(aggregate.nativeMean)
         details.append(("conversion", aggregate.conversion))
+        if let error = aggregate.conversionHeldOutError {
+            details.append(("conversion_heldout_mae", String((error * 1000).rounded() / 1000)))
+        }
         details.append(("match_kind", aggregate.matchKind.rawValue))
         details.append(("native_scale", aggregate.scaleID == "LV" ? "LV 0-7" : "IM 1-5"))
         details.append(("native_value", native))

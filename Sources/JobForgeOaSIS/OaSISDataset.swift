@@ -100,6 +100,23 @@ public struct OaSISDataset: Sendable {
         return dataset
     }
 
+    /// Only what describes each unit group in words: the NOC structure, the profiles (labels, lead
+    /// statements), example titles and main duties; no guide, no ratings. What the offline NOC
+    /// coder indexes, read in a fraction of the whole load's time.
+    public static func loadDescriptions(_ files: OaSISFiles) throws -> OaSISDataset {
+        var dataset = OaSISDataset()
+        dataset.nocClasses = try readNOC(try LoadedCSV(files.nocStructure))
+        let corrections = try CodeCorrections(files.codeCorrections)
+        dataset.profiles = try readProfiles(labels: try LoadedCSV(files.labels, corrections: corrections),
+                                            leads: try LoadedCSV(files.leadStatements, corrections: corrections),
+                                            unitGroups: Set(dataset.nocClasses.filter { $0.level == 5 }.map(\.code)))
+        let known = Dictionary(uniqueKeysWithValues: dataset.profiles.enumerated().map { ($1.code, $0) })
+        for (url, kind) in [(files.exampleTitles, ProfileText.Kind.exampleTitle), (files.mainDuties, .mainDuty)] {
+            try readTexts(try LoadedCSV(url, corrections: corrections), kind: kind, knownProfiles: known, into: &dataset.texts)
+        }
+        return dataset
+    }
+
     /// The ratings of every rating file, how their columns were matched, and the files' records.
     static func readRatings(_ files: OaSISFiles, inputs: OaSISInputs?, corrections: CodeCorrections,
                             descriptors: [Descriptor], scales: [DescriptorScale], mapping: LoadedCSV,

@@ -110,7 +110,9 @@ enum CellWriter {
                     old.origin.rowID, new.origin.rowID, old.candidate.value, new.candidate.value,
                     old.candidate.source.rawValue, new.candidate.source.rawValue,
                     Precedence.reason(challenger: new.candidate.source, incumbent: old.candidate.source)
-                        + (new.isDerived ? " (\(new.candidate.method) from \(new.candidate.sourceIDs.joined(separator: ", ")))" : ""),
+                        + (new.isDerived ? " (\(new.candidate.method) from \(new.candidate.sourceIDs.joined(separator: ", ")))" : "")
+                        + (old.candidate.confidence != new.candidate.confidence
+                            ? "; confidence \(old.candidate.confidence) -> \(new.candidate.confidence)" : ""),
                     now, runID,
                 ])
         }
@@ -365,12 +367,13 @@ enum CellWriter {
         return (filled, overridden)
     }
 
-    /// Whether a change of winner is an override: the cell's value or source changes. A new
-    /// winner with the old value from the same source (a reload of an unchanged rating, the
+    /// Whether a change of winner is an override: the cell's value, source or confidence
+    /// changes (a recalibrated O*NET confidence is logged like a new value). A new winner with
+    /// the old value and confidence from the same source (a reload of an unchanged rating, the
     /// same answer again) changes nothing a user sees and is not logged.
     static func isOverride(from old: CellEntry, to new: CellEntry) -> Bool {
         old.candidate.value != new.candidate.value || old.candidate.text != new.candidate.text
-            || old.candidate.source != new.candidate.source
+            || old.candidate.source != new.candidate.source || old.candidate.confidence != new.candidate.confidence
     }
 
     private static func sameEntry(_ lhs: CellEntry, _ rhs: CellEntry) -> Bool {

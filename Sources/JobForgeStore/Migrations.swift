@@ -10,6 +10,7 @@ public enum EngineSchema: StoreSchema {
         ONetLayer.registerMigration(&migrator)
         registerTitleResolutionMigration(&migrator)
         registerAskedContextMigration(&migrator)
+        PublishedModel.registerMigration(&migrator)
     }
 
     /// v5: answers tied to what was asked. `subject_context` holds each subject's current context

@@ -1,5 +1,6 @@
 import Foundation
 import JobForgeCore
+import GRDB
 
 /// The authoritative layer: each profile's OaSIS ratings kept as one packed row per load
 /// (`profile_rating`), not one row per rating. A build loads about 223,000 ratings; as rows
@@ -192,5 +193,29 @@ enum RatingLayer {
         guard value == value.rounded(), abs(value) < 1e15 else { return String(value) }
         if value >= 0, value <= 100 { return smallNumbers[Int(value)] }
         return String(Int64(value))
+    }
+}
+
+extension SQLiteStore {
+    /// Each profile's current OaSIS ratings of one dimension (its newest load): the truth that
+    /// the O*NET tier is calibrated and evaluated against.
+    public static func currentProfileRatings(dimension: CellDimension, in db: Database) throws
+        -> [(profile: String, descriptor: String, value: Double)] {
+        var result: [(profile: String, descriptor: String, value: Double)] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT r.profile_code, r.ratings FROM profile_rating r
+            WHERE r.provenance_id = (SELECT MAX(provenance_id) FROM profile_rating WHERE profile_code = r.profile_code)
+            ORDER BY r.profile_code
+            """)
+        while let row = try rows.next() {
+            let profile: String = row[0]
+            let payload: String = row[1]
+            for line in payload.split(separator: "\n", omittingEmptySubsequences: true) {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                guard fields.count == 5, fields[1] == dimension.rawValue[...], let value = Double(fields[2]) else { continue }
+                result.append((profile, String(fields[0]), value))
+            }
+        }
+        return result
     }
 }

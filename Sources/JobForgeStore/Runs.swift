@@ -23,6 +23,8 @@ extension SQLiteStore {
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE run SET finished_at = ?, status = ? WHERE id = ?",
                            arguments: [Timestamp.string(Date()), status.stored, id])
+            // Closes the run's last generation of the published model, whatever wrote it.
+            try PublishedModel.refresh(db)
         }
     }
 
@@ -162,6 +164,7 @@ extension SQLiteStore {
                            _ body: (StepWriter) throws -> String) throws {
         try dbQueue.write { db in
             let summary = try body(StepWriter(db: db, runID: runID))
+            try PublishedModel.refresh(db)
             let fingerprint = try fingerprint(db)
             try db.execute(sql: """
                 INSERT INTO step (name, fingerprint, completed_at, run_id, summary) VALUES (?, ?, ?, ?, ?)

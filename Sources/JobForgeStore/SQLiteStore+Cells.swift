@@ -6,7 +6,11 @@ extension SQLiteStore {
     /// Offers candidates to their cells (one transaction): each becomes the winner if the
     /// precedence rule says so, and every change of winner is appended to the override log.
     public func submit(_ candidates: [Candidate], runID: String) throws -> SubmitSummary {
-        try dbQueue.write { db in try CellWriter.submit(candidates, runID: runID, db: db) }
+        try dbQueue.write { db in
+            let summary = try CellWriter.submit(candidates, runID: runID, db: db)
+            try PublishedModel.refresh(db)
+            return summary
+        }
     }
 
     // MARK: Reads
@@ -310,6 +314,7 @@ extension SQLiteStore {
         let subjects = Set(snapshot.winners.keys).union(try CascadeGraph.dependents(of: .resolutions, in: StoreTopology(db)))
         let result = try CellWriter.reconcile(subjects.sorted { $0.code < $1.code }, before: snapshot.winners,
                                               session: CellWriter.Session(db: db, runID: runID))
+        try PublishedModel.refresh(db)
         var summary = SubmitSummary()
         summary.overridden = result.overridden
         return summary
@@ -317,10 +322,11 @@ extension SQLiteStore {
 
     /// How many authoritative cells the resolved titles inherit from their profiles' ratings
     /// (`TitleInheritanceRule`; they inherit the profiles' O*NET values too). Counted per profile
-    /// from the layer, without deriving every title's cells.
+    /// from the layer, without deriving every title's cells (one look-up per profile, not per title).
     public static func derivedTitleCellCount(in db: Database) throws -> Int {
         try Int.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(r.cells), 0) FROM title_resolution t
+            SELECT COALESCE(SUM(t.titles * r.cells), 0)
+            FROM (SELECT profile_code, COUNT(*) AS titles FROM title_resolution GROUP BY profile_code) t
             JOIN profile_rating r ON r.profile_code = t.profile_code
             WHERE r.provenance_id = (SELECT MAX(provenance_id) FROM profile_rating n WHERE n.profile_code = r.profile_code)
             """) ?? 0

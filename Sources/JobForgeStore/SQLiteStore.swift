@@ -163,7 +163,16 @@ public final class SQLiteStore: Sendable {
             // WAL: a commit is one sequential append instead of journal + database syncs, which
             // matters for the many small transactions of the network tiers; still atomic and durable
             // across a crash of the process (NORMAL syncs at checkpoints).
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            // Another process creating the same store may hold a lock that makes SQLite answer
+            // SQLITE_BUSY here at once, without its busy handler: wait and try again (up to 10 s).
+            for attempt in 1... {
+                do {
+                    try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+                    break
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 100 {
+                    usleep(100_000)
+                }
+            }
             // A build's steps write megabytes each. At SQLite's default threshold (1,000 pages, 4 MB)
             // each such commit copied its pages back into the database and synced both files before
             // the next step could start; with room for a whole build, the WAL is checkpointed once
@@ -188,6 +197,8 @@ public final class SQLiteStore: Sendable {
         try StoreLock.forStore(at: path).withLock(holder: "a jobforge process upgrading the store",
                                                   waiting: { notice("waiting for \($0) to finish with \(path)...") }) {
             try migrator.migrate(queue)
+            // A store written before the published model gets its rows on first use.
+            try queue.write { db in try PublishedModel.refresh(db) }
         }
     }
 

@@ -11,6 +11,8 @@ public enum ArchitectureField: String, Sendable, Codable, CaseIterable {
     case managerialLevel = "managerial_level"
     case noc2021 = "noc_2021"
     case noc2016 = "noc_2016"
+    /// An OaSIS profile the title is pinned to (`31301.01`): a decision made in the file.
+    case profile
 
     /// Accepts the raw value and the spellings users type (`noc`, `level`, `french title`, ...).
     public init?(userInput: String) {
@@ -41,6 +43,7 @@ public enum ArchitectureField: String, Sendable, Codable, CaseIterable {
         case .managerialLevel: ["manageriallevel", "managementlevel", "level", "managerlevel"]
         case .noc2021: ["noc2021", "noc", "noccode", "noc2021code", "noc2021unitgroup", "nocunitgroup"]
         case .noc2016: ["noc2016", "noc2016code", "noc2016unitgroup"]
+        case .profile: ["profile", "profilecode", "oasisprofile", "oasisprofilecode"]
         }
     }
 
@@ -143,6 +146,8 @@ public enum BadRowReason: String, Sendable, Codable, CaseIterable {
     case duplicateKey = "duplicate_key"
     /// A field longer than its `TextLimit`.
     case tooLong = "too_long"
+    /// A `profile` column's value that is not an OaSIS profile of the store.
+    case unknownProfile = "unknown_profile"
 }
 
 /// A skipped row: its line in the file (1-based, the header is line 1) and why.
@@ -164,12 +169,14 @@ public struct ParsedArchitecture: Sendable {
     public var fieldColumns: [ArchitectureField: String]
     public var titles: [JobTitle]
     public var badRows: [BadRow]
+    /// Rows imported with something to check (a code a spreadsheet stored as a number).
+    public var warnings: [ImportWarning] = []
     /// Data rows read (the header excluded).
     public var rowsRead: Int
 }
 
-/// Reads a job architecture CSV (UTF-8 with or without a BOM, CRLF or LF, RFC 4180 quoting)
-/// and checks every row: a title, NOC codes that exist, the header's field count, one row per key.
+/// Checks every row of a job architecture (a CSV file or a workbook's sheet, read by
+/// `ArchitectureFileFormat`): a title, NOC codes that exist, the header's field count, one row per key.
 public struct ArchitectureParser: Sendable {
     public var mapping: ColumnMapping
     /// Valid NOC 2021 unit groups.
@@ -186,7 +193,13 @@ public struct ArchitectureParser: Sendable {
     /// whole (broken quoting, no title column, a mapped header that is not there); a bad row
     /// only lands in `badRows`.
     public func parse(_ data: Data, file: String) throws -> ParsedArchitecture {
-        let records = try CSVReader().records(data, file: file)
+        try parse(ArchitectureTable(records: try CSVReader().records(data, file: file), plainNumbers: [],
+                                    description: "UTF-8, comma-delimited"), file: file)
+    }
+
+    /// Checks the rows of a file already read (any encoding, delimiter or workbook).
+    public func parse(_ table: ArchitectureTable, file: String) throws -> ParsedArchitecture {
+        let records = table.records
         guard let header = records.first else {
             throw InputError(file: file, line: 1, message: "the file is empty: expected a header row and one row per job title")
         }
@@ -197,6 +210,7 @@ public struct ArchitectureParser: Sendable {
         let idColumn = columns[.id], titleColumn = columns[.title], titleFRColumn = columns[.titleFR]
         let functionColumn = columns[.function], familyColumn = columns[.family]
         let managerialLevelColumn = columns[.managerialLevel], noc2021Column = columns[.noc2021], noc2016Column = columns[.noc2016]
+        let profileColumn = columns[.profile]
         let fieldIndexes = Set(columns.values)
         let extraColumns = headers.indices.filter { !fieldIndexes.contains($0) }
         // The fields JobForge reads are one-line names; any other column is free text.
@@ -205,6 +219,7 @@ public struct ArchitectureParser: Sendable {
         var titles: [JobTitle] = []
         titles.reserveCapacity(rows.count)
         var badRows: [BadRow] = []
+        var warnings: [ImportWarning] = []
         var firstLineOfKey: [String: Int] = [:]
         firstLineOfKey.reserveCapacity(rows.count)
         for record in rows {
@@ -218,6 +233,12 @@ public struct ArchitectureParser: Sendable {
             if let column = headers.indices.first(where: { !limits[$0].admits(record.fields[$0]) }) {
                 bad(.tooLong, "column \"\(headers[column])\" has " + limits[column].message(characters: record.fields[column].count))
                 continue
+            }
+            /// A workbook stores a code typed as a number without its zeros: read back, padded.
+            func warnIfTypedAsNumber(_ raw: String, _ code: String, _ what: String, _ column: Int) {
+                guard raw != code, table.plainNumbers.contains(.init(line: record.line, column: column)) else { return }
+                warnings.append(ImportWarning(file: file, line: record.line, message: "\(what) code \(raw) was typed as a number, "
+                    + "which drops leading zeros: read as \(code); format the column as Text (or with the number format 00000) to keep them"))
             }
             func value(_ column: Int?) -> String? {
                 guard let column else { return nil }
@@ -239,6 +260,7 @@ public struct ArchitectureParser: Sendable {
                     continue
                 }
                 noc2021 = code
+                warnIfTypedAsNumber(raw, code, "NOC 2021", noc2021Column!)
             }
             var noc2016: String?
             if let raw = value(noc2016Column) {
@@ -247,6 +269,7 @@ public struct ArchitectureParser: Sendable {
                     continue
                 }
                 noc2016 = code
+                warnIfTypedAsNumber(raw, code, "NOC 2016", noc2016Column!)
             }
             let id = value(idColumn) ?? JobTitle.derivedID(title: title, noc2021: noc2021, noc2016: noc2016)
             if let first = firstLineOfKey[id] {
@@ -261,11 +284,11 @@ public struct ArchitectureParser: Sendable {
             titles.append(JobTitle(id: id, title: title, titleFR: value(titleFRColumn), function: value(functionColumn),
                                    family: value(familyColumn), managerialLevel: value(managerialLevelColumn),
                                    noc2021: noc2021, noc2016: noc2016, extra: extra,
-                                   sourceFile: file, sourceLine: record.line))
+                                   sourceFile: file, sourceLine: record.line, profile: value(profileColumn)))
         }
         return ParsedArchitecture(file: file, headers: headers,
                                   fieldColumns: columns.mapValues { headers[$0] },
-                                  titles: titles, badRows: badRows, rowsRead: rows.count)
+                                  titles: titles, badRows: badRows, warnings: warnings, rowsRead: rows.count)
     }
 
     /// Empty headers become `column_N`; a repeated header gets ` (2)`, ` (3)`, ... so that every

@@ -19,10 +19,12 @@ public struct JobTitle: Sendable, Codable, Equatable {
     public var extra: [String: String]
     public var sourceFile: String
     public var sourceLine: Int
+    /// The file's `profile` column as given: the import pins the title to it (`title_pin`).
+    public var profile: String?
 
     public init(id: String, title: String, titleFR: String? = nil, function: String? = nil, family: String? = nil,
                 managerialLevel: String? = nil, noc2021: String? = nil, noc2016: String? = nil,
-                extra: [String: String] = [:], sourceFile: String = "", sourceLine: Int = 0) {
+                extra: [String: String] = [:], sourceFile: String = "", sourceLine: Int = 0, profile: String? = nil) {
         self.id = id
         self.title = title
         self.titleFR = titleFR
@@ -34,6 +36,7 @@ public struct JobTitle: Sendable, Codable, Equatable {
         self.extra = extra
         self.sourceFile = sourceFile
         self.sourceLine = sourceLine
+        self.profile = profile
     }
 
     /// The key of a title without an id column: stable across imports of the same file.
@@ -54,10 +57,15 @@ public enum UnitGroupSource: String, Sendable, Codable, Equatable {
     /// No code was given; an LLM proposed the unit group (`jobforge suggest-noc --apply`). Never
     /// used for a title with a code of the user's.
     case llmSuggestion = "llm_suggestion"
+    /// A person settled it: `jobforge titles pin ID --noc CODE`, or a pin to a profile.
+    case manual = "manual"
 }
 
 /// How a title was resolved to an OaSIS profile, strongest first.
 public enum ResolutionMethod: String, Sendable, Codable, CaseIterable, Equatable {
+    /// A person pinned the title to a profile (`jobforge titles pin ID PROFILE`, or the file's
+    /// `profile` column): it outranks every automatic method.
+    case manual = "manual"
     case exactLabel = "exact_label"
     case exactTitle = "exact_title"
     case singleProfile = "single_profile"
@@ -75,7 +83,7 @@ public enum ResolutionMethod: String, Sendable, Codable, CaseIterable, Equatable
     /// The confidence the method gives the title -> profile link.
     public var confidence: Double {
         switch self {
-        case .exactLabel: 1.00
+        case .manual, .exactLabel: 1.00
         case .exactTitle: 0.95
         case .singleProfile: 0.85
         case .fuzzy: 0.60
@@ -97,6 +105,7 @@ public enum ResolutionMethod: String, Sendable, Codable, CaseIterable, Equatable
         case "fallback", "unit_group": self = .unitGroupFallback
         case "unresolved_no_code", "none": self = .noCode
         case "ambiguous": self = .ambiguousNOC2016
+        case "pinned", "pin": self = .manual
         default: return nil
         }
     }

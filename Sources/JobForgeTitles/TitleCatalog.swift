@@ -70,7 +70,116 @@ public enum TitlesSchema: StoreSchema {
             let titles = try Row.fetchAll(db, sql: "SELECT * FROM job_title").map { try JobTitleRecord(row: $0) }
             try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
         }
+        registerDecisionMigrations(&migrator)
+        // Which imports were the shipped sample's (see `SampleTitles`).
+        migrator.registerMigration("v5-titles-sample-imports", migrate: SampleTitles.migrate)
+        // The titles' part of the published model (`PublishedModel`, `publishedRelations`).
+        migrator.registerMigration("v5-titles-published-model") { db in
+            try db.execute(sql: """
+                CREATE VIEW dim_title AS
+                    SELECT j.id AS title_id, j.title, j.title_fr, j.function, j.family, j.managerial_level,
+                           j.noc_2021, j.noc_2016, j.unit_group AS unit_group_code, j.unit_group_method,
+                           j.profile_code, p.label AS profile_label, j.method AS resolution_method,
+                           j.confidence AS resolution_confidence, j.fuzzy_score,
+                           (r.title_id IS NOT NULL) AS is_resolved, j.extra AS user_columns, j.note,
+                           j.source_file, j.source_line
+                    FROM job_title j
+                    LEFT JOIN title_resolution r ON r.title_id = j.id
+                    LEFT JOIN profile p ON p.code = j.profile_code;
+
+                CREATE VIEW dim_subject AS
+                    SELECT 'unit_group' AS subject_kind, code AS subject_code, 'L5' AS level, title AS label,
+                           code AS unit_group_code, NULL AS profile_code
+                    FROM noc_class WHERE level = 5
+                    UNION ALL
+                    SELECT 'profile', code, 'L6', label, unit_group, code FROM profile
+                    UNION ALL
+                    SELECT 'title', j.id, 'L7', j.title, j.unit_group, r.profile_code
+                    FROM job_title j LEFT JOIN title_resolution r ON r.title_id = j.id;
+
+                -- What the LLM would be asked: every rated dimension of every descriptor but the interests.
+                CREATE VIEW title_coverage AS
+                    SELECT j.id AS title_id, d.category, COUNT(*) AS cells_expected,
+                           SUM(f.descriptor_code IS NOT NULL) AS cells_filled,
+                           SUM(f.descriptor_code IS NULL) AS cells_empty
+                    FROM job_title j
+                    CROSS JOIN dim_descriptor d
+                    LEFT JOIN fact_cell f ON f.subject_kind = 'title' AND f.subject_code = j.id
+                        AND f.descriptor_code = d.descriptor_code AND f.dimension = d.dimension
+                    WHERE d.category <> 'Interests'
+                    GROUP BY j.id, d.category;
+
+                CREATE TRIGGER model_mark_title_insert AFTER INSERT ON job_title BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES ('title', NEW.id, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_title_update AFTER UPDATE ON job_title BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES ('title', NEW.id, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_title_delete AFTER DELETE ON job_title BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES ('title', OLD.id, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                """)
+        }
     }
+
+    /// The titles' relations of the published model (beside the engine's `PublishedModel.relations`).
+    public static let publishedRelations: [PublishedRelation] = [
+        PublishedRelation(
+            name: "dim_title", kind: .view,
+            meaning: "every job title as imported, its resolution and the user's own columns",
+            columns: [
+                .init("title_id", "TEXT", "the title's id (the file's id column, or a key derived from title and code)"),
+                .init("title", "TEXT", "the title"),
+                .init("title_fr", "TEXT", "the French title, or NULL"),
+                .init("function", "TEXT", "job function, or NULL"),
+                .init("family", "TEXT", "job family, or NULL"),
+                .init("managerial_level", "TEXT", "managerial level, or NULL"),
+                .init("noc_2021", "TEXT", "the NOC 2021 code as the user gave it, or NULL"),
+                .init("noc_2016", "TEXT", "the NOC 2016 code as the user gave it, or NULL"),
+                .init("unit_group_code", "TEXT", "the NOC 2021 unit group used, or NULL"),
+                .init("unit_group_method", "TEXT", "where the unit group came from (noc_2021, concordance, suggestion), or NULL"),
+                .init("profile_code", "TEXT", "the OaSIS profile resolved to, or NULL"),
+                .init("profile_label", "TEXT", "that profile's label, or NULL"),
+                .init("resolution_method", "TEXT", "exact_label, exact_title, single_profile, fuzzy, unit_group_fallback, unresolved, ..."),
+                .init("resolution_confidence", "REAL", "the resolution's confidence, 0 when unresolved"),
+                .init("fuzzy_score", "REAL", "the fuzzy score of a fuzzy match, or NULL"),
+                .init("is_resolved", "INTEGER", "1 when the title inherits from its profile, else 0"),
+                .init("user_columns", "TEXT", "JSON object of the file's other columns: json_extract(user_columns, '$.\"Cost Centre\"')"),
+                .init("note", "TEXT", "what the import noted about the title"),
+                .init("source_file", "TEXT", "the file it was imported from"),
+                .init("source_line", "INTEGER", "its line in that file"),
+            ],
+            primaryKey: ["title_id"], subjectColumns: ["title_id"], owner: "JobForgeTitles"),
+        PublishedRelation(
+            name: "dim_subject", kind: .view,
+            meaning: "every subject: unit groups (L5), OaSIS profiles (L6) and job titles (L7), with labels",
+            columns: [
+                .init("subject_kind", "TEXT", "unit_group, profile or title"),
+                .init("subject_code", "TEXT", "21211, 21211.00, or the title's id"),
+                .init("level", "TEXT", "L5, L6 or L7"),
+                .init("label", "TEXT", "the unit group's title, the profile's label, the job title"),
+                .init("unit_group_code", "TEXT", "the unit group it belongs to, or NULL"),
+                .init("profile_code", "TEXT", "the profile (a title's resolution), or NULL"),
+            ],
+            primaryKey: ["subject_kind", "subject_code"], subjectColumns: ["subject_kind", "subject_code"], owner: "JobForgeTitles"),
+        PublishedRelation(
+            name: "title_coverage", kind: .view,
+            meaning: "per title and category (interests aside): the cells expected, filled and still empty",
+            columns: [
+                .init("title_id", "TEXT", "the title's id"),
+                .init("category", "TEXT", "the category"),
+                .init("cells_expected", "INTEGER", "rated dimensions of the category's descriptors"),
+                .init("cells_filled", "INTEGER", "those with a winner"),
+                .init("cells_empty", "INTEGER", "those still empty"),
+            ],
+            primaryKey: ["title_id", "category"], subjectColumns: ["title_id"], owner: "JobForgeTitles"),
+    ]
 }
 
 /// A row of `job_title`: the title as imported and its resolution, in column form.
@@ -288,6 +397,7 @@ extension TitleCatalog {
         }
         try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
         try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
+        try PublishedModel.refresh(db)
         return counts
     }
 

@@ -17,6 +17,12 @@ public struct TitleImportSummary: Sendable, Codable, Equatable {
     public var skipped: Int
     public var skippedByReason: [String: Int]
     public var badRows: [BadRow]
+    /// Rows imported with something to check (a code a workbook stored as a number).
+    public var warnings: [ImportWarning] = []
+    /// How the file was read: `Windows-1252 (detected), semicolon-delimited (detected)`.
+    public var format: String = ""
+    /// Titles of the shipped sample this import removed (the user's first import removes them all).
+    public var sampleTitlesRemoved: Int = 0
     public var withCode: Int
     public var withoutCode: Int
     /// Titles whose unit group came from their NOC 2016 code through the concordance.
@@ -26,6 +32,24 @@ public struct TitleImportSummary: Sendable, Codable, Equatable {
     /// Which header each known field was read from.
     public var columns: [String: String]
     public var importRunID: Int64?
+    /// Titles of the file that were removed earlier (`titles remove`): they stay removed.
+    public var keptRemoved: [String] = []
+    /// With `--replace`: the stored titles absent from the file, now removed.
+    public var removed: [String] = []
+    /// Titles whose pin decided their resolution.
+    public var pinned: Int = 0
+}
+
+/// `--replace` and a file with bad rows: nothing was written, since a title on a skipped row
+/// would have been removed.
+public struct ReplaceImportError: Error, Sendable, CustomStringConvertible {
+    public var badRows: [BadRow]
+
+    public var description: String {
+        let shown = badRows.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+        let more = badRows.count > 20 ? "\n  ... and \(badRows.count - 20) more" : ""
+        return "--replace: \(badRows.count) bad row(s), nothing imported or removed (a title on a bad row would be removed):\n\(shown)\(more)\nFix the rows, then import again."
+    }
 }
 
 /// `--strict` and a file with bad rows: nothing was written.
@@ -60,9 +84,13 @@ public struct TitleImporter: Sendable {
                              concordance: try NOCConcordance.shipped(dataDirectory: dataDirectory))
     }
 
-    /// Imports a job architecture file. With `strict`, any bad row throws `StrictImportError`
-    /// before anything is written.
-    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(), strict: Bool = false,
+    /// Imports a job architecture file: CSV in any encoding and delimiter `format` names or
+    /// detects, or an `.xlsx` workbook's sheet. With `strict`, any bad row throws
+    /// `StrictImportError` before anything is written. An import of the user's (`origin`
+    /// `.user`) removes the shipped sample's titles first (see `SampleTitles`).
+    public func importFile(_ url: URL, mapping: ColumnMapping = ColumnMapping(),
+                           format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
+                           replacing: ReplaceOptions? = nil, origin: ImportOrigin = .user,
                            in db: Database) throws -> TitleImportSummary {
         let data: Data
         do {
@@ -70,14 +98,45 @@ public struct TitleImporter: Sendable {
         } catch {
             throw InputError.unreadableFile(url, error)
         }
-        return try importData(data, file: url.lastPathComponent, mapping: mapping, strict: strict, in: db)
+        return try importData(data, file: url.lastPathComponent, mapping: mapping, format: format, strict: strict,
+                              replacing: replacing, origin: origin, in: db)
     }
 
+    /// `titles import --replace`: the stored titles absent from the file are removed, with who did it.
+    public struct ReplaceOptions: Sendable {
+        public var author: DecisionAuthor
+        public var runID: String?
+        public init(author: DecisionAuthor, runID: String?) {
+            self.author = author
+            self.runID = runID
+        }
+    }
+
+    /// ``importFile(_:mapping:format:strict:origin:in:)`` of bytes already read, named `file` in messages.
     public func importData(_ data: Data, file: String, mapping: ColumnMapping = ColumnMapping(),
-                           strict: Bool = false, in db: Database) throws -> TitleImportSummary {
+                           format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
+                           replacing: ReplaceOptions? = nil, origin: ImportOrigin = .user,
+                           in db: Database) throws -> TitleImportSummary {
         let parser = ArchitectureParser(mapping: mapping, unitGroups: resolver.unitGroups, concordance: resolver.concordance)
-        let parsed = try parser.parse(data, file: file)
+        // The file's rows are let go once checked: a large import holds one form of its titles at a time.
+        let checked = try { () throws -> (ParsedArchitecture, String) in
+            let table = try format.read(data, file: file)
+            return (try parser.parse(table, file: file), table.description)
+        }()
+        var parsed = checked.0
+        let formatDescription = checked.1
+        let filePins = checkProfileColumn(&parsed)
         if strict && !parsed.badRows.isEmpty { throw StrictImportError(badRows: parsed.badRows) }
+        // A skipped row's title would look absent from the file: --replace would remove it.
+        if replacing != nil && !parsed.badRows.isEmpty { throw ReplaceImportError(badRows: parsed.badRows) }
+        let retired = try TitleCatalog.retiredIDs(in: db)
+        let keptRemoved = parsed.titles.filter { retired.contains($0.id) }.map(\.id)
+        if !keptRemoved.isEmpty { parsed.titles.removeAll { retired.contains($0.id) } }
+        try TitleCatalog.recordFilePins(filePins, file: file, runID: replacing?.runID, in: db)
+        let pins = try TitleCatalog.pins(in: db)
+        let idsInFile = Set(parsed.titles.map(\.id))
+        // The user's file replaces the sample: sample titles it does not name go, those it names become its own.
+        let sampleTitlesRemoved = origin == .user ? try SampleTitles.remove(keeping: idsInFile, in: db) : 0
 
         var records: [JobTitleRecord] = []
         records.reserveCapacity(parsed.titles.count)
@@ -85,7 +144,7 @@ public struct TitleImporter: Sendable {
         var fromNOC2016 = 0
         let applied = try appliedSuggestions(in: db)
         for title in parsed.titles {
-            let resolution = resolve(title, applied: applied)
+            let resolution = resolve(title, applied: applied, pins: pins)
             byMethod[resolution.method.rawValue, default: 0] += 1
             if resolution.unitGroupSource == .noc2016Concordance && resolution.unitGroup != nil { fromNOC2016 += 1 }
             records.append(Self.record(title, resolution))
@@ -93,46 +152,89 @@ public struct TitleImporter: Sendable {
         var skippedByReason: [String: Int] = [:]
         for row in parsed.badRows { skippedByReason[row.reason.rawValue, default: 0] += 1 }
         let withCode = parsed.titles.filter(\.hasCode).count
+        let titleCount = parsed.titles.count
+        let pinnedCount = parsed.titles.filter { pins[$0.id] != nil }.count
+        parsed.titles = []
         var summary = TitleImportSummary(
             file: file, sha256: SHA256.hex(data), rowsRead: parsed.rowsRead, imported: records.count,
             inserted: 0, updated: 0, unchanged: 0, skipped: parsed.badRows.count, skippedByReason: skippedByReason,
-            badRows: parsed.badRows, withCode: withCode, withoutCode: parsed.titles.count - withCode,
+            badRows: parsed.badRows, withCode: withCode, withoutCode: titleCount - withCode,
             unitGroupFromNOC2016: fromNOC2016, resolvedByMethod: byMethod,
             columns: Dictionary(uniqueKeysWithValues: parsed.fieldColumns.map { ($0.key.rawValue, $0.value) }),
             importRunID: nil)
+        summary.warnings = parsed.warnings
+        summary.format = formatDescription
+        summary.sampleTitlesRemoved = sampleTitlesRemoved
         let run = TitleImportRunRecord(file: file, sha256: summary.sha256, importedAt: Date(), rowsRead: summary.rowsRead,
                                        imported: summary.imported, skipped: summary.skipped,
                                        summaryJSON: Self.json(summary))
         let (runID, counts) = try TitleCatalog.saveImport(run, titles: records, in: db)
         summary.importRunID = runID
+        switch origin {
+        case .sample: try SampleTitles.markSample(runID: runID, in: db)
+        case .user: try SampleTitles.claim(runID: runID, in: db)
+        }
         summary.inserted = counts.inserted
         summary.updated = counts.updated
         summary.unchanged = counts.unchanged
+        summary.keptRemoved = keptRemoved
+        summary.pinned = pinnedCount
+        if let replacing {
+            let inFile = idsInFile.union(keptRemoved)
+            let absent = try TitleCatalog.titles(in: db).filter { !inFile.contains($0.id) }
+            try TitleCatalog.retire(absent, reason: "absent from \(file) (titles import --replace)", by: replacing.author,
+                                    runID: replacing.runID, in: db)
+            summary.removed = absent.map(\.id)
+        }
         return summary
+    }
+
+    /// The `profile` column's pins, by title id; a value that is not a profile of the store
+    /// makes its row a bad row (`unknown_profile`).
+    private func checkProfileColumn(_ parsed: inout ParsedArchitecture) -> [String: String] {
+        var pins: [String: String] = [:]
+        var bad: Set<String> = []
+        for title in parsed.titles {
+            guard let raw = title.profile else { continue }
+            if raw.contains("."), let code = Codes.profile(raw), resolver.profileLabel(code) != nil {
+                pins[title.id] = code
+            } else {
+                bad.insert(title.id)
+                parsed.badRows.append(BadRow(file: parsed.file, line: title.sourceLine, reason: .unknownProfile,
+                                             message: "profile \"\(raw)\" is not an OaSIS profile (a code like 31301.01)"))
+            }
+        }
+        if !bad.isEmpty {
+            parsed.titles.removeAll { bad.contains($0.id) }
+            parsed.badRows.sort { $0.line < $1.line }
+        }
+        return pins
     }
 
     /// Resolves every stored title again (after OaSIS was loaded or reloaded). Returns what changed.
     @discardableResult
     public func resolveStoredTitles(in db: Database) throws -> TitleUpsertCounts {
         let applied = try appliedSuggestions(in: db)
+        let pins = try TitleCatalog.pins(in: db)
         let records = try TitleCatalog.titles(in: db).map { record -> JobTitleRecord in
             let title = Self.jobTitle(record)
-            var updated = Self.record(title, resolve(title, applied: applied))
+            var updated = Self.record(title, resolve(title, applied: applied, pins: pins))
             updated.importRunID = record.importRunID
             return updated
         }
         return try TitleCatalog.upsert(records, in: db)
     }
 
-    /// A title's resolution. A title still without a code keeps the unit group an applied LLM
-    /// suggestion gave it, through re-imports and rebuilds.
-    private func resolve(_ title: JobTitle, applied: [String: SuggestedUnitGroup]) -> TitleResolution {
+    /// A title's resolution. A person's pin decides first; a title still without a code keeps
+    /// the unit group an applied LLM suggestion gave it, through re-imports and rebuilds.
+    func resolve(_ title: JobTitle, applied: [String: SuggestedUnitGroup], pins: [String: TitlePin]) -> TitleResolution {
+        if let pin = pins[title.id] { return resolve(title, pin: pin) }
         if !title.hasCode, let suggestion = applied[title.id] { return resolve(title, suggestion: suggestion) }
         return resolver.resolve(title)
     }
 
     /// The suggestions applied to stored titles (unit group source `llm_suggestion`), by title id.
-    private func appliedSuggestions(in db: Database) throws -> [String: SuggestedUnitGroup] {
+    func appliedSuggestions(in db: Database) throws -> [String: SuggestedUnitGroup] {
         let applied = try TitleCatalog.titles(unitGroupMethod: UnitGroupSource.llmSuggestion.rawValue, in: db)
         guard !applied.isEmpty else { return [:] }
         let unitGroups = Dictionary(applied.map { ($0.id, $0.unitGroup) }) { first, _ in first }
@@ -174,6 +276,7 @@ public struct TitleImporter: Sendable {
                                  in db: Database) throws -> SuggestionReport {
         var report = SuggestionReport()
         let records = Dictionary(try TitleCatalog.titles(in: db).map { ($0.id, $0) }) { first, _ in first }
+        let pins = try TitleCatalog.pins(in: db)
         var updates: [JobTitleRecord] = []
         for suggestion in suggestions {
             guard let record = records[suggestion.titleID] else {
@@ -181,7 +284,8 @@ public struct TitleImporter: Sendable {
                 continue
             }
             let title = Self.jobTitle(record)
-            guard !title.hasCode else {
+            // A code of the user's, or a person's pin: a suggestion never replaces either.
+            guard !title.hasCode, pins[record.id] == nil else {
                 report.keptUserCode.append(record.id)
                 continue
             }

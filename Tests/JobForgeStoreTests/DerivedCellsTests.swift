@@ -94,7 +94,7 @@ struct DerivedCellsTests {
         }
     }
 
-    @Test("an equal source's answer with the same value replaces the winner without an override event")
+    @Test("an equal source's answer with the same value and confidence replaces the winner without an override event; a changed confidence is logged (no confidence changes silently)")
     func sameValueSubmittedAgainIsNoOverride() throws {
         try withStore { store, run in
             let key = CellKey(subject: .title("T-1"), descriptor: "F01b02", dimension: .level)
@@ -103,10 +103,13 @@ struct DerivedCellsTests {
                           confidence: confidence, rationale: "a guess", release: "m", observedAt: Self.at.addingTimeInterval(seconds))
             }
             _ = try store.submit([answer(4, confidence: 0.6, at: 0)], runID: run)
-            let again = try store.submit([answer(4, confidence: 0.7, at: 10)], runID: run)
-            #expect(again.inserted == 1 && again.overridden == 0)
-            #expect(try store.candidates(for: key).first(where: \.isWinner)?.candidate.confidence == 0.7)
+            let again = try store.submit([answer(4, confidence: 0.6, at: 10)], runID: run)
+            #expect(again.overridden == 0)
             #expect(try store.overrides(for: key).isEmpty)
+            let surer = try store.submit([answer(4, confidence: 0.7, at: 20)], runID: run)
+            #expect(surer.inserted == 1 && surer.overridden == 1)
+            #expect(try store.candidates(for: key).first(where: \.isWinner)?.candidate.confidence == 0.7)
+            #expect(try store.overrides(for: key).count == 1)
         }
     }
 

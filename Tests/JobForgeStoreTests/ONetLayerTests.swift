@@ -101,6 +101,23 @@ struct ONetLayerTests {
         }
     }
 
+    @Test("a recalibration that changes only an O*NET value's confidence is logged, with both confidences; the lower cell it sits under is not")
+    func confidenceChangeIsLogged() throws {
+        try withStore { store, run in
+            _ = try storeOffers(store, [Self.offer(.level, 2.5, at: 10), Self.offer(.importance, 4, at: 10)], run: run)
+            var recalibrated = Self.offer(.importance, 4, at: 20)
+            recalibrated.confidence = 0.58
+            let level = Self.offer(.level, 2.5, at: 20)
+            let summary = try storeOffers(store, [level, recalibrated], run: run)
+            #expect(summary.overridden == 2, "the importance of the unit group and of its profile")
+            let events = try store.overrides(for: Self.importance)
+            #expect(events.count == 1)
+            #expect(events.first?.oldValue == 4 && events.first?.newValue == 4)
+            #expect(events.first?.reason.contains("confidence 0.76 -> 0.58") == true, "\(events.first?.reason ?? "")")
+            #expect(try store.overrides(for: Self.level).isEmpty, "OaSIS still wins the level: nothing a user sees changed")
+        }
+    }
+
     @Test("a title inherits its profile's O*NET values, scaled by the resolution's confidence")
     func titlesInheritOffers() throws {
         try withStore { store, run in

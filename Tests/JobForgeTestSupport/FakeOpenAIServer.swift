@@ -68,6 +68,9 @@ public actor FakeOpenAIServer {
     private var serverTask: Task<Void, Error>?
     private var rules: [Rule] = []
     private var nextID = 0
+    /// Request prefixes seen (everything before the attributes asked), as a provider's prompt
+    /// cache keeps them: a request that starts with one reports its tokens as cached.
+    private var seenPrefixes: Set<UInt64> = []
 
     public private(set) var port: UInt16 = 0
     public private(set) var requestCount = 0
@@ -261,6 +264,14 @@ public actor FakeOpenAIServer {
         }
         let completionTokens = ((content.string ?? refusal.string ?? "").utf8.count + 3) / 4
         let promptTokens = (body.count + 3) / 4
+        // The shared part of a request (instructions, the job, its known values) comes before the
+        // attributes asked: a second request with the same beginning is served from the cache.
+        let bodyText = String(decoding: body, as: UTF8.self)
+        var cachedTokens = 0
+        if let asked = bodyText.range(of: "missing_attributes") {
+            let prefix = String(bodyText[..<asked.lowerBound])
+            if !seenPrefixes.insert(Self.stableHash(prefix)).inserted { cachedTokens = prefix.utf8.count / 4 }
+        }
         let response: FakeJSON = .object([
             "id": .string("chatcmpl-fake-\(id)"),
             "object": .string("chat.completion"),
@@ -277,6 +288,7 @@ public actor FakeOpenAIServer {
                 "prompt_tokens": .number(Double(promptTokens)),
                 "completion_tokens": .number(Double(completionTokens)),
                 "total_tokens": .number(Double(promptTokens + completionTokens)),
+                "prompt_tokens_details": .object(["cached_tokens": .number(Double(cachedTokens))]),
             ]),
         ])
         if let validator {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import JobForgeTestSupport
-@testable import JobForgeTitles
+@testable import JobForgeCore
 
 /// The scorer against the vectors computed with rapidfuzz 3.14.6 (1,907 pairs, five scorers).
 @Suite struct FuzzyScorerTests {

@@ -68,7 +68,7 @@ public enum FuzzyScorer {
         return wRatio(a, b, above: -1, workspace: &workspace)
     }
 
-    static func wRatio(_ a: Prepared, _ b: Prepared, above cutoff: Double, workspace: inout Workspace) -> Double {
+    package static func wRatio(_ a: Prepared, _ b: Prepared, above cutoff: Double, workspace: inout Workspace) -> Double {
         a.withView { aText in b.withView { bText in wRatio(aText, a.masks, bText, above: cutoff, workspace: &workspace) } }
     }
 
@@ -79,7 +79,7 @@ public enum FuzzyScorer {
     ///
     /// `cutoff` (rapidfuzz's `score_cutoff`): a score above it is exact; one at or below it may
     /// come back lower (never higher), as the work that could only have raised it is skipped.
-    static func wRatio(_ a: TextView, _ aMasks: QueryMasks?, _ b: TextView, above cutoff: Double,
+    package static func wRatio(_ a: TextView, _ aMasks: QueryMasks?, _ b: TextView, above cutoff: Double,
                        workspace: inout Workspace) -> Double {
         let unbaseScale = 0.95
         let len1 = a.scalars.count, len2 = b.scalars.count
@@ -180,7 +180,7 @@ public enum FuzzyScorer {
     }
 
     /// A tokenized string as the scorers read it, borrowed from a `PreparedBatch`.
-    struct TextView {
+    package struct TextView {
         let scalars: UnsafeBufferPointer<UInt32>
         let sortedJoined: UnsafeBufferPointer<UInt32>
         let uniqueJoined: UnsafeBufferPointer<UInt32>
@@ -194,7 +194,7 @@ public enum FuzzyScorer {
 
     /// Strings tokenized once into shared buffers: scoring a query against all of them retains
     /// and allocates nothing per string. A unit group's choices are one batch.
-    struct PreparedBatch: Sendable {
+    package struct PreparedBatch: Sendable {
         fileprivate struct Offsets {
             var scalars = 0, sortedJoined = 0, uniqueJoined = 0, uniqueEnds = 0
         }
@@ -206,11 +206,11 @@ public enum FuzzyScorer {
         /// Where each string's parts start in the buffers, and after the last, where they end.
         private var starts: [Offsets] = [Offsets()]
 
-        init(_ texts: [String]) {
+        package init(_ texts: [String]) {
             self.init(texts.map(FuzzyScorer.scalars))
         }
 
-        init(_ strings: [Scalars]) {
+        package init(_ strings: [Scalars]) {
             // The joined tokens are never longer than the strings: no buffer grows more than once.
             let total = strings.reduce(0) { $0 + $1.count }
             scalars.reserveCapacity(total)
@@ -230,16 +230,16 @@ public enum FuzzyScorer {
         }
 
         /// The strings as `TextView`s, valid inside `body`.
-        struct Views {
+        package struct Views {
             fileprivate let scalars: UnsafeBufferPointer<UInt32>
             fileprivate let sortedJoined: UnsafeBufferPointer<UInt32>
             fileprivate let uniqueJoined: UnsafeBufferPointer<UInt32>
             fileprivate let uniqueEnds: UnsafeBufferPointer<Int>
             fileprivate let starts: UnsafeBufferPointer<Offsets>
 
-            var count: Int { starts.count - 1 }
+            package var count: Int { starts.count - 1 }
 
-            subscript(index: Int) -> TextView {
+            package subscript(index: Int) -> TextView {
                 let from = starts[index], to = starts[index + 1]
                 return TextView(scalars: UnsafeBufferPointer(rebasing: scalars[from.scalars..<to.scalars]),
                                 sortedJoined: UnsafeBufferPointer(rebasing: sortedJoined[from.sortedJoined..<to.sortedJoined]),
@@ -248,7 +248,7 @@ public enum FuzzyScorer {
             }
         }
 
-        func withViews<Result>(_ body: (Views) -> Result) -> Result {
+        package func withViews<Result>(_ body: (Views) -> Result) -> Result {
             scalars.withUnsafeBufferPointer { scalars in
                 sortedJoined.withUnsafeBufferPointer { sortedJoined in
                     uniqueJoined.withUnsafeBufferPointer { uniqueJoined in
@@ -271,7 +271,7 @@ public enum FuzzyScorer {
         /// The string tokenized: a batch of one.
         let tokenized: PreparedBatch
         /// The bit masks a query is scored with, built once for all its choices.
-        let masks: QueryMasks?
+        package let masks: QueryMasks?
 
         /// `query: true` precomputes the bit masks (4 KB): worth it for the one string scored
         /// against a whole unit group, not for each of the 20,000 choices.
@@ -282,7 +282,7 @@ public enum FuzzyScorer {
             masks = query ? tokenized.withViews { QueryMasks($0[0]) } : nil
         }
 
-        func withView<Result>(_ body: (TextView) -> Result) -> Result {
+        package func withView<Result>(_ body: (TextView) -> Result) -> Result {
             tokenized.withViews { body($0[0]) }
         }
 
@@ -309,7 +309,7 @@ public enum FuzzyScorer {
     }
 
     /// A query's masks: of its scalars and of its sorted tokens.
-    struct QueryMasks: Sendable {
+    package struct QueryMasks: Sendable {
         let scalars: NeedleMasks
         let sortedJoined: NeedleMasks
 

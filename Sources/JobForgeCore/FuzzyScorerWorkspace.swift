@@ -1,7 +1,9 @@
 extension FuzzyScorer {
     /// Buffers reused from pair to pair: masks for the strings that have none prepared, and what
     /// the last `splitTokens` found.
-    struct Workspace {
+    package struct Workspace {
+        package init() {}
+
         private var needle = PatternMatchVector()
         private var reversedNeedle = PatternMatchVector()
         /// Tokens of `a` not in `b`, and of `b` not in `a`, each sorted and joined by spaces

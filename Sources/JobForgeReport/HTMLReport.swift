@@ -1,0 +1,326 @@
+import Foundation
+
+/// Renders a ``Report`` as one self-contained HTML page: inline CSS, SVG charts and a small
+/// inline script for the title filter and the profile sheets; nothing is fetched.
+///
+/// Every number a reader relies on carries its raw value in `data-n` (and the sheets' cells their
+/// `data-value`, `data-source`, `data-confidence`), so a test or a script reads the page as data.
+///
+/// ```swift
+/// let html = HTMLReport(report, language: .english).render()
+/// ```
+public struct HTMLReport: Sendable {
+    public let report: Report
+    public let language: ReportLanguage
+    /// Where a title's sheet is: `#title=ID` in the file; `serve` passes `/titles/` to link its pages.
+    public var sheetLink: @Sendable (String) -> String
+
+    public init(_ report: Report, language: ReportLanguage = .english,
+                sheetLink: @escaping @Sendable (String) -> String = { "#title=" + HTMLReport.percentEncoded($0) }) {
+        self.report = report
+        self.language = language
+        self.sheetLink = sheetLink
+    }
+
+    var text: ReportText { ReportText(language: language) }
+    var model: ReportModel { report.model }
+
+    public func render() -> String {
+        var html = """
+            <!DOCTYPE html>
+            <html lang="\(language.rawValue)"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(text["title"]))</title>
+            <style>\(Self.css)</style></head>
+            <body><main id="report">
+            <h1>\(escape(text["title"]))</h1>
+            <p class="meta">\(escape(text["generated"])) <span data-generated>\(escape(model.generatedAt))</span> · \(escape(text["store"])) <code>\(escape(model.store))</code></p>
+
+            """
+        html += summary() + coverage() + cost() + review() + quality() + index() + history()
+        html += "</main>\n<section id=\"sheet\" hidden></section>\n"
+        return html + Self.scripts(report.sheets, text: text)
+    }
+
+    /// One title's printable sheet as its own page (`serve`'s `/titles/ID`), opened by the same script.
+    public static func sheetPage(_ sheets: ProfileSheets, language: ReportLanguage = .english) -> String {
+        let text = ReportText(language: language)
+        let title = sheets.titles.first.map { language == .french ? ($0.titleFR ?? $0.title) : $0.title } ?? ""
+        return """
+            <!DOCTYPE html>
+            <html lang="\(language.rawValue)"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escapeHTML(title))</title><style>\(css)</style></head>
+            <body data-open="\(escapeHTML(sheets.titles.first?.id ?? ""))"><p class="noprint"><a href="/">\(escapeHTML(text["back"]))</a></p>
+            <section id="sheet" hidden></section>
+
+            """ + scripts(sheets, text: text)
+    }
+
+    static func scripts(_ sheets: ProfileSheets, text: ReportText) -> String {
+        "<script id=\"sheets\" type=\"application/json\">" + sheetsJSON(sheets, text: text) + "</script>\n"
+            + "<script id=\"labels\" type=\"application/json\">" + labelsJSON(text) + "</script>\n"
+            + "<script>" + script + "</script>\n</body></html>\n"
+    }
+
+    // MARK: Sections
+
+    func summary() -> String {
+        let total = model.coverage.total
+        return """
+            <section id="summary"><h2>\(escape(text["summary"]))</h2><div class="cards">
+            \(card(model.coverage.titleCount, text["titles"], "titles"))
+            \(card(model.coverage.resolvedTitleCount, text["resolved"], "resolved-titles"))
+            \(card(model.coverage.possibleCellsPerTitle, text["possiblePerTitle"], "possible-per-title"))
+            \(card(total.authoritative, text["authoritative"], "total-authoritative", css: "authoritative"))
+            \(card(total.onet, text["onet"], "total-onet", css: "onet"))
+            \(card(total.llm, text["llm"], "total-llm", css: "llm"))
+            \(card(total.empty, text["empty"], "total-empty", css: "empty"))
+            </div></section>
+
+            """
+    }
+
+    func card(_ value: Int, _ label: String, _ metric: String, css: String = "") -> String {
+        "<div class=\"card \(css)\"><b data-metric=\"\(metric)\" data-n=\"\(value)\">\(text.number(value))</b><span>\(escape(label))</span></div>"
+    }
+
+    func coverage() -> String {
+        var html = "<section id=\"coverage\"><h2>\(escape(text["coverage"]))</h2><p>\(escape(text["coverageNote"]))</p>\n"
+        html += chart()
+        html += "<table class=\"numbers\"><thead><tr><th>\(escape(text["category"]))</th><th>\(escape(text["dimension"]))</th>"
+        for key in ["authoritative", "onet", "llm", "empty", "possible"] { html += "<th class=\"\(key)\">\(escape(text[key]))</th>" }
+        html += "</tr></thead><tbody>\n"
+        for category in model.coverage.categories {
+            html += tallyRow(category.cells, category: category.category, dimension: "*",
+                             label: "<th>\(escape(text.category(category.category)))</th><td></td>", css: "subtotal")
+            for dimension in category.dimensions {
+                html += tallyRow(dimension.cells, category: category.category, dimension: dimension.dimension,
+                                 label: "<td></td><td>\(escape(dimension.dimension))</td>")
+            }
+        }
+        html += tallyRow(model.coverage.total, category: "*", dimension: "*",
+                         label: "<th colspan=\"2\">\(escape(text["total"]))</th>", css: "subtotal")
+        return html + "</tbody></table></section>\n"
+    }
+
+    func tallyRow(_ tally: CellTally, category: String, dimension: String, label: String, css: String = "") -> String {
+        var row = "<tr class=\"\(css)\" data-category=\"\(escape(category))\" data-dimension=\"\(escape(dimension))\">\(label)"
+        for (key, value) in [("authoritative", tally.authoritative), ("onet", tally.onet), ("llm", tally.llm),
+                             ("empty", tally.empty), ("possible", tally.possible)] {
+            row += "<td data-source=\"\(key)\" data-n=\"\(value)\">\(text.number(value))</td>"
+        }
+        return row + "</tr>\n"
+    }
+
+    /// One stacked bar per category: authoritative, O*NET, LLM, empty, out of its possible cells.
+    func chart() -> String {
+        let rows = model.coverage.categories
+        let labelWidth = 170.0, barWidth = 520.0, rowHeight = 28.0
+        let height = Double(rows.count + 1) * rowHeight + 10
+        var svg = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 \(Int(labelWidth + barWidth + 10)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
+        for (index, row) in rows.enumerated() {
+            let y = Double(index) * rowHeight + 4
+            svg += "<text x=\"0\" y=\"\(y + 16)\">\(escape(text.category(row.category)))</text>"
+            var x = labelWidth
+            for (key, value) in [("authoritative", row.cells.authoritative), ("onet", row.cells.onet), ("llm", row.cells.llm), ("empty", row.cells.empty)] {
+                let width = row.cells.possible > 0 ? barWidth * Double(value) / Double(row.cells.possible) : 0
+                guard width > 0 else { continue }
+                svg += "<rect class=\"\(key)\" x=\"\(Self.fixed(x))\" y=\"\(y)\" width=\"\(Self.fixed(width))\" height=\"20\"><title>\(escape(text.category(row.category))): \(escape(text[key])) \(text.number(value))</title></rect>"
+                x += width
+            }
+        }
+        let legendY = Double(rows.count) * rowHeight + 14
+        var x = labelWidth
+        for key in ["authoritative", "onet", "llm", "empty"] {
+            svg += "<rect class=\"\(key)\" x=\"\(Self.fixed(x))\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\"/><text x=\"\(Self.fixed(x + 16))\" y=\"\(legendY)\">\(escape(text[key]))</text>"
+            x += 28 + Double(text[key].count) * 7  // about 7 px a character at 12 px
+        }
+        return svg + "</svg>\n"
+    }
+
+    func cost() -> String {
+        var html = "<section id=\"cost\"><h2>\(escape(text["cost"]))</h2><p>\(escape(text["costNote"]))</p>"
+        guard let cost = model.cost else { return html + "<p>\(escape(text["costNone"]))</p></section>\n" }
+        html += "<table class=\"numbers\"><tbody>"
+        html += "<tr><th>\(escape(text["model"]))</th><td data-cost=\"model\">\(escape(cost.model))</td></tr>"
+        for (key, label, value) in [("cells", "cells", cost.cells), ("requests", "requests", cost.requests),
+                                    ("cached-requests", "cached", cost.cachedRequests),
+                                    ("input-tokens", "tokensIn", cost.estimatedInputTokens),
+                                    ("output-tokens", "tokensOut", cost.estimatedOutputTokens)] {
+            html += "<tr><th>\(escape(text[label]))</th><td data-cost=\"\(key)\" data-n=\"\(value)\">\(text.number(value))</td></tr>"
+        }
+        if let usd = cost.estimatedCostUSD {
+            html += "<tr><th>\(escape(text["usd"]))</th><td data-cost=\"usd\" data-n=\"\(usd)\">$\(String(format: "%.2f", usd))</td></tr>"
+        } else {
+            html += "<tr><th>\(escape(text["usd"]))</th><td data-cost=\"usd\">\(escape(text["unknownPrice"]))</td></tr>"
+        }
+        return html + "</tbody></table></section>\n"
+    }
+
+    func review() -> String {
+        var html = "<section id=\"review\"><h2>\(escape(text["review"])) (<span data-metric=\"review\" data-n=\"\(model.review.count)\">\(model.review.count)</span>)</h2>"
+        guard !model.review.isEmpty else { return html + "<p>\(escape(text["reviewNone"]))</p></section>\n" }
+        html += "<table><thead><tr><th>\(escape(text["id"]))</th><th>\(escape(text["jobTitle"]))</th><th>\(escape(text["reason"]))</th>"
+            + "<th>\(escape(text["method"]))</th><th>\(escape(text["action"]))</th></tr></thead><tbody>\n"
+        for item in model.review {
+            html += "<tr data-review=\"\(escape(item.id))\" data-reason=\"\(escape(item.reason))\"><td>\(escape(item.id))</td>"
+                + "<td>\(escape(item.title))</td><td>\(escape(text[item.reason]))</td>"
+                + "<td>\(escape(item.method)) \(Self.fixed(item.confidence))<br><small>\(escape(item.note))</small></td>"
+                + "<td>\(escape(item.action))</td></tr>\n"
+        }
+        return html + "</tbody></table></section>\n"
+    }
+
+    func quality() -> String {
+        var html = "<section id=\"quality\"><h2>\(escape(text["quality"]))</h2>"
+        guard let tiers = model.quality, !tiers.isEmpty else { return html + "<p>\(escape(text["qualityNone"]))</p></section>\n" }
+        html += "<table><tbody>"
+        for tier in tiers {
+            html += "<tr data-tier=\"\(escape(tier.tier))\"><th>\(escape(tier.tier))</th><td>\(tier.meanAbsoluteError.map { Self.fixed($0) } ?? "")</td>"
+                + "<td>\(escape(tier.calibration ?? ""))</td></tr>"
+        }
+        return html + "</tbody></table></section>\n"
+    }
+
+    func index() -> String {
+        var html = "<section id=\"titles\"><h2>\(escape(text["index"]))</h2><p>\(escape(text["indexNote"]))"
+        if model.sheetCount < model.coverage.titleCount {
+            html += " " + escape(text["sheetLimit"].replacingOccurrences(of: "%d", with: String(model.sheetCount)))
+        }
+        html += "</p><input id=\"filter\" type=\"search\" placeholder=\"\(escape(text["search"]))\" aria-label=\"\(escape(text["search"]))\">"
+        html += "<table class=\"numbers\" id=\"title-index\"><thead><tr><th>\(escape(text["id"]))</th><th>\(escape(text["jobTitle"]))</th>"
+            + "<th>\(escape(text["profile"]))</th><th>\(escape(text["method"]))</th>"
+        for key in ["authoritative", "onet", "llm", "empty"] { html += "<th class=\"\(key)\">\(escape(text[key]))</th>" }
+        html += "</tr></thead><tbody>\n"
+        let sheetIDs = Set(report.sheets.titles.map(\.id))
+        for row in model.coverage.titles {
+            let name = language == .french ? (row.titleFR ?? row.title) : row.title
+            let link = sheetIDs.contains(row.id) ? "<a href=\"\(escape(sheetLink(row.id)))\">\(escape(name))</a>" : escape(name)
+            html += "<tr data-title=\"\(escape(row.id))\"><td>\(escape(row.id))</td><td>\(link)</td><td>\(escape(row.profileCode ?? ""))</td>"
+                + "<td>\(escape(row.resolutionMethod)) \(Self.fixed(row.resolutionConfidence))</td>"
+            for (key, value) in [("authoritative", row.cells.authoritative), ("onet", row.cells.onet), ("llm", row.cells.llm), ("empty", row.cells.empty)] {
+                html += "<td data-source=\"\(key)\" data-n=\"\(value)\">\(value)</td>"
+            }
+            html += "</tr>\n"
+        }
+        return html + "</tbody></table></section>\n"
+    }
+
+    func history() -> String {
+        var html = "<section id=\"history\"><h2>\(escape(text["history"]))</h2><h3>\(escape(text["releases"]))</h3><table><thead><tr>"
+            + "<th>\(escape(text["source"]))</th><th>\(escape(text["name"]))</th><th>\(escape(text["loaded"]))</th><th>\(escape(text["run"]))</th></tr></thead><tbody>"
+        for release in model.releases {
+            html += "<tr data-release=\"\(escape(release.source))\"><td>\(escape(release.source))</td><td>\(escape(release.name))</td>"
+                + "<td>\(escape(release.loadedAt))</td><td>\(escape(release.runID))</td></tr>"
+        }
+        html += "</tbody></table><h3>\(escape(text["steps"]))</h3><table><thead><tr><th>\(escape(text["step"]))</th><th>\(escape(text["completed"]))</th>"
+            + "<th>\(escape(text["run"]))</th><th></th></tr></thead><tbody>"
+        for step in model.steps {
+            html += "<tr data-step=\"\(escape(step.name))\"><td>\(escape(step.name))</td><td>\(escape(step.completedAt))</td>"
+                + "<td>\(escape(step.runID))</td><td><small>\(escape(step.summary))</small></td></tr>"
+        }
+        html += "</tbody></table><h3>\(escape(text["runs"]))</h3><table><thead><tr><th>\(escape(text["run"]))</th><th>\(escape(text["command"]))</th>"
+            + "<th>\(escape(text["started"]))</th><th>\(escape(text["status"]))</th></tr></thead><tbody>"
+        for run in model.runs {
+            html += "<tr data-run=\"\(escape(run.id))\"><td>\(escape(run.id))</td><td>\(escape(run.command))</td>"
+                + "<td>\(escape(run.startedAt))</td><td>\(escape(run.status))</td></tr>"
+        }
+        return html + "</tbody></table></section>\n"
+    }
+
+    // MARK: Embedded data
+
+    /// The sheets as compact arrays, read by the inline script. `<` is escaped so that no text
+    /// can close the script element.
+    static func sheetsJSON(_ sheets: ProfileSheets, text: ReportText) -> String {
+        let language = text.language
+        var out = "{\"dimensions\":["
+        for (index, dimension) in sheets.dimensions.enumerated() {
+            if index > 0 { out += "," }
+            out += "[" + [dimension.code, dimension.name, text.category(dimension.category), dimension.dimension, dimension.scale]
+                .map(Self.jsonString).joined(separator: ",") + "]"
+        }
+        out += "],\"titles\":{"
+        for (index, sheet) in sheets.titles.enumerated() {
+            if index > 0 { out += "," }
+            out += Self.jsonString(sheet.id) + ":{\"title\":" + Self.jsonString(language == .french ? (sheet.titleFR ?? sheet.title) : sheet.title)
+            out += ",\"unitGroup\":" + (sheet.unitGroup.map(Self.jsonString) ?? "null")
+            out += ",\"profile\":" + (sheet.profileCode.map(Self.jsonString) ?? "null")
+            out += ",\"method\":" + Self.jsonString(sheet.method) + ",\"confidence\":" + Self.number(sheet.confidence) + ",\"cells\":["
+            for (cellIndex, cell) in sheet.cells.enumerated() {
+                if cellIndex > 0 { out += "," }
+                out += "[\(cell.dimension),\(Self.number(cell.value)),\(cell.text.map(Self.jsonString) ?? "null"),"
+                    + "\(Self.jsonString(cell.source)),\(Self.number(cell.confidence)),\(Self.jsonString(cell.level)),"
+                    + "[\(cell.from.map(Self.jsonString).joined(separator: ","))]]"
+            }
+            out += "]}"
+        }
+        return out + "}}"
+    }
+
+    static func labelsJSON(_ text: ReportText) -> String {
+        let keys = ["descriptor", "dimension", "value", "scale", "source", "confidence", "path", "back", "print", "noSheet",
+                    "profile", "unitGroup", "method", "authoritative", "onet", "llm"]
+        return "{" + keys.map { Self.jsonString($0) + ":" + Self.jsonString(text[$0]) }.joined(separator: ",") + "}"
+    }
+
+    // MARK: Text helpers
+
+    func escape(_ text: String) -> String { Self.escapeHTML(text) }
+
+    public static func escapeHTML(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    /// A JSON string safe inside `<script>`: `<`, `>`, `&` and the JavaScript line separators escaped.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// `3`, `3.5`, `0.95`: as short as exact, as JSON numbers.
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+
+    static func fixed(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = abs(hundredths) % 100
+        return (hundredths < 0 ? "-" : "") + String(abs(hundredths) / 100) + "." + (fraction < 10 ? "0" : "") + String(fraction)
+    }
+
+    public static func percentEncoded(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? id
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import JobForgeBuild
+import JobForgeCore
+import JobForgeReport
+import JobForgeStore
+import JobForgeTBS
+import JobForgeTitles
+
+/// A response before it meets a transport: status, media type, bytes.
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: Data
+
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) -> APIResponse {
+        do {
+            return APIResponse(status: status, contentType: "application/json", body: try ReadOnlyAPI.encoder.encode(value))
+        } catch {
+            return .problem(500, "cannot encode the response", detail: String(describing: error))
+        }
+    }
+
+    public static func html(_ text: String) -> APIResponse {
+        APIResponse(status: 200, contentType: "text/html; charset=utf-8", body: Data(text.utf8))
+    }
+
+    /// RFC 9457 problem details: what was wrong (`detail`) under a stable `type` per kind of problem.
+    public static func problem(_ status: Int, _ title: String, detail: String, type: String? = nil) -> APIResponse {
+        let problem = Problem(type: type ?? "about:blank", title: title, status: status, detail: detail)
+        let body = (try? ReadOnlyAPI.encoder.encode(problem)) ?? Data()
+        return APIResponse(status: status, contentType: "application/problem+json", body: body)
+    }
+}
+
+/// RFC 9457's members that JobForge uses.
+public struct Problem: Sendable, Codable, Equatable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+}
+
+/// The read-only HTTP API and pages of a store, independent of any server: `respond` maps a
+/// method, a path and its query to a response. `serve` puts it behind FlyingFox; a test or
+/// another server can call it directly.
+///
+/// ```swift
+/// let api = ReadOnlyAPI(store: try SQLiteStore(path: path, schemas: schemas, mode: .readOnly))
+/// let response = await api.respond(method: "GET", path: "/api/titles/JA-0002", query: ["category": "skills"])
+/// ```
+public struct ReadOnlyAPI: Sendable {
+    public let store: SQLiteStore
+    public let language: ReportLanguage
+    /// The OpenAPI 3.1 document served at `/openapi.json` (the committed `docs/openapi.json`).
+    public static var openAPIDocument: Data { Data(OpenAPIDocument.text.utf8) }
+    private let cache = ReportCache()
+
+    public init(store: SQLiteStore, language: ReportLanguage = .english) {
+        self.store = store
+        self.language = language
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    public static let maximumLimit = 1_000
+
+    public func respond(method: String, path: String, query: [String: String]) async -> APIResponse {
+        guard method == "GET" || method == "HEAD" else {
+            return .problem(405, "Method not allowed", detail: "the API is read-only: only GET (and HEAD) are answered, not \(method)")
+        }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+        do {
+            switch parts.first {
+            case nil: return .html(try await report().html)
+            case "openapi.json": return APIResponse(status: 200, contentType: "application/json", body: Self.openAPIDocument)
+            case "titles" where parts.count == 2: return try titlePage(parts[1])
+            case "api": return try await api(Array(parts.dropFirst()), query: query)
+            default: break
+            }
+            return .problem(404, "Not found", detail: "no page at \(path); the report is at /, the API under /api (see /openapi.json)")
+        } catch let error as QueryError {
+            return .problem(400, "Bad parameter", detail: error.message, type: "/problems/bad-parameter")
+        } catch let error as StoreViews.LookupError {
+            return .problem(404, "Not found", detail: error.description, type: "/problems/not-found")
+        } catch {
+            return .problem(500, "The store could not be read", detail: String(describing: error))
+        }
+    }
+
+    func api(_ parts: [String], query: [String: String]) async throws -> APIResponse {
+        switch (parts.first, parts.count) {
+        case ("titles", 1): return try titles(query)
+        case ("titles", 2): return .json(try StoreViews.profile(store, of: parts[1], filter: try Self.filter(query)))
+        case ("cells", 3): return .json(try StoreViews.explanation(store, of: parts[1], descriptor: parts[2], dimension: query["dimension"]))
+        case ("descriptors", 1):
+            return .json(try store.descriptors(category: try query["category"].map(Self.category)))
+        case ("coverage", 1): return .json(try await report().report.model.coverage)  // the page's own numbers
+        case ("review", 1): return .json(try ReportBuilder(store: store, estimatesCost: false).reviewQueue())
+        case ("tbs", 2) where parts[1] == "groups":
+            let language = try Self.language(query["lang"] ?? "en")
+            guard let (version, rows) = try TBSReader(store: store).currentRows(language: language) else {
+                return .problem(404, "No TBS data", detail: "this store has no occupational groups table (\(language.rawValue)): run `jobforge tbs scrape`",
+                                type: "/problems/not-found")
+            }
+            return .json(TBSGroups(language: language.rawValue, pageVersion: version.id, url: version.provenance.url, rows: rows))
+        default:
+            return .problem(404, "Not found", detail: "no API route /api/\(parts.joined(separator: "/")); /openapi.json lists them",
+                            type: "/problems/not-found")
+        }
+    }
+
+    struct TBSGroups: Encodable {
+        var language: String
+        var pageVersion: Int64
+        var url: String
+        var rows: [TBSRowView]
+    }
+
+    /// A page of titles: `limit` (1-1000, default 100), `offset`; `unresolved=true` keeps those without a profile.
+    func titles(_ query: [String: String]) throws -> APIResponse {
+        let limit = try Self.integer(query, "limit", default: 100, in: 1...Self.maximumLimit)
+        let offset = try Self.integer(query, "offset", default: 0, in: 0...Int.max)
+        let unresolved = try Self.boolean(query, "unresolved")
+        let all = try TitleCatalog(store).titles(unresolvedOnly: unresolved)
+        if offset > 0, offset >= all.count {
+            return .problem(404, "Page past the end", detail: "offset \(offset) is past the last of \(all.count) titles", type: "/problems/page-past-end")
+        }
+        let items = all.dropFirst(offset).prefix(limit).map {
+            TitleItem(id: $0.id, title: $0.title, titleFR: $0.titleFR, noc2021: $0.noc2021, unitGroup: $0.unitGroup,
+                      profileCode: $0.profileCode, method: $0.method.rawValue, confidence: $0.confidence)
+        }
+        return .json(TitlePage(total: all.count, limit: limit, offset: offset, items: Array(items)))
+    }
+
+    struct TitlePage: Encodable {
+        var total: Int
+        var limit: Int
+        var offset: Int
+        var items: [TitleItem]
+    }
+
+    struct TitleItem: Encodable {
+        var id: String
+        var title: String
+        var titleFR: String?
+        var noc2021: String?
+        var unitGroup: String?
+        var profileCode: String?
+        var method: String
+        var confidence: Double
+    }
+
+    func titlePage(_ id: String) throws -> APIResponse {
+        guard let sheet = try ReportBuilder(store: store, estimatesCost: false).sheet(forTitle: id) else {
+            throw StoreViews.LookupError.unknownSubject(id)
+        }
+        return .html(HTMLReport.sheetPage(sheet, language: language))
+    }
+
+    /// The report of the store as it is now: made again only when a run changed the store.
+    func report() async throws -> (report: Report, html: String) {
+        let version = try store.runs(limit: 1).first.map { "\($0.id) \($0.status) \($0.finishedAt ?? "")" } ?? ""
+        if let cached = await cache.get(version) { return cached }
+        // No cost estimate: it prices every prompt (seconds to minutes); `jobforge report` has it.
+        let report = try await ReportBuilder(store: store, estimatesCost: false).build()
+        let made = (report, HTMLReport(report, language: language, sheetLink: { "/titles/" + HTMLReport.percentEncoded($0) }).render())
+        await cache.set(version, made)
+        return made
+    }
+
+    // MARK: Parameters, checked as the CLI checks its options
+
+    struct QueryError: Error { var message: String }
+
+    static func filter(_ query: [String: String]) throws -> CellFilter {
+        var filter = CellFilter()
+        if let text = query["category"] {
+            filter.categories = Set(try text.split(separator: ",").map { try category(String($0)) })
+        }
+        if let text = query["source"] {
+            filter.sources = Set(try text.split(separator: ",").map { name in
+                guard let source = Source(rawValue: name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw QueryError(message: "source must be authoritative, onet or llm, not \"\(name)\"")
+                }
+                return source
+            })
+        }
+        if let text = query["min_confidence"] {
+            guard let value = Double(text), (0...1).contains(value) else {
+                throw QueryError(message: "min_confidence must be a number between 0 and 1, not \"\(text)\"")
+            }
+            filter.minimumConfidence = value
+        }
+        return filter
+    }
+
+    static func category(_ text: String) throws -> Category {
+        guard let category = Category(userInput: text) else {
+            throw QueryError(message: "category \"\(text)\" is not one of \(Category.allCases.map(\.slug).joined(separator: ", "))")
+        }
+        return category
+    }
+
+    static func language(_ text: String) throws -> TBSLanguage {
+        guard let language = TBSLanguage(rawValue: text) else { throw QueryError(message: "lang must be en or fr, not \"\(text)\"") }
+        return language
+    }
+
+    static func integer(_ query: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = query[name] else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw QueryError(message: "\(name) must be a whole number from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)"), not \"\(text)\"")
+        }
+        return number
+    }
+
+    static func boolean(_ query: [String: String], _ name: String) throws -> Bool {
+        switch query[name] {
+        case nil, "false", "0": return false
+        case "true", "1", "": return true
+        case let other?: throw QueryError(message: "\(name) must be true or false, not \"\(other)\"")
+        }
+    }
+}
+
+/// The last report made and the store version it was made from.
+actor ReportCache {
+    private var entry: (version: String, value: (report: Report, html: String))?
+
+    func get(_ version: String) -> (report: Report, html: String)? {
+        entry.flatMap { $0.version == version ? $0.value : nil }
+    }
+
+    func set(_ version: String, _ value: (report: Report, html: String)) {
+        entry = (version, value)
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import GRDB
+import JobForgeCore
+
+extension PublishedModel {
+    /// v6: the published model's engine part (see ``PublishedModel``). Creates the relations and
+    /// the triggers that mark what each write touches; the rows of an existing store are filled
+    /// when it is first opened for writing after the upgrade (`SQLiteStore.migrate`), by the
+    /// current code, so this migration stays plain SQL.
+    static func registerMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v6-published-model") { db in
+            try db.execute(sql: """
+                CREATE TABLE model_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    generation INTEGER NOT NULL
+                );
+                INSERT INTO model_state (id, generation) VALUES (1, 0);
+                CREATE TABLE model_change (
+                    subject_kind TEXT NOT NULL,
+                    subject_code TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    PRIMARY KEY (subject_kind, subject_code)
+                ) WITHOUT ROWID;
+                CREATE INDEX model_change_generation ON model_change(generation);
+                -- Unit groups and profiles a write touched, re-derived before its transaction commits.
+                CREATE TABLE model_dirty (
+                    subject_kind TEXT NOT NULL,
+                    subject_code TEXT NOT NULL,
+                    PRIMARY KEY (subject_kind, subject_code)
+                ) WITHOUT ROWID;
+                -- Every candidate of every unit-group and profile cell, as CellReader derives it.
+                CREATE TABLE model_candidate (
+                    subject_kind TEXT NOT NULL,
+                    subject_code TEXT NOT NULL,
+                    descriptor_code TEXT NOT NULL,
+                    dimension TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    text_value TEXT,
+                    source TEXT NOT NULL,
+                    precedence INTEGER NOT NULL,
+                    method TEXT NOT NULL,
+                    source_level TEXT NOT NULL,
+                    source_ids TEXT NOT NULL,
+                    confidence REAL NOT NULL,
+                    rationale TEXT,
+                    release TEXT,
+                    observed_at TEXT NOT NULL,
+                    run_id TEXT NOT NULL,
+                    candidate_id INTEGER,
+                    is_winner INTEGER NOT NULL,
+                    -- What a title resolved to this profile inherits (TitleInheritanceRule), and its winner.
+                    is_inheritable INTEGER NOT NULL,
+                    is_inherited_winner INTEGER NOT NULL
+                );
+                CREATE INDEX model_candidate_subject ON model_candidate(subject_kind, subject_code, descriptor_code, dimension);
+                CREATE INDEX model_candidate_source ON model_candidate(source, subject_kind);
+                -- Every profile and unit group is derived once on first use.
+                INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code)
+                    SELECT 'profile', profile_code FROM profile_rating
+                    UNION SELECT 'unit_group', substr(profile_code, 1, 5) FROM profile_rating
+                    UNION SELECT 'unit_group', unit_group FROM onet_layer
+                    UNION SELECT 'profile', code FROM profile WHERE unit_group IN (SELECT unit_group FROM onet_layer)
+                    UNION SELECT kind, code FROM subject WHERE kind <> 'title';
+
+                CREATE TRIGGER model_mark_profile_rating AFTER INSERT ON profile_rating BEGIN
+                    INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code)
+                        VALUES ('profile', NEW.profile_code), ('unit_group', substr(NEW.profile_code, 1, 5));
+                END;
+                CREATE TRIGGER model_mark_onet_layer AFTER INSERT ON onet_layer BEGIN
+                    INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code) VALUES ('unit_group', NEW.unit_group);
+                    INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code)
+                        SELECT 'profile', code FROM profile WHERE unit_group = NEW.unit_group
+                        UNION SELECT 'profile', profile_code FROM profile_rating
+                            WHERE profile_code > NEW.unit_group || '.' AND profile_code < NEW.unit_group || '/';
+                END;
+                CREATE TRIGGER model_mark_candidate AFTER INSERT ON candidate BEGIN
+                    INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code)
+                        SELECT kind, code FROM subject WHERE id = NEW.subject_id AND kind <> 'title'
+                        UNION SELECT 'unit_group', substr(code, 1, 5) FROM subject WHERE id = NEW.subject_id AND kind = 'profile';
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        SELECT kind, code, (SELECT generation + 1 FROM model_state) FROM subject
+                        WHERE id = NEW.subject_id AND kind = 'title'
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_candidate_winner AFTER UPDATE OF is_winner ON candidate BEGIN
+                    INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code)
+                        SELECT kind, code FROM subject WHERE id = NEW.subject_id AND kind <> 'title'
+                        UNION SELECT 'unit_group', substr(code, 1, 5) FROM subject WHERE id = NEW.subject_id AND kind = 'profile';
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        SELECT kind, code, (SELECT generation + 1 FROM model_state) FROM subject
+                        WHERE id = NEW.subject_id AND kind = 'title'
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_override AFTER INSERT ON override_event BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES (NEW.subject_kind, NEW.subject_code, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_resolution_insert AFTER INSERT ON title_resolution BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES ('title', NEW.title_id, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_resolution_update AFTER UPDATE ON title_resolution
+                    WHEN OLD.profile_code IS NOT NEW.profile_code OR OLD.method IS NOT NEW.method
+                        OR OLD.confidence IS NOT NEW.confidence OR OLD.unit_group_source IS NOT NEW.unit_group_source
+                        OR OLD.fuzzy_score IS NOT NEW.fuzzy_score OR OLD.title_id IS NOT NEW.title_id BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES ('title', NEW.title_id, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_resolution_delete AFTER DELETE ON title_resolution BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES ('title', OLD.title_id, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+                CREATE TRIGGER model_mark_context AFTER UPDATE ON subject_context WHEN NEW.kind = 'title' BEGIN
+                    INSERT INTO model_change (subject_kind, subject_code, generation)
+                        VALUES ('title', NEW.code, (SELECT generation + 1 FROM model_state))
+                        ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation;
+                END;
+
+                CREATE VIEW dim_descriptor AS
+                    SELECT d.code AS descriptor_code, d.name, d.category, s.dimension, s.label AS scale_label,
+                           s.minimum AS scale_minimum, s.maximum AS scale_maximum, s.not_applicable, d.definition,
+                           d.parent AS parent_code, d.origin, d.sort_key
+                    FROM descriptor d JOIN descriptor_scale s ON s.descriptor_code = d.code
+                    WHERE d.structure_type = 'Descriptor';
+
+                CREATE VIEW fact_candidate AS
+                    SELECT subject_kind, subject_code, descriptor_code, dimension, value, text_value, source, precedence,
+                           method, source_level, source_ids, confidence, rationale, release, observed_at, run_id,
+                           candidate_id, is_winner
+                    FROM model_candidate
+                    UNION ALL
+                    -- A title inherits its profile's authoritative winner and best O*NET value (TitleInheritanceRule).
+                    SELECT 'title', t.title_id, m.descriptor_code, m.dimension, m.value, m.text_value, m.source, m.precedence,
+                           CASE m.source WHEN 'authoritative' THEN 'inherited' ELSE m.method END,
+                           CASE m.source WHEN 'authoritative' THEN 'L6' ELSE m.source_level END,
+                           CASE m.source WHEN 'authoritative' THEN json_array(t.profile_code) ELSE m.source_ids END,
+                           m.confidence * t.confidence,
+                           CASE m.source WHEN 'authoritative'
+                               THEN 'inherited from OaSIS profile ' || t.profile_code || ' (' || t.method || ', confidence '
+                                    || CASE WHEN t.confidence = CAST(t.confidence AS INTEGER) THEN printf('%.1f', t.confidence)
+                                            ELSE CAST(t.confidence AS TEXT) END || ')'
+                               ELSE m.rationale END,
+                           m.release, m.observed_at, m.run_id, NULL,
+                           m.is_inherited_winner AND NOT EXISTS (
+                               SELECT 1 FROM subject ts JOIN candidate w ON w.subject_id = ts.id
+                               WHERE ts.kind = 'title' AND ts.code = t.title_id AND w.descriptor_code = m.descriptor_code
+                                   AND w.dimension = m.dimension AND w.is_winner = 1)
+                    FROM title_resolution t
+                    JOIN model_candidate m ON m.subject_kind = 'profile' AND m.subject_code = t.profile_code AND m.is_inheritable = 1
+                    UNION ALL
+                    -- A title's own candidates (LLM answers), while asked about the title as it is.
+                    SELECT s.kind, s.code, c.descriptor_code, c.dimension, c.value, c.text_value, p.source, p.precedence,
+                           p.method, p.source_level, p.source_ids, c.confidence, c.rationale, p.release, p.observed_at, p.run_id,
+                           c.id, c.is_winner
+                    FROM subject s JOIN candidate c ON c.subject_id = s.id JOIN provenance p ON p.id = c.provenance_id
+                    WHERE s.kind = 'title' AND (c.asked_context IS NULL OR c.asked_context =
+                        (SELECT x.context FROM subject_context x WHERE x.kind = 'title' AND x.code = s.code));
+
+                CREATE VIEW fact_cell AS SELECT * FROM fact_candidate WHERE is_winner = 1;
+
+                CREATE VIEW fact_override AS
+                    SELECT id AS event_id, subject_kind, subject_code, descriptor_code, dimension, old_value, new_value,
+                           old_source, new_source, old_candidate_id, new_candidate_id, reason, at, run_id
+                    FROM override_event;
+
+                CREATE VIEW model_title_change AS
+                    SELECT subject_code AS title_id, generation FROM model_change WHERE subject_kind = 'title'
+                    UNION ALL
+                    SELECT t.title_id, c.generation FROM model_change c JOIN title_resolution t ON t.profile_code = c.subject_code
+                    WHERE c.subject_kind = 'profile';
+                """)
+        }
+    }
+
+    /// The model's generation: it grows with every write that changed published rows.
+    public static func generation(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT generation FROM model_state") ?? 0
+    }
+
+    /// Re-derives the unit groups and profiles the transaction's writes touched (`model_dirty`,
+    /// filled by triggers), records them as changed, and closes the generation, all in `db`'s
+    /// transaction. Cheap when nothing is pending; the engine's write paths call it before they
+    /// commit (`commitStep`, `submit`), and opening a store for writing calls it after upgrading.
+    ///
+    /// ```swift
+    /// try dbQueue.write { db in
+    ///     _ = try CellWriter.submit(candidates, runID: runID, db: db)
+    ///     try PublishedModel.refresh(db)     // the model is current when the transaction commits
+    /// }
+    /// ```
+    public static func refresh(_ db: Database) throws {
+        let dirty = try Row.fetchAll(db, sql: "SELECT subject_kind, subject_code FROM model_dirty").map {
+            Subject(kind: try $0.decode(at: 0, table: "model_dirty", column: "subject_kind"), code: $0[1])
+        }
+        if !dirty.isEmpty {
+            try rederive(dirty, in: db)
+            try db.execute(sql: "DELETE FROM model_dirty")
+        }
+        // Closes the generation that the writes (here and through the triggers) marked.
+        try db.execute(sql: """
+            UPDATE model_state SET generation = generation + 1
+            WHERE EXISTS (SELECT 1 FROM model_change WHERE generation > model_state.generation)
+            """)
+    }
+
+    /// Replaces the materialized rows of `subjects` with what `CellReader` derives now.
+    private static func rederive(_ subjects: [Subject], in db: Database) throws {
+        // A unit group's cells read its profiles': grouped so that the reader's cache holds one
+        // unit group at a time.
+        let ordered = subjects.sorted {
+            let left = $0.kind == .profile ? Codes.unitGroup(ofProfile: $0.code) : $0.code
+            let right = $1.kind == .profile ? Codes.unitGroup(ofProfile: $1.code) : $1.code
+            return (left, $0.code) < (right, $1.code)
+        }
+        let remove = try db.cachedStatement(sql: "DELETE FROM model_candidate WHERE subject_kind = ? AND subject_code = ?")
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO model_candidate (subject_kind, subject_code, descriptor_code, dimension, value, text_value, source,
+                precedence, method, source_level, source_ids, confidence, rationale, release, observed_at, run_id,
+                candidate_id, is_winner, is_inheritable, is_inherited_winner)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let change = try db.cachedStatement(sql: """
+            INSERT INTO model_change (subject_kind, subject_code, generation)
+            VALUES (?, ?, (SELECT generation + 1 FROM model_state))
+            ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation
+            """)
+        let reader = CellReader(db, withMetadata: false)
+        var times: [Date: String] = [:]
+        var currentUnitGroup = ""
+        for subject in ordered {
+            let unitGroup = subject.kind == .profile ? Codes.unitGroup(ofProfile: subject.code) : subject.code
+            if unitGroup != currentUnitGroup {
+                reader.releaseProfileCells()
+                currentUnitGroup = unitGroup
+            }
+            try remove.execute(arguments: [subject.kind.rawValue, subject.code])
+            try change.execute(arguments: [subject.kind.rawValue, subject.code])
+            for state in try reader.cells(of: subject) {
+                let inherited = subject.kind == .profile ? inheritance(of: state) : (all: [], winner: nil)
+                for (index, entry) in state.entries.enumerated() {
+                    let candidate = entry.candidate
+                    let time: String
+                    if let known = times[candidate.observedAt] { time = known } else {
+                        time = Timestamp.string(candidate.observedAt)
+                        times[candidate.observedAt] = time
+                    }
+                    try insert.execute(arguments: [
+                        subject.kind.rawValue, subject.code, state.key.descriptor, state.key.dimension.rawValue,
+                        candidate.value, candidate.text, candidate.source.rawValue, candidate.precedence,
+                        candidate.method.rawValue, candidate.sourceLevel.rawValue, JSONText.array(candidate.sourceIDs),
+                        candidate.confidence, candidate.rationale, candidate.release, time, entry.runID,
+                        entry.origin.rowID, index == state.winner, inherited.all.contains(index), inherited.winner == index,
+                    ])
+                }
+            }
+        }
+    }
+
+    /// Which entries of a profile's cell a resolved title inherits (`TitleInheritanceRule`: the
+    /// authoritative winner and the best O*NET value), and which of those wins at the title.
+    static func inheritance(of state: CellState) -> (all: [Int], winner: Int?) {
+        var inheritable: [Int] = []
+        if state.winningEntry.candidate.source == .authoritative { inheritable.append(state.winner) }
+        var bestONet: Int?
+        for (index, entry) in state.entries.enumerated() where entry.candidate.source == .onet {
+            if let best = bestONet, !Precedence.replaces(entry.candidate, incumbent: state.entries[best].candidate) { continue }
+            bestONet = index
+        }
+        if let bestONet { inheritable.append(bestONet) }
+        // Authoritative (precedence 3) beats O*NET (2) at the title as at the profile.
+        return (inheritable, inheritable.first)
+    }
+}

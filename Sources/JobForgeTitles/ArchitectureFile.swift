@@ -1,0 +1,66 @@
+import Foundation
+import JobForgeCore
+
+/// How to read a job architecture file: what the user named (`--encoding`, `--delimiter`,
+/// `--sheet`); everything left nil is detected.
+///
+/// ```swift
+/// let table = try ArchitectureFileFormat(sheet: "Archive").read(data, file: "jobs.xlsx")
+/// table.description    // Excel workbook, sheet "Archive"
+/// ```
+public struct ArchitectureFileFormat: Sendable, Equatable {
+    public var encoding: TextEncoding?
+    public var delimiter: Character?
+    public var sheet: String?
+
+    public init(encoding: TextEncoding? = nil, delimiter: Character? = nil, sheet: String? = nil) {
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.sheet = sheet
+    }
+
+    /// Reads `data` as a workbook (`.xlsx`: a ZIP package; an encrypted or 97-2003 workbook is
+    /// refused with what to do) or as delimited text in any encoding `InputText` reads.
+    public func read(_ data: Data, file: String) throws -> ArchitectureTable {
+        if WorkbookSheet.isWorkbook(data, file: file) {
+            let sheet = try WorkbookSheet.read(data, file: file, sheet: sheet)
+            // A sheet leaves out a row's empty cells at its end; a CSV file writes them.
+            let width = sheet.records.first?.fields.count ?? 0
+            let records = sheet.records.map { record in
+                record.fields.count >= width ? record
+                    : CSVRecord(fields: record.fields + repeatElement("", count: width - record.fields.count), line: record.line)
+            }
+            return ArchitectureTable(records: records, plainNumbers: sheet.plainNumbers,
+                                     description: "Excel workbook, sheet \"\(sheet.name)\"")
+        }
+        if let sheet {
+            throw InputError(file: file, line: 0, message: "--sheet \"\(sheet)\" is for an Excel workbook (.xlsx), and this file is text")
+        }
+        let text = try InputText.decode(data, file: file, encoding: encoding)
+        let separator = delimiter ?? text.delimiter()
+        let records = try CSVReader(separator: separator).records(text.utf8, file: file)
+        func how(_ detected: Bool) -> String { detected ? " (detected)" : "" }
+        return ArchitectureTable(records: records, plainNumbers: [],
+                                 description: "\(text.encoding.label)\(how(text.detected)), "
+                                     + "\(Delimiter.label(separator))-delimited\(how(delimiter == nil))")
+    }
+}
+
+/// A job architecture file's rows, before they are checked.
+public struct ArchitectureTable: Sendable {
+    /// The header first, each record with its line (a workbook's row number).
+    public var records: [CSVRecord]
+    /// A workbook's cells that held numbers shown without zeros (see `WorkbookSheet`).
+    public var plainNumbers: Set<WorkbookSheet.CellPosition>
+    /// How the file was read: `Windows-1252 (detected), semicolon-delimited (detected)`.
+    public var description: String
+}
+
+/// Something an import did to a row that the user should check, the row imported all the same.
+public struct ImportWarning: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(file):\(line): \(message)" }
+}

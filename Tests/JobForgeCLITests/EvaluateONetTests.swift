@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import JobForgeCore
+import JobForgeTestSupport
+import Testing
+
+/// `jobforge evaluate onet` on the shipped build, checked against figures computed here, from
+/// scratch, out of `export --all-candidates` (not by the code under test).
+@Suite("evaluate onet", .serialized)
+struct EvaluateONetTests {
+    /// One O*NET level and the OaSIS level of the same profile cell, read from cells.csv.
+    struct Pair {
+        var descriptor: String
+        var category: String
+        var truth: Double
+        var onet: Double
+        var confidence: Double
+    }
+
+    /// The pairs of an export: per profile cell with an OaSIS winner and an O*NET candidate (the
+    /// newest when there are several), by dimension `level`, where neither is 0 (not applicable).
+    static func pairs(fromExport folder: URL) throws -> [Pair] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("cells.csv"))
+        let records = try CSVReader().records(data, file: "cells.csv")
+        let header = records[0].fields
+        func column(_ name: String) throws -> Int { try #require(header.firstIndex(of: name), "cells.csv has no \(name)") }
+        let kind = try column("subject_kind"), code = try column("subject_code"), descriptor = try column("descriptor_code")
+        let category = try column("category"), dimension = try column("dimension"), value = try column("value")
+        let source = try column("source"), confidence = try column("confidence"), winner = try column("is_winner")
+        let observed = try column("observed_at")
+        var truth: [String: (Double, String)] = [:]
+        var onet: [String: (value: Double, confidence: Double, at: String)] = [:]
+        for record in records.dropFirst() {
+            let f = record.fields
+            guard f[kind] == "profile", f[dimension] == "level" else { continue }
+            let key = f[code] + "|" + f[descriptor]
+            if f[source] == "authoritative", f[winner] == "1" {
+                truth[key] = (Double(f[value])!, f[category])
+            } else if f[source] == "onet", onet[key].map({ $0.at <= f[observed] }) ?? true {
+                onet[key] = (Double(f[value])!, Double(f[confidence])!, f[observed])
+            }
+        }
+        return truth.keys.sorted().compactMap { key in
+            guard let (t, category) = truth[key], let o = onet[key], t != 0, o.value != 0 else { return nil }
+            return Pair(descriptor: String(key.split(separator: "|")[1]), category: category, truth: t, onet: o.value, confidence: o.confidence)
+        }
+    }
+
+    /// MAE, exact after rounding, within one, within half, Pearson r and the per-descriptor-mean baseline.
+    static func figures(_ pairs: [Pair], means: [String: Double]) -> [String: Double] {
+        let n = Double(pairs.count)
+        let errors = pairs.map { abs($0.onet - $0.truth) }
+        let mx = pairs.map(\.onet).reduce(0, +) / n, my = pairs.map(\.truth).reduce(0, +) / n
+        let sxy = pairs.map { ($0.onet - mx) * ($0.truth - my) }.reduce(0, +)
+        let sxx = pairs.map { ($0.onet - mx) * ($0.onet - mx) }.reduce(0, +)
+        let syy = pairs.map { ($0.truth - my) * ($0.truth - my) }.reduce(0, +)
+        return [
+            "count": n,
+            "mae": errors.reduce(0, +) / n,
+            "exact_share": Double(pairs.filter { $0.onet.rounded() == $0.truth }.count) / n,
+            "within_one_share": Double(errors.filter { $0 <= 1.000001 }.count) / n,
+            "within_half_share": Double(errors.filter { $0 <= 0.500001 }.count) / n,
+            "correlation": sxy / (sxx * syy).squareRoot(),
+            "baseline_mae": pairs.map { abs(means[$0.descriptor]! - $0.truth) }.reduce(0, +) / n,
+        ]
+    }
+
+    static func expectClose(_ printed: [String: Any], _ expected: [String: Double], _ label: String) {
+        for (key, value) in expected {
+            let got = (printed[key] as? NSNumber)?.doubleValue ?? .nan
+            #expect(abs(got - value) < 1e-6, "\(label) \(key): evaluate says \(got), the export gives \(value)")
+        }
+    }
+
+    @Test("its figures, per category and calibration bucket, equal those computed from export --all-candidates; kept in the store")
+    func figuresMatchTheExport() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-evaluate-onet")
+        defer { folder.remove() }
+        let db = try await LLMFaultCLITests.store(in: folder)
+
+        let run = try JobForgeBinary.run(["evaluate", "onet", "--json", "--db", db], in: folder.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let export = try JobForgeBinary.run(["export", "--db", db, "--all-candidates", "--subjects", "profiles", "--out", "out"], in: folder.url)
+        #expect(export.status == 0, "\(export.stderr)")
+        let pairs = try Self.pairs(fromExport: folder.path("out"))
+        #expect(pairs.count > 25_000, "OaSIS and O*NET overlap on tens of thousands of profile cells: \(pairs.count)")
+
+        var sums: [String: [Double]] = [:]
+        for pair in pairs { sums[pair.descriptor, default: []].append(pair.truth) }
+        let means = sums.mapValues { $0.reduce(0, +) / Double($0.count) }
+        Self.expectClose(try #require(printed["overall"] as? [String: Any]), Self.figures(pairs, means: means), "overall")
+
+        let categories = try #require(printed["categories"] as? [[String: Any]])
+        #expect(Set(categories.compactMap { $0["name"] as? String }) == Set(pairs.map(\.category)))
+        for category in categories {
+            let name = try #require(category["name"] as? String)
+            Self.expectClose(try #require(category["figures"] as? [String: Any]),
+                             Self.figures(pairs.filter { $0.category == name }, means: means), name)
+        }
+        let descriptors = try #require(printed["descriptors"] as? [[String: Any]])
+        #expect(descriptors.count == Set(pairs.map(\.descriptor)).count)
+
+        // Calibration: values by stated confidence, in tenths.
+        let buckets = try #require(printed["calibration"] as? [[String: Any]])
+        for bucket in buckets {
+            let lower = try #require((bucket["lower"] as? NSNumber)?.doubleValue)
+            let inBucket = pairs.filter { lower == 0.9 ? $0.confidence >= 0.9 - 1e-9 : ($0.confidence >= lower - 1e-9 && $0.confidence < lower + 0.1 - 1e-9) }
+            #expect((bucket["count"] as? Int) == inBucket.count, "bucket \(lower)")
+            let right = Double(inBucket.filter { abs($0.onet - $0.truth) <= 0.500001 }.count) / Double(max(1, inBucket.count))
+            #expect(abs(((bucket["within_half_share"] as? NSNumber)?.doubleValue ?? -1) - right) < 1e-6, "bucket \(lower)")
+        }
+        #expect(buckets.map { $0["count"] as? Int ?? 0 }.reduce(0, +) == pairs.count)
+
+        // The latest evaluation is kept for a report: the same figures, read back from the store.
+        let queue = try DatabaseQueue(path: db)
+        let kept = try await queue.read { try String.fetchOne($0, sql: "SELECT report FROM onet_evaluation ORDER BY id DESC LIMIT 1") }
+        try queue.close()
+        let keptText = try #require(kept)
+        let stored = try #require(try JSONSerialization.jsonObject(with: Data(keptText.utf8)) as? [String: Any])
+        #expect((stored["overall"] as? NSDictionary) == (printed["overall"] as? NSDictionary))
+
+        let text = try JobForgeBinary.run(["evaluate", "onet", "--db", db], in: folder.url)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("Calibration: stated confidence -> measured"))
+        #expect(text.stdout.contains("Skills") && text.stdout.contains("Knowledge"))
+    }
+
+    @Test("calibrated O*NET levels: better than the per-descriptor mean on skills and knowledge; values stated at c are right (within half a point) about c of the time; explain shows the rule and its held-out error")
+    func calibratedLevelsAreHonest() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-evaluate-calibrated")
+        defer { folder.remove() }
+        let db = try await LLMFaultCLITests.store(in: folder)
+        let run = try JobForgeBinary.run(["evaluate", "onet", "--json", "--db", db], in: folder.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let categories = try #require(printed["categories"] as? [[String: Any]])
+        for name in ["Skills", "Knowledge"] {
+            let figures = try #require(categories.first { $0["name"] as? String == name }?["figures"] as? [String: Any])
+            let error = try #require((figures["mae"] as? NSNumber)?.doubleValue)
+            let baseline = try #require((figures["baseline_mae"] as? NSNumber)?.doubleValue)
+            #expect(error < baseline, "\(name): O*NET's MAE \(error) against the per-descriptor mean's \(baseline)")
+        }
+        let buckets = try #require(printed["calibration"] as? [[String: Any]])
+        let large = buckets.filter { ($0["count"] as? Int ?? 0) >= 1000 }
+        #expect(large.count >= 3)
+        for bucket in large {
+            let stated = try #require((bucket["mean_stated_confidence"] as? NSNumber)?.doubleValue)
+            let measured = try #require((bucket["within_half_share"] as? NSNumber)?.doubleValue)
+            #expect(abs(stated - measured) < 0.1, "stated \(stated), right \(measured) of the time")
+        }
+
+        let explain = try JobForgeBinary.run(["explain", "21211.00", "Writing", "--dimension", "level", "--db", db], in: folder.url)
+        #expect(explain.status == 0, "\(explain.stderr)")
+        #expect(explain.stdout.contains("conversion=calibrated on OaSIS: OaSIS = ") || explain.stdout.contains("(kept: held-out MAE"),
+                "\(explain.stdout)")
+        #expect(explain.stdout.contains("conversion_heldout_mae="))
+    }
+
+    @Test("on a store with no build it fails, exit 1, and says to build first")
+    func emptyStoreFails() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-evaluate-empty")
+        defer { folder.remove() }
+        let run = try JobForgeBinary.run(["evaluate", "onet", "--db", "none.sqlite"], in: folder.url)
+        #expect(run.status == 1)
+        #expect(!run.stderr.isEmpty)
+    }
+}
