@@ -3,6 +3,8 @@ import Foundation
 #if PostgreSQL
 import JobForgeBuild
 import JobForgePublish
+import JobForgeStore
+import JobForgeTitles
 #endif
 
 /// `jobforge publish`: the store's published model into the `jobforge` schema of a PostgreSQL
@@ -54,7 +56,8 @@ public struct PublishCommand: AsyncParsableCommand {
             throw CommandFailure("cannot use the PostgreSQL URL: \(invalid)")
         }
         let db = try store.openStoreForReading()
-        let model = StoreModel(store: db, labels: try SubjectDirectory(db).labels())
+        // The model is declared by the engine and by Titles; composed here, as the export does.
+        let model = try StoreModel(store: db, declared: PublishedModel.relations + TitlesSchema.publishedRelations)
         let progress = ProgressLine("publish to \(target.host)/\(target.database)")
         let publisher = Publisher(target: target, beforeCommit: { TestHooks.holdIfAsked(step: "publish") })
         let summary: PublishSummary
@@ -68,7 +71,7 @@ public struct PublishCommand: AsyncParsableCommand {
         if output.json {
             try Terminal.printJSON(summary)
         } else if summary.unchanged {
-            Terminal.write("nothing changed: \(target) already holds generation \(summary.generation.prefix(12))\n")
+            Terminal.write("nothing changed: \(target) already holds generation \(summary.generation)\n")
         } else {
             var text = "published to \(target) (schema \(summary.schema)) in \(String(format: "%.1f", summary.seconds)) s\n"
             for relation in summary.relations {

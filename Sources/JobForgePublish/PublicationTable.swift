@@ -1,13 +1,22 @@
 import Foundation
 
-/// A column's type in PostgreSQL, chosen so that Power BI and Tableau read it typed: codes stay
-/// `text` (`00010` keeps its zeros), values are `double precision`.
+/// A column's type in PostgreSQL, from the declared SQLite type, chosen so that Power BI and
+/// Tableau read it typed: codes stay `text` (`00010` keeps its zeros), values are
+/// `double precision`, counts and ids `bigint`.
 public enum PublicationType: String, Sendable {
     case text
     case integer = "bigint"
     case double = "double precision"
-    case boolean
-    case timestamp = "timestamptz"
+
+    /// `TEXT`, `REAL`, `INTEGER` as `PublishedColumn.sqlType` declares them; nil for another type.
+    public init?(sqlType: String) {
+        switch sqlType.uppercased() {
+        case "TEXT": self = .text
+        case "REAL": self = .double
+        case "INTEGER": self = .integer
+        default: return nil
+        }
+    }
 }
 
 /// One column of a published relation.
@@ -16,7 +25,7 @@ public struct PublicationColumn: Sendable, Equatable {
     public var type: PublicationType
     public var nullable: Bool
 
-    public init(_ name: String, _ type: PublicationType, nullable: Bool = false) {
+    public init(_ name: String, _ type: PublicationType, nullable: Bool = true) {
         self.name = name
         self.type = type
         self.nullable = nullable
@@ -88,6 +97,9 @@ public final class PublicationRows: @unchecked Sendable {
     /// Subjects in the order first read.
     private(set) var order: [String] = []
     private(set) var rowCount = 0
+    /// The subjects this reading covers, nil for all: a subject of the scope with no rows
+    /// read has none left (it was removed); subjects outside it are as published.
+    private(set) var scope: Set<String>?
 
     private var current: String?
     private var runStart = 0
@@ -110,6 +122,9 @@ public final class PublicationRows: @unchecked Sendable {
         fields = 0
     }
 
+    /// Says that only the rows of `subjects` are read (an incremental publish).
+    public func limit(to subjects: Set<String>) { scope = subjects }
+
     public func endRow() {
         bytes.append(0x0A)
         runRows += 1
@@ -128,30 +143,29 @@ public final class PublicationRows: @unchecked Sendable {
 
     /// Text with backslash, tab, newline and carriage return escaped; nil is NULL.
     public func text(_ value: String?) {
-        guard let value else { return null() }
-        separate()
-        var utf8Text = value
-        utf8Text.withUTF8 { utf8 in
-            var start = 0
-            for index in 0..<utf8.count {
-                let escaped: UInt8
-                switch utf8[index] {
-                case 0x5C: escaped = 0x5C
-                case 0x09: escaped = 0x74
-                case 0x0A: escaped = 0x6E
-                case 0x0D: escaped = 0x72
-                default: continue
-                }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                bytes.append(0x5C); bytes.append(escaped)
-                start = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
+        guard var value else { return null() }
+        value.withUTF8 { text($0) }
     }
 
-    /// An instant, as ISO 8601 UTC text.
-    public func timestamp(_ value: String) { text(value) }
+    /// UTF-8 text straight from SQLite, escaped as `text(_:)` does.
+    public func text(_ utf8: UnsafeBufferPointer<UInt8>) {
+        separate()
+        var start = 0
+        for index in 0..<utf8.count {
+            let escaped: UInt8
+            switch utf8[index] {
+            case 0x5C: escaped = 0x5C
+            case 0x09: escaped = 0x74
+            case 0x0A: escaped = 0x6E
+            case 0x0D: escaped = 0x72
+            default: continue
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+            bytes.append(0x5C); bytes.append(escaped)
+            start = index + 1
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+    }
 
     public func integer(_ value: Int64) {
         separate()
@@ -163,11 +177,6 @@ public final class PublicationRows: @unchecked Sendable {
         separate()
         let text = value.isFinite ? value.description : value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity"
         bytes.append(contentsOf: text.utf8)
-    }
-
-    public func boolean(_ value: Bool) {
-        separate()
-        bytes.append(value ? 0x74 : 0x66)
     }
 
     /// Ends the reading: the last subject's rows are counted and hashed.
@@ -210,16 +219,18 @@ public final class PublicationRows: @unchecked Sendable {
 /// generation that changes whenever the model's content may have.
 ///
 /// ```swift
-/// let model = StoreModel(store: store, labels: labels)
+/// let model = try StoreModel(store: store, declared: PublishedModel.relations + TitlesSchema.publishedRelations)
 /// let generation = try model.generation()          // same text as published: nothing to do
 /// let rows = model.relations.map(PublicationRows.init)
-/// let read = try model.read(into: rows)            // the generation of what was read
+/// let read = try model.read(into: rows, since: lastPublished)   // the generation of what was read
 /// ```
 public protocol PublicationSource: Sendable {
     var relations: [PublicationTable] { get }
     /// Equal to the generation of a previous publication only when nothing has changed since.
     func generation() throws -> String
-    /// Reads every relation's rows into `rows` (one per relation, in `relations`' order) and
-    /// returns the generation of what it read, all from one snapshot of the store.
-    func read(into rows: [PublicationRows]) throws -> String
+    /// Reads the relations' rows into `rows` (one per relation, in `relations`' order) and
+    /// returns the generation of what it read, all from one snapshot of the store. With
+    /// `since` (the generation last published) it may read only the subjects changed since,
+    /// each `rows` then limited to them (`PublicationRows.scope`).
+    func read(into rows: [PublicationRows], since: String?) throws -> String
 }

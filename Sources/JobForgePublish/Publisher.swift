@@ -121,41 +121,55 @@ public struct Publisher: Sendable {
             return summary(unchanged: true, try await relationCounts(model.relations, connection, logger))
         }
 
-        progress("reading the store")
-        let read = model.relations.map(PublicationRows.init)
-        // The generation of what was read: a build committing after the check above is either
-        // all in these rows and this generation, or in neither.
-        let readGeneration = try model.read(into: read)
+        // Incremental when the server holds a publication of this shape: only the subjects the
+        // store changed since its generation are read (StoreModel decides, by the change tracking).
+        var basis = try await lastPublication(connection, logger)
+        while true {
+            progress("reading the store")
+            let read = model.relations.map(PublicationRows.init)
+            // The generation of what was read: a build committing after the check above is either
+            // all in these rows and this generation, or in neither.
+            let readGeneration = try model.read(into: read, since: basis?.shape == shape ? basis?.generation : nil)
 
-        progress("writing to PostgreSQL")
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            // One publisher at a time; a second waits here for the first to commit.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('jobforge.publish'))", logger: logger)
-            try await createBookkeeping(connection, logger)
-            let last = try await lastPublication(connection, logger)
-            if last?.shape != shape {
-                try await recreate(model.relations, connection, logger)
+            progress("writing to PostgreSQL")
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                // One publisher at a time; a second waits here for the first to commit.
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext('jobforge.publish'))", logger: logger)
+                try await createBookkeeping(connection, logger)
+                let last = try await lastPublication(connection, logger)
+                if read.contains(where: { $0.scope != nil }), last?.generation != basis?.generation || last?.shape != basis?.shape {
+                    // Another publish committed while this one read: what changed since its
+                    // generation is not what was read. Read again, from what it published.
+                    try await connection.query("ROLLBACK", logger: logger)
+                    basis = last
+                    continue
+                }
+                if last?.shape != shape {
+                    try await recreate(model.relations, connection, logger)
+                }
+                let published = try await publishedHashes(connection, logger)
+                var relations: [PublishSummary.Relation] = []
+                for rows in read {
+                    relations.append(try await write(rows, published: published[rows.relation.name] ?? [:], connection, logger))
+                }
+                let written = relations.reduce(0) { $0 + $1.rowsWritten }, deleted = relations.reduce(0) { $0 + $1.rowsDeleted }
+                try await connection.query("""
+                    INSERT INTO jobforge.publication (generation, shape, published_at, jobforge_version, rows_written, rows_deleted)
+                    VALUES (\(readGeneration), \(shape), now(), \(version), \(written), \(deleted))
+                    """, logger: logger)
+                let counts = try await relationCounts(model.relations, connection, logger)
+                for index in relations.indices { relations[index].rows = counts[index].rows }
+                beforeCommit()
+                try await connection.query("COMMIT", logger: logger)
+                var done = summary(unchanged: false, relations)
+                done.generation = readGeneration
+                return done
+            } catch {
+                // A dead connection rolls back by itself; an error on a live one is rolled back here.
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
             }
-            let published = try await publishedHashes(connection, logger)
-            var relations: [PublishSummary.Relation] = []
-            for rows in read {
-                relations.append(try await write(rows, published: published[rows.relation.name] ?? [:], connection, logger))
-            }
-            let written = relations.reduce(0) { $0 + $1.rowsWritten }, deleted = relations.reduce(0) { $0 + $1.rowsDeleted }
-            try await connection.query("""
-                INSERT INTO jobforge.publication (generation, shape, published_at, jobforge_version, rows_written, rows_deleted)
-                VALUES (\(readGeneration), \(shape), now(), \(version), \(written), \(deleted))
-                """, logger: logger)
-            beforeCommit()
-            try await connection.query("COMMIT", logger: logger)
-            var done = summary(unchanged: false, relations)
-            done.generation = readGeneration
-            return done
-        } catch {
-            // A dead connection rolls back by itself; an error on a live one is rolled back here.
-            _ = try? await connection.query("ROLLBACK", logger: logger)
-            throw error
         }
     }
 
@@ -204,14 +218,18 @@ public struct Publisher: Sendable {
         try await connection.query("DELETE FROM jobforge.publication_subject", logger: logger)
         for relation in relations {
             try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS jobforge.\(relation.name) CASCADE"), logger: logger)
-            let columns = relation.columns.map { "\($0.name) \($0.type.rawValue)\($0.nullable ? "" : " NOT NULL")" }
+            // Names quoted: the model's columns include words PostgreSQL reserves elsewhere (at, release).
+            var parts = relation.columns.map { "\"\($0.name)\" \($0.type.rawValue)\($0.nullable ? "" : " NOT NULL")" }
+            if !relation.primaryKey.isEmpty {
+                parts.append("PRIMARY KEY (\(relation.primaryKey.map { "\"\($0)\"" }.joined(separator: ", ")))")
+            }
             try await connection.query(PostgresQuery(unsafeSQL: """
-                CREATE TABLE jobforge.\(relation.name) (\(columns.joined(separator: ", ")), \
-                PRIMARY KEY (\(relation.primaryKey.joined(separator: ", "))))
+                CREATE TABLE jobforge.\(relation.name) (\(parts.joined(separator: ", ")))
                 """), logger: logger)
             for index in relation.indexes {
                 try await connection.query(PostgresQuery(unsafeSQL: """
-                    CREATE INDEX \(relation.name)_\(index.joined(separator: "_")) ON jobforge.\(relation.name) (\(index.joined(separator: ", ")))
+                    CREATE INDEX \(relation.name)_\(index.joined(separator: "_")) ON jobforge.\(relation.name) \
+                    (\(index.map { "\"\($0)\"" }.joined(separator: ", ")))
                     """), logger: logger)
             }
         }
@@ -234,7 +252,8 @@ public struct Publisher: Sendable {
                _ logger: Logger) async throws -> PublishSummary.Relation {
         let relation = rows.relation
         let changed = rows.order.filter { published[$0] != Int64(bitPattern: rows.subjects[$0]!.hash) }
-        let gone = published.keys.filter { rows.subjects[$0] == nil }.sorted()
+        // Gone: published subjects with no rows now, among those read (all of them, or the scope).
+        let gone = published.keys.filter { rows.subjects[$0] == nil && (rows.scope?.contains($0) ?? true) }.sorted()
         var deleted = 0
         if !published.isEmpty {
             deleted = try await deleteRows(of: changed + gone, in: relation, connection, logger)
@@ -278,7 +297,7 @@ public struct Publisher: Sendable {
                 DELETE FROM jobforge.publication_subject WHERE relation = \(relation.name) AND subject = ANY(\(gone))
                 """, logger: logger)
         }
-        return .init(name: relation.name, rows: rows.rowCount, rowsWritten: written, rowsDeleted: deleted, subjectsRewritten: changed.count)
+        return .init(name: relation.name, rows: 0, rowsWritten: written, rowsDeleted: deleted, subjectsRewritten: changed.count)
     }
 
     /// Deletes the rows of `subjects` (keys of the relation's subject columns joined by tabs),
@@ -296,7 +315,7 @@ public struct Publisher: Sendable {
                 binds.append(parts.map { index < $0.count ? $0[index] : "" })
             }
             let names = relation.subjectColumns.indices.map { "k\($0)" }
-            let match = zip(relation.subjectColumns, names).map { "r.\($0) = gone.\($1)" }.joined(separator: " AND ")
+            let match = zip(relation.subjectColumns, names).map { "r.\"\($0)\" = gone.\($1)" }.joined(separator: " AND ")
             let arrays = relation.subjectColumns.indices.map { "$\($0 + 1)::text[]" }.joined(separator: ", ")
             query = PostgresQuery(unsafeSQL: """
                 DELETE FROM jobforge.\(relation.name) AS r USING unnest(\(arrays)) AS gone(\(names.joined(separator: ", "))) WHERE \(match)
