@@ -14,6 +14,9 @@ let package = Package(
     traits: [
         // Off by default: the README's first build stays as fast as before (see "jobforge serve").
         .trait(name: "Server", description: "`jobforge serve`: a read-only HTTP server on the store (JobForgeServer, on FlyingFox)."),
+        // `jobforge publish` to PostgreSQL: off by default, since postgres-nio (SwiftNIO, swift-crypto)
+        // adds minutes to a clean build. `swift build -c release --product jobforge --traits PostgreSQL`.
+        .trait(name: "PostgreSQL", description: "jobforge publish: the published model to a PostgreSQL server (postgres-nio)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.20.0"),
         // Reading .xlsx workbooks (a ZIP package); its XML is parsed with libxml2 (CLibXML2).
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // The domain, no I/O: codes, descriptors, scales, subjects, cells, candidates, precedence.
@@ -70,10 +74,16 @@ let package = Package(
             "JobForgeCore", "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeTBS", "JobForgeReport",
             .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox"),
         ]),
+        // `jobforge publish`: the store's published model into a PostgreSQL schema, one transaction.
+        .target(name: "JobForgePublish", dependencies: [
+            "JobForgeCore", "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .target(name: "JobForgeCLI", dependencies: [
             "JobForgeCore", "JobForgeReport", .target(name: "JobForgeServer", condition: .when(traits: ["Server"])), "JobForgeStore", "JobForgeBuild", "JobForgeTitles", "JobForgeONet",
             "JobForgeLLM", "JobForgeTBS", "JobForgeNet", "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .target(name: "JobForgePublish", condition: .when(traits: ["PostgreSQL"])),
         ]),
         .executableTarget(name: "jobforge", dependencies: ["JobForgeCLI"]),
         .executableTarget(name: "jobforge-bench", dependencies: [
@@ -103,6 +113,7 @@ let package = Package(
         ]),
         .testTarget(name: "JobForgeLLMTests", dependencies: ["JobForgeLLM", "JobForgeNet", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeTBSTests", dependencies: ["JobForgeTBS", "JobForgeNet", "JobForgeTestSupport"]),
+        .testTarget(name: "JobForgePublishTests", dependencies: ["JobForgePublish", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeCLITests", dependencies: [
             "JobForgeCLI", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
             "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift"),

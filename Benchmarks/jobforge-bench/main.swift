@@ -3,7 +3,7 @@ import Foundation
 // Benchmarks: programs that time JobForge's main jobs. Their figures go in the issue notes,
 // never into tests. Usage: swift run -c release jobforge-bench <name> [options]
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: jobforge-bench build|titles|export|onet|onet-import|tbs|llm|noc-coder|report|serve|model|evaluate-llm [options]"
+let usage = "usage: jobforge-bench build|titles|export|onet|onet-import|tbs|llm|noc-coder|report|serve|model|evaluate-llm|publish [options]"
 guard let name = arguments.first else {
     print(usage)
     exit(2)
@@ -22,6 +22,7 @@ case "report": try await runReportBenchmark(arguments: rest)
 case "serve": try await runServeBenchmark(arguments: rest)
 case "model": try await runModelBenchmark(arguments: rest)
 case "evaluate-llm": try await runEvaluateLLMBenchmark(arguments: rest)
+case "publish": try await runPublishBenchmark(arguments: rest)
 default:
     print(usage)
     exit(2)

@@ -172,8 +172,8 @@ extension BuildPipeline {
 /// A hook for the crash test: with `JOBFORGE_TEST_HOLD_IN_STEP=<step>`, the step announces
 /// itself on stderr once its writes are done but before its transaction commits, and waits
 /// to be killed. Debug builds only: a release binary never reads this variable.
-enum TestHooks {
-    static func holdIfAsked(step: String) {
+public enum TestHooks {
+    public static func holdIfAsked(step: String) {
         #if DEBUG
         guard ProcessInfo.processInfo.environment["JOBFORGE_TEST_HOLD_IN_STEP"] == step else { return }
         FileHandle.standardError.write(Data("holding in \(step)\n".utf8))

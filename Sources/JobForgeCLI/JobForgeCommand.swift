@@ -18,6 +18,7 @@ public struct JobForgeCommand: AsyncParsableCommand {
             BuildCommand.self, ShowCommand.self, ExplainCommand.self, ExportCommand.self, DescriptorsCommand.self,
             TitlesCommand.self, ResolveCommand.self, CrosswalkCommand.self, ONetCommand.self, ImputeCommand.self, SuggestNOCCommand.self, LLMCommand.self, EvaluateCommand.self,
             TBSCommand.self, ReportCommand.self, ServeCommand.self,
+            PublishCommand.self,
         ]
     )
 

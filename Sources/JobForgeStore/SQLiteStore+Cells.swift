@@ -72,6 +72,15 @@ extension SQLiteStore {
         }
     }
 
+    /// `forEachWinner` inside the caller's read, so that it sees the same snapshot as the
+    /// caller's other reads (a publish reads every relation and the generation in one).
+    public static func forEachWinner(_ db: Database, filter: CellFilter, subjectKinds: [Subject.Kind] = Subject.Kind.allCases,
+                                     _ body: (CellValue) throws -> Void) throws {
+        for kind in subjectKinds {
+            try forEachCell(db, winnersOnly: true, subjects: try subjects(db, kind: kind), filter: filter, body)
+        }
+    }
+
     /// Streams the cells of `subjects` (the winner of each, or every candidate), each subject's
     /// cells in guide order, every candidate of a cell from the highest precedence down.
     static func forEachCell(_ db: Database, winnersOnly: Bool, subjects: [Subject], filter: CellFilter,
