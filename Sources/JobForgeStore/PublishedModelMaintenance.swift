@@ -202,7 +202,7 @@ extension PublishedModel {
     /// }
     /// ```
     public static func refresh(_ db: Database) throws {
-        guard try !db.tableExists(deferralTable, in: "temp") else { return }
+        guard try !isDeferred(db) else { return }
         let dirty = try Row.fetchAll(db, sql: "SELECT subject_kind, subject_code FROM model_dirty").map {
             Subject(kind: try $0.decode(at: 0, table: "model_dirty", column: "subject_kind"), code: $0[1])
         }
@@ -232,6 +232,12 @@ extension PublishedModel {
     /// ```
     public static func deferRefreshes(_ db: Database) throws {
         try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS \(deferralTable) (since TEXT)")
+    }
+
+    static func isDeferred(_ db: Database) throws -> Bool {
+        // sqlite_temp_master, not db.tableExists(in: "temp"): the temp schema exists only once used.
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_temp_master WHERE type = 'table' AND name = ?)",
+                          arguments: [deferralTable]) ?? false
     }
 
     /// Ends a deferral on `db`'s connection and derives what it held back, in `db`'s transaction.

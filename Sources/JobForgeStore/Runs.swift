@@ -118,6 +118,8 @@ extension SQLiteStore {
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE run SET status = ?, finished_at = ? WHERE status = 'running'",
                            arguments: [RunStatus.interrupted.stored, Timestamp.string(Date())])
+            // A build killed between its steps left the published model's marks: derived now.
+            try PublishedModel.refresh(db)
         }
     }
 
