@@ -77,7 +77,9 @@ public struct BuildPipeline: Sendable {
         Timing.mark("open the store")
         var steps: [StepReport] = []
         func selected(_ step: Step) -> Bool { options.steps?.contains(step) ?? true }
-        let runID = try await store.withRun(command: "build") { runID in
+        // The steps' marks are derived once, when the run finishes: the O*NET step touches every
+        // profile the authoritative step did.
+        let runID = try await store.withRun(command: "build", defersModelRefresh: true) { runID in
             if selected(.authoritative) {
                 progress("authoritative: NOC 2021 and OaSIS 2023")
                 steps.append(try authoritativeStep(store: store, runID: runID))

@@ -28,32 +28,40 @@ extension PublishedModel {
                     subject_code TEXT NOT NULL,
                     PRIMARY KEY (subject_kind, subject_code)
                 ) WITHOUT ROWID;
-                -- Every candidate of every unit-group and profile cell, as CellReader derives it.
-                CREATE TABLE model_candidate (
-                    subject_kind TEXT NOT NULL,
-                    subject_code TEXT NOT NULL,
-                    descriptor_code TEXT NOT NULL,
-                    dimension TEXT NOT NULL,
-                    value REAL NOT NULL,
-                    text_value TEXT,
+                -- What the candidates of model_candidate share (a few thousand rows for 500,000
+                -- candidates): kept once, so that a candidate row is about 60 bytes, not 170.
+                CREATE TABLE model_provenance (
+                    id INTEGER PRIMARY KEY,
                     source TEXT NOT NULL,
                     precedence INTEGER NOT NULL,
                     method TEXT NOT NULL,
                     source_level TEXT NOT NULL,
                     source_ids TEXT NOT NULL,
-                    confidence REAL NOT NULL,
-                    rationale TEXT,
                     release TEXT,
                     observed_at TEXT NOT NULL,
-                    run_id TEXT NOT NULL,
+                    run_id TEXT NOT NULL
+                );
+                -- Every candidate of every unit-group and profile cell, as CellReader derives it,
+                -- clustered by subject and cell (a subject's rows are replaced together).
+                CREATE TABLE model_candidate (
+                    subject_kind TEXT NOT NULL,
+                    subject_code TEXT NOT NULL,
+                    descriptor_code TEXT NOT NULL,
+                    dimension TEXT NOT NULL,
+                    -- The candidate's place in its cell, in arrival order.
+                    ordinal INTEGER NOT NULL,
+                    value REAL NOT NULL,
+                    text_value TEXT,
+                    confidence REAL NOT NULL,
+                    rationale TEXT,
+                    provenance_id INTEGER NOT NULL REFERENCES model_provenance(id),
                     candidate_id INTEGER,
                     is_winner INTEGER NOT NULL,
                     -- What a title resolved to this profile inherits (TitleInheritanceRule), and its winner.
                     is_inheritable INTEGER NOT NULL,
-                    is_inherited_winner INTEGER NOT NULL
-                );
-                CREATE INDEX model_candidate_subject ON model_candidate(subject_kind, subject_code, descriptor_code, dimension);
-                CREATE INDEX model_candidate_source ON model_candidate(source, subject_kind);
+                    is_inherited_winner INTEGER NOT NULL,
+                    PRIMARY KEY (subject_kind, subject_code, descriptor_code, dimension, ordinal)
+                ) WITHOUT ROWID;
                 -- Every profile and unit group is derived once on first use.
                 INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code)
                     SELECT 'profile', profile_code FROM profile_rating
@@ -128,29 +136,30 @@ extension PublishedModel {
                     WHERE d.structure_type = 'Descriptor';
 
                 CREATE VIEW fact_candidate AS
-                    SELECT subject_kind, subject_code, descriptor_code, dimension, value, text_value, source, precedence,
-                           method, source_level, source_ids, confidence, rationale, release, observed_at, run_id,
-                           candidate_id, is_winner
-                    FROM model_candidate
+                    SELECT m.subject_kind, m.subject_code, m.descriptor_code, m.dimension, m.value, m.text_value, p.source,
+                           p.precedence, p.method, p.source_level, p.source_ids, m.confidence, m.rationale, p.release,
+                           p.observed_at, p.run_id, m.candidate_id, m.is_winner
+                    FROM model_candidate m JOIN model_provenance p ON p.id = m.provenance_id
                     UNION ALL
                     -- A title inherits its profile's authoritative winner and best O*NET value (TitleInheritanceRule).
-                    SELECT 'title', t.title_id, m.descriptor_code, m.dimension, m.value, m.text_value, m.source, m.precedence,
-                           CASE m.source WHEN 'authoritative' THEN 'inherited' ELSE m.method END,
-                           CASE m.source WHEN 'authoritative' THEN 'L6' ELSE m.source_level END,
-                           CASE m.source WHEN 'authoritative' THEN json_array(t.profile_code) ELSE m.source_ids END,
+                    SELECT 'title', t.title_id, m.descriptor_code, m.dimension, m.value, m.text_value, p.source, p.precedence,
+                           CASE p.source WHEN 'authoritative' THEN 'inherited' ELSE p.method END,
+                           CASE p.source WHEN 'authoritative' THEN 'L6' ELSE p.source_level END,
+                           CASE p.source WHEN 'authoritative' THEN json_array(t.profile_code) ELSE p.source_ids END,
                            m.confidence * t.confidence,
-                           CASE m.source WHEN 'authoritative'
+                           CASE p.source WHEN 'authoritative'
                                THEN 'inherited from OaSIS profile ' || t.profile_code || ' (' || t.method || ', confidence '
                                     || CASE WHEN t.confidence = CAST(t.confidence AS INTEGER) THEN printf('%.1f', t.confidence)
                                             ELSE CAST(t.confidence AS TEXT) END || ')'
                                ELSE m.rationale END,
-                           m.release, m.observed_at, m.run_id, NULL,
+                           p.release, p.observed_at, p.run_id, NULL,
                            m.is_inherited_winner AND NOT EXISTS (
                                SELECT 1 FROM subject ts JOIN candidate w ON w.subject_id = ts.id
                                WHERE ts.kind = 'title' AND ts.code = t.title_id AND w.descriptor_code = m.descriptor_code
                                    AND w.dimension = m.dimension AND w.is_winner = 1)
                     FROM title_resolution t
                     JOIN model_candidate m ON m.subject_kind = 'profile' AND m.subject_code = t.profile_code AND m.is_inheritable = 1
+                    JOIN model_provenance p ON p.id = m.provenance_id
                     UNION ALL
                     -- A title's own candidates (LLM answers), while asked about the title as it is.
                     SELECT s.kind, s.code, c.descriptor_code, c.dimension, c.value, c.text_value, p.source, p.precedence,
@@ -193,6 +202,7 @@ extension PublishedModel {
     /// }
     /// ```
     public static func refresh(_ db: Database) throws {
+        guard try !isDeferred(db) else { return }
         let dirty = try Row.fetchAll(db, sql: "SELECT subject_kind, subject_code FROM model_dirty").map {
             Subject(kind: try $0.decode(at: 0, table: "model_dirty", column: "subject_kind"), code: $0[1])
         }
@@ -207,6 +217,35 @@ extension PublishedModel {
             """)
     }
 
+    /// While it exists on a connection, ``refresh(_:)`` derives nothing there (see ``deferRefreshes(_:)``).
+    static let deferralTable = "model_refresh_deferred"
+
+    /// Holds back ``refresh(_:)`` on `db`'s connection until ``resumeRefreshes(_:)``. The marks
+    /// still accumulate in `model_dirty`, a table: they survive each commit and a crash, and the
+    /// next refresh derives them. A build defers through its steps: each would otherwise
+    /// re-derive every profile and unit group that the next step touches again.
+    ///
+    /// ```swift
+    /// try db.write { try PublishedModel.deferRefreshes($0) }   // the run begins
+    /// // ... steps commit; model_dirty fills
+    /// try db.write { try PublishedModel.resumeRefreshes($0) }  // the run ends: one derivation
+    /// ```
+    public static func deferRefreshes(_ db: Database) throws {
+        try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS \(deferralTable) (since TEXT)")
+    }
+
+    static func isDeferred(_ db: Database) throws -> Bool {
+        // sqlite_temp_master, not db.tableExists(in: "temp"): the temp schema exists only once used.
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_temp_master WHERE type = 'table' AND name = ?)",
+                          arguments: [deferralTable]) ?? false
+    }
+
+    /// Ends a deferral on `db`'s connection and derives what it held back, in `db`'s transaction.
+    public static func resumeRefreshes(_ db: Database) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.\(deferralTable)")
+        try refresh(db)
+    }
+
     /// Replaces the materialized rows of `subjects` with what `CellReader` derives now.
     private static func rederive(_ subjects: [Subject], in db: Database) throws {
         // A unit group's cells read its profiles': grouped so that the reader's cache holds one
@@ -217,19 +256,19 @@ extension PublishedModel {
             return (left, $0.code) < (right, $1.code)
         }
         let remove = try db.cachedStatement(sql: "DELETE FROM model_candidate WHERE subject_kind = ? AND subject_code = ?")
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO model_candidate (subject_kind, subject_code, descriptor_code, dimension, value, text_value, source,
-                precedence, method, source_level, source_ids, confidence, rationale, release, observed_at, run_id,
-                candidate_id, is_winner, is_inheritable, is_inherited_winner)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        // Half a million rows for the shipped data: bound through SQLite's C API.
+        let insert = RawStatement(try db.cachedStatement(sql: """
+            INSERT INTO model_candidate (subject_kind, subject_code, descriptor_code, dimension, ordinal, value, text_value,
+                confidence, rationale, provenance_id, candidate_id, is_winner, is_inheritable, is_inherited_winner)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """))
         let change = try db.cachedStatement(sql: """
             INSERT INTO model_change (subject_kind, subject_code, generation)
             VALUES (?, ?, (SELECT generation + 1 FROM model_state))
             ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation
             """)
+        var provenances = try ModelProvenances(db)
         let reader = CellReader(db, withMetadata: false)
-        var times: [Date: String] = [:]
         var currentUnitGroup = ""
         for subject in ordered {
             let unitGroup = subject.kind == .profile ? Codes.unitGroup(ofProfile: subject.code) : subject.code
@@ -239,25 +278,33 @@ extension PublishedModel {
             }
             try remove.execute(arguments: [subject.kind.rawValue, subject.code])
             try change.execute(arguments: [subject.kind.rawValue, subject.code])
-            for state in try reader.cells(of: subject) {
+            // In key order, so that the rows append to the clustered table instead of splitting its pages.
+            let states = try reader.cells(of: subject).sorted {
+                ($0.key.descriptor, $0.key.dimension.rawValue) < ($1.key.descriptor, $1.key.dimension.rawValue)
+            }
+            for state in states {
                 let inherited = subject.kind == .profile ? inheritance(of: state) : (all: [], winner: nil)
                 for (index, entry) in state.entries.enumerated() {
                     let candidate = entry.candidate
-                    let time: String
-                    if let known = times[candidate.observedAt] { time = known } else {
-                        time = Timestamp.string(candidate.observedAt)
-                        times[candidate.observedAt] = time
-                    }
-                    try insert.execute(arguments: [
-                        subject.kind.rawValue, subject.code, state.key.descriptor, state.key.dimension.rawValue,
-                        candidate.value, candidate.text, candidate.source.rawValue, candidate.precedence,
-                        candidate.method.rawValue, candidate.sourceLevel.rawValue, JSONText.array(candidate.sourceIDs),
-                        candidate.confidence, candidate.rationale, candidate.release, time, entry.runID,
-                        entry.origin.rowID, index == state.winner, inherited.all.contains(index), inherited.winner == index,
-                    ])
+                    insert.bind(1, subject.kind.rawValue)
+                    insert.bind(2, subject.code)
+                    insert.bind(3, state.key.descriptor)
+                    insert.bind(4, state.key.dimension.rawValue)
+                    insert.bind(5, Int64(index))
+                    insert.bind(6, candidate.value)
+                    insert.bind(7, candidate.text)
+                    insert.bind(8, candidate.confidence)
+                    insert.bind(9, candidate.rationale)
+                    insert.bind(10, try provenances.id(of: candidate, runID: entry.runID))
+                    insert.bind(11, entry.origin.rowID)
+                    insert.bind(12, Int64(index == state.winner ? 1 : 0))
+                    insert.bind(13, Int64(inherited.all.contains(index) ? 1 : 0))
+                    insert.bind(14, Int64(inherited.winner == index ? 1 : 0))
+                    try insert.step(db)
                 }
             }
         }
+        try provenances.removeUnused()
     }
 
     /// Which entries of a profile's cell a resolved title inherits (`TitleInheritanceRule`: the
@@ -273,5 +320,78 @@ extension PublishedModel {
         if let bestONet { inheritable.append(bestONet) }
         // Authoritative (precedence 3) beats O*NET (2) at the title as at the profile.
         return (inheritable, inheritable.first)
+    }
+}
+
+/// The rows of `model_provenance` during one refresh: each distinct provenance of the
+/// materialized candidates once, found by value.
+private struct ModelProvenances {
+    private struct Key: Hashable {
+        var source: Source
+        var method: CandidateMethod
+        var sourceLevel: SourceLevel
+        var sourceIDs: [String]
+        var release: String?
+        /// As stored: the same text whatever the precision of the `Date` it was written from.
+        var observedAt: String
+        var runID: String
+    }
+
+    private let db: Database
+    private var ids: [Key: Int64] = [:]
+    private var times: [Date: String] = [:]
+    private var nextID: Int64
+    private var last: (key: Key, observedAt: Date, id: Int64)?
+
+    init(_ db: Database) throws {
+        self.db = db
+        nextID = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM model_provenance") ?? 0) + 1
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, source, method, source_level, source_ids, release, observed_at, run_id FROM model_provenance
+            """)
+        while let row = try rows.next() {
+            let key = Key(source: try row.decode(at: 1, table: "model_provenance", column: "source"), method: CandidateMethod(row[2] as String),
+                          sourceLevel: try row.decode(at: 3, table: "model_provenance", column: "source_level"),
+                          sourceIDs: JSONText.decodeArray(row[4]), release: row[5], observedAt: row[6], runID: row[7])
+            ids[key] = row[0]
+        }
+    }
+
+    /// The id of the candidate's provenance, inserted when new.
+    mutating func id(of candidate: Candidate, runID: String) throws -> Int64 {
+        // A subject's candidates come in runs of one provenance: the last one is checked first.
+        if let last, last.key.source == candidate.source, last.key.method == candidate.method,
+           last.key.sourceLevel == candidate.sourceLevel, last.observedAt == candidate.observedAt, last.key.runID == runID,
+           last.key.release == candidate.release, last.key.sourceIDs == candidate.sourceIDs {
+            return last.id
+        }
+        let time: String
+        if let known = times[candidate.observedAt] { time = known } else {
+            time = Timestamp.string(candidate.observedAt)
+            times[candidate.observedAt] = time
+        }
+        let key = Key(source: candidate.source, method: candidate.method, sourceLevel: candidate.sourceLevel,
+                      sourceIDs: candidate.sourceIDs, release: candidate.release, observedAt: time, runID: runID)
+        if let known = ids[key] {
+            last = (key, candidate.observedAt, known)
+            return known
+        }
+        let id = nextID
+        nextID += 1
+        try db.execute(sql: """
+            INSERT INTO model_provenance (id, source, precedence, method, source_level, source_ids, release, observed_at, run_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, candidate.source.rawValue, candidate.precedence, candidate.method.rawValue,
+                             candidate.sourceLevel.rawValue, JSONText.array(candidate.sourceIDs), candidate.release, time, runID])
+        ids[key] = id
+        last = (key, candidate.observedAt, id)
+        return id
+    }
+
+    /// Drops the provenances no materialized candidate refers to any more (an earlier build's).
+    func removeUnused() throws {
+        try db.execute(sql: """
+            DELETE FROM model_provenance WHERE id NOT IN (SELECT DISTINCT provenance_id FROM model_candidate)
+            """)
     }
 }

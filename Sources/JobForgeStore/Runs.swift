@@ -23,8 +23,9 @@ extension SQLiteStore {
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE run SET finished_at = ?, status = ? WHERE id = ?",
                            arguments: [Timestamp.string(Date()), status.stored, id])
-            // Closes the run's last generation of the published model, whatever wrote it.
-            try PublishedModel.refresh(db)
+            // Closes the run's last generation of the published model, whatever wrote it, and
+            // derives what a deferring run (a build) held back.
+            try PublishedModel.resumeRefreshes(db)
         }
     }
 
@@ -43,10 +44,15 @@ extension SQLiteStore {
     ///
     /// - Parameters:
     ///   - command: what the user ran (`build`, `titles import`, ...), kept in `run.command`.
+    ///   - defersModelRefresh: derive the published model once, when the run finishes, instead of
+    ///     in each of its transactions (``PublishedModel/deferRefreshes(_:)``): for a run of
+    ///     several steps that touch the same profiles (a build). Between its commits, the model
+    ///     lags; its marks are kept, so a run killed midway leaves them for the next write.
     ///   - body: the work, given the run's id for the provenance of what it writes.
     /// - Returns: what `body` returned.
-    public func withRun<T>(command: String, _ body: (String) async throws -> T) async throws -> T {
-        let runID = try beginLockedRun(command: command)
+    public func withRun<T>(command: String, defersModelRefresh: Bool = false,
+                           _ body: (String) async throws -> T) async throws -> T {
+        let runID = try beginLockedRun(command: command, defersModelRefresh: defersModelRefresh)
         defer { writerLock.release() }
         do {
             let result = try await body(runID)
@@ -59,8 +65,8 @@ extension SQLiteStore {
     }
 
     /// ``withRun(command:_:)`` for synchronous work.
-    public func withRun<T>(command: String, _ body: (String) throws -> T) throws -> T {
-        let runID = try beginLockedRun(command: command)
+    public func withRun<T>(command: String, defersModelRefresh: Bool = false, _ body: (String) throws -> T) throws -> T {
+        let runID = try beginLockedRun(command: command, defersModelRefresh: defersModelRefresh)
         defer { writerLock.release() }
         do {
             let result = try body(runID)
@@ -78,7 +84,7 @@ extension SQLiteStore {
     /// Takes the writer lock (waiting, with a notice, while another process's run holds it),
     /// marks the runs of dead processes `interrupted` and begins the run. The caller releases
     /// the lock when the run ends.
-    private func beginLockedRun(command: String) throws -> String {
+    private func beginLockedRun(command: String, defersModelRefresh: Bool) throws -> String {
         // The id is chosen first so that a run waiting for this one can name it.
         let runID = Self.newRunID()
         try writerLock.acquire(holder: "\(command) run \(runID)") { holder in
@@ -86,7 +92,9 @@ extension SQLiteStore {
         }
         do {
             try markInterruptedRuns(lockHeld: true)
-            return try beginRun(command: command, id: runID)
+            let id = try beginRun(command: command, id: runID)
+            if defersModelRefresh { try dbQueue.write { try PublishedModel.deferRefreshes($0) } }
+            return id
         } catch {
             writerLock.release()
             throw error
@@ -110,6 +118,8 @@ extension SQLiteStore {
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE run SET status = ?, finished_at = ? WHERE status = 'running'",
                            arguments: [RunStatus.interrupted.stored, Timestamp.string(Date())])
+            // A build killed between its steps left the published model's marks: derived now.
+            try PublishedModel.refresh(db)
         }
     }
 

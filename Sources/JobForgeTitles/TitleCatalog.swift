@@ -98,16 +98,30 @@ public enum TitlesSchema: StoreSchema {
                     FROM job_title j LEFT JOIN title_resolution r ON r.title_id = j.id;
 
                 -- What the LLM would be asked: every rated dimension of every descriptor but the interests.
+                -- A cell is filled as in fact_cell (the profile's inherited winner unless the title holds a
+                -- stored winner; a stored winner while asked about the title as it is), written over the
+                -- tables so that `WHERE title_id = ?` reads one title, not every title's cells.
                 CREATE VIEW title_coverage AS
-                    SELECT j.id AS title_id, d.category, COUNT(*) AS cells_expected,
-                           SUM(f.descriptor_code IS NOT NULL) AS cells_filled,
-                           SUM(f.descriptor_code IS NULL) AS cells_empty
-                    FROM job_title j
-                    CROSS JOIN dim_descriptor d
-                    LEFT JOIN fact_cell f ON f.subject_kind = 'title' AND f.subject_code = j.id
-                        AND f.descriptor_code = d.descriptor_code AND f.dimension = d.dimension
-                    WHERE d.category <> 'Interests'
-                    GROUP BY j.id, d.category;
+                    SELECT title_id, category, COUNT(*) AS cells_expected, SUM(is_filled) AS cells_filled,
+                           COUNT(*) - SUM(is_filled) AS cells_empty
+                    FROM (SELECT j.id AS title_id, d.category,
+                              (EXISTS (SELECT 1 FROM title_resolution r
+                                       JOIN model_candidate m ON m.subject_kind = 'profile' AND m.subject_code = r.profile_code
+                                           AND m.descriptor_code = d.descriptor_code AND m.dimension = d.dimension
+                                       WHERE r.title_id = j.id AND m.is_inherited_winner = 1)
+                               AND NOT EXISTS (SELECT 1 FROM subject s JOIN candidate c ON c.subject_id = s.id
+                                       WHERE s.kind = 'title' AND s.code = j.id AND c.descriptor_code = d.descriptor_code
+                                           AND c.dimension = d.dimension AND c.is_winner = 1))
+                              OR EXISTS (SELECT 1 FROM subject s JOIN candidate c ON c.subject_id = s.id
+                                       WHERE s.kind = 'title' AND s.code = j.id AND c.descriptor_code = d.descriptor_code
+                                           AND c.dimension = d.dimension AND c.is_winner = 1
+                                           AND (c.asked_context IS NULL OR c.asked_context =
+                                               (SELECT x.context FROM subject_context x WHERE x.kind = 'title' AND x.code = j.id)))
+                              AS is_filled
+                          FROM job_title j
+                          CROSS JOIN dim_descriptor d
+                          WHERE d.category <> 'Interests')
+                    GROUP BY title_id, category;
 
                 CREATE TRIGGER model_mark_title_insert AFTER INSERT ON job_title BEGIN
                     INSERT INTO model_change (subject_kind, subject_code, generation)
