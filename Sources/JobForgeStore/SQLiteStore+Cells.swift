@@ -332,8 +332,10 @@ extension SQLiteStore {
             INSERT INTO subject_context (kind, code, context) VALUES (?, ?, ?)
             ON CONFLICT(kind, code) DO UPDATE SET context = excluded.context WHERE context IS NOT excluded.context
             """)
+        let raw = RawStatement(upsert)
         for (subject, context) in contexts {
-            try upsert.execute(arguments: [subject.kind.rawValue, subject.code, context])
+            raw.bind(1, subject.kind.rawValue); raw.bind(2, subject.code); raw.bind(3, context)
+            try raw.step(db)
         }
     }
 
@@ -353,13 +355,18 @@ extension SQLiteStore {
             ON CONFLICT(title_id) DO UPDATE SET profile_code = excluded.profile_code, method = excluded.method,
                 confidence = excluded.confidence, unit_group_source = excluded.unit_group_source, fuzzy_score = excluded.fuzzy_score
             """)
+        // Bound through SQLite's C API: an import writes a row per title.
+        let rawRemove = RawStatement(remove), rawUpsert = RawStatement(upsert)
         for (id, resolution) in resolutions {
             guard let resolution, resolution.isResolved else {
-                try remove.execute(arguments: [id])
+                rawRemove.bind(1, id)
+                try rawRemove.step(db)
                 continue
             }
-            try upsert.execute(arguments: [id, resolution.profileCode, resolution.method, resolution.confidence,
-                                           resolution.unitGroupSource, resolution.fuzzyScore])
+            rawUpsert.bind(1, id); rawUpsert.bind(2, resolution.profileCode); rawUpsert.bind(3, resolution.method)
+            rawUpsert.bind(4, resolution.confidence); rawUpsert.bind(5, resolution.unitGroupSource)
+            rawUpsert.bind(6, resolution.fuzzyScore)
+            try rawUpsert.step(db)
         }
     }
 }

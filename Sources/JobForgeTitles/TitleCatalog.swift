@@ -351,14 +351,27 @@ extension TitleCatalog {
     /// ``saveImport(_:titles:)`` in the caller's transaction.
     public static func saveImport(_ run: TitleImportRunRecord, titles: [JobTitleRecord],
                                   in db: Database) throws -> (runID: Int64, counts: TitleUpsertCounts) {
+        let runID = try recordImport(run, in: db)
+        var writer = try TitleWriter(runID: runID, in: db)
+        try writer.write(titles)
+        return (runID, try writer.finish())
+    }
+
+    /// Inserts an import's row (`title_import_run`) in the caller's transaction and returns its id.
+    public static func recordImport(_ run: TitleImportRunRecord, in db: Database) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO title_import_run (file, sha256, imported_at, rows_read, imported, skipped, summary)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [run.file, run.sha256, Timestamp.string(run.importedAt), run.rowsRead, run.imported,
                              run.skipped, run.summaryJSON])
-        let runID = db.lastInsertedRowID
-        let counts = try upsertTitles(db, titles, runID: runID)
-        return (runID, counts)
+        return db.lastInsertedRowID
+    }
+
+    /// The figures of an import whose titles were written after its row (a streamed import).
+    public static func finishImport(_ runID: Int64, rowsRead: Int, imported: Int, skipped: Int, summaryJSON: String,
+                                    in db: Database) throws {
+        try db.execute(sql: "UPDATE title_import_run SET rows_read = ?, imported = ?, skipped = ?, summary = ? WHERE id = ?",
+                       arguments: [rowsRead, imported, skipped, summaryJSON, runID])
     }
 
     /// Upserts titles without an import (after re-resolving them against a new OaSIS load).
@@ -370,35 +383,66 @@ extension TitleCatalog {
     /// ``upsert(_:)`` in the caller's transaction.
     @discardableResult
     public static func upsert(_ titles: [JobTitleRecord], in db: Database) throws -> TitleUpsertCounts {
-        try upsertTitles(db, titles, runID: nil)
+        var writer = try TitleWriter(runID: nil, in: db)
+        try writer.write(titles)
+        return try writer.finish()
     }
 
-    /// Writes the titles and, in the same transaction, what the engine needs of their
-    /// resolutions (`title_resolution`).
-    private static func upsertTitles(_ db: Database, _ titles: [JobTitleRecord], runID: Int64?) throws -> TitleUpsertCounts {
-        let existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
-        let statement = try db.cachedStatement(sql: upsertTitleSQL)
-        var counts = TitleUpsertCounts()
-        for title in titles {
-            let values: [(any DatabaseValueConvertible)?] = [
-                title.id, title.title, title.titleFR, title.function, title.family, title.managerialLevel,
-                title.noc2021, title.noc2016, title.extraJSON, title.sourceFile, title.sourceLine, title.unitGroup,
-                title.unitGroupMethod?.rawValue, title.profileCode, title.method.rawValue, title.confidence, title.fuzzyScore,
-                title.candidatesJSON, title.note, runID ?? title.importRunID,
-            ]
-            try statement.execute(arguments: StatementArguments(values))
-            if !existing.contains(title.id) {
-                counts.inserted += 1
-            } else if db.changesCount > 0 {
-                counts.updated += 1
-            } else {
-                counts.unchanged += 1
-            }
+    /// Writes titles batch by batch in the caller's transaction, with what the engine needs of
+    /// their resolutions (`title_resolution`) and contexts, so that a large import never holds
+    /// all its records at once. `finish()` brings the published model up to date.
+    ///
+    /// ```swift
+    /// var writer = try TitleCatalog.TitleWriter(runID: runID, in: db)
+    /// for batch in batches { try writer.write(batch) }     // a few thousand titles each
+    /// let counts = try writer.finish()                     // inserted, updated, unchanged
+    /// ```
+    public struct TitleWriter {
+        let db: Database
+        let runID: Int64?
+        /// The ids stored before the first batch: read once, so that a batch needs no look-up per title.
+        private let existing: Set<String>
+        private let statement: Statement
+        public private(set) var counts = TitleUpsertCounts()
+
+        public init(runID: Int64?, in db: Database) throws {
+            self.db = db
+            self.runID = runID
+            existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
+            statement = try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL)
         }
-        try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
-        try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
-        try PublishedModel.refresh(db)
-        return counts
+
+        /// Upserts `titles` (each id once across batches): a title already stored is updated in
+        /// place, an identical one left alone.
+        public mutating func write(_ titles: [JobTitleRecord]) throws {
+            // Bound through SQLite's C API: building `StatementArguments` per row was most of a large import.
+            let upsert = RawStatement(statement)
+            for title in titles {
+                upsert.bind(1, title.id); upsert.bind(2, title.title); upsert.bind(3, title.titleFR)
+                upsert.bind(4, title.function); upsert.bind(5, title.family); upsert.bind(6, title.managerialLevel)
+                upsert.bind(7, title.noc2021); upsert.bind(8, title.noc2016); upsert.bind(9, title.extraJSON)
+                upsert.bind(10, title.sourceFile); upsert.bind(11, Int64(title.sourceLine)); upsert.bind(12, title.unitGroup)
+                upsert.bind(13, title.unitGroupMethod?.rawValue); upsert.bind(14, title.profileCode)
+                upsert.bind(15, title.method.rawValue); upsert.bind(16, title.confidence); upsert.bind(17, title.fuzzyScore)
+                upsert.bind(18, title.candidatesJSON); upsert.bind(19, title.note); upsert.bind(20, runID ?? title.importRunID)
+                try upsert.step(db)
+                if !existing.contains(title.id) {
+                    counts.inserted += 1
+                } else if db.changesCount > 0 {
+                    counts.updated += 1
+                } else {
+                    counts.unchanged += 1
+                }
+            }
+            try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
+            try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
+        }
+
+        /// Brings the published model up to date with the writes; returns what they did.
+        public func finish() throws -> TitleUpsertCounts {
+            try PublishedModel.refresh(db)
+            return counts
+        }
     }
 
     /// Stored titles in id order; `unresolvedOnly` keeps those without a profile, `method` one
