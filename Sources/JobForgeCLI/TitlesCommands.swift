@@ -128,7 +128,8 @@ public struct TitlesImportCommand: AsyncParsableCommand {
             Text files may be UTF-8 (with or without a BOM), UTF-16 with a BOM or Windows-1252, delimited \
             by commas, semicolons or tabs: both are detected (--encoding, --delimiter to force them). \
             A workbook (.xlsx) is read from its first sheet (--sheet NAME for another). \
-            Your first import removes the shipped sample's titles from the store; `build` never brings them back.
+            Your first import removes the shipped sample's titles from the store; `build` never brings them back. \
+            Large files stream in batches within one transaction: memory stays flat, and an error leaves nothing written.
             """
     )
 

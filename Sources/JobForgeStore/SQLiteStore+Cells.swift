@@ -337,12 +337,16 @@ extension SQLiteStore {
     /// (`CascadeGraph.counts`); the caller reconciles the subjects (the titles step does, through
     /// `snapshotTitleCells` / `reconcileTitleCells`), which logs each answer withdrawn.
     public static func recordSubjectContexts(_ contexts: [(subject: Subject, context: String)], in db: Database) throws {
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO subject_context (kind, code, context) VALUES (?, ?, ?)
+        // Bound through SQLite's C API, many rows per statement: an import writes a row per title.
+        try RawStatement.forEachChunk(of: contexts, in: db, sql: { rows in
+            """
+            INSERT INTO subject_context (kind, code, context) VALUES \(RawStatement.placeholders(rows: rows, columns: 3))
             ON CONFLICT(kind, code) DO UPDATE SET context = excluded.context WHERE context IS NOT excluded.context
-            """)
-        for (subject, context) in contexts {
-            try upsert.execute(arguments: [subject.kind.rawValue, subject.code, context])
+            """
+        }) { statement, row, item in
+            statement.bind(row * 3 + 1, item.subject.kind.rawValue)
+            statement.bind(row * 3 + 2, item.subject.code)
+            statement.bind(row * 3 + 3, item.context)
         }
     }
 
@@ -355,20 +359,39 @@ extension SQLiteStore {
     ///   - db: the transaction that stores the titles.
     public static func recordTitleResolutions(_ resolutions: [(id: String, resolution: TitleInheritanceRule.Resolution?)],
                                               in db: Database) throws {
-        let remove = try db.cachedStatement(sql: "DELETE FROM title_resolution WHERE title_id = ?")
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO title_resolution (title_id, profile_code, method, confidence, unit_group_source, fuzzy_score)
-            VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(title_id) DO UPDATE SET profile_code = excluded.profile_code, method = excluded.method,
-                confidence = excluded.confidence, unit_group_source = excluded.unit_group_source, fuzzy_score = excluded.fuzzy_score
-            """)
+        let remove = RawStatement(try db.cachedStatement(sql: "DELETE FROM title_resolution WHERE title_id = ?"))
+        // Rows are written in the order given (a title named twice ends as its last entry says).
+        var resolved: [(id: String, resolution: TitleInheritanceRule.Resolution)] = []
+        resolved.reserveCapacity(resolutions.count)
         for (id, resolution) in resolutions {
             guard let resolution, resolution.isResolved else {
-                try remove.execute(arguments: [id])
+                try upsertTitleResolutions(resolved, in: db)
+                resolved.removeAll(keepingCapacity: true)
+                remove.bind(1, id)
+                try remove.step(db)
                 continue
             }
-            try upsert.execute(arguments: [id, resolution.profileCode, resolution.method, resolution.confidence,
-                                           resolution.unitGroupSource, resolution.fuzzyScore])
+            resolved.append((id, resolution))
+        }
+        try upsertTitleResolutions(resolved, in: db)
+    }
+
+    private static func upsertTitleResolutions(_ resolved: [(id: String, resolution: TitleInheritanceRule.Resolution)],
+                                               in db: Database) throws {
+        // Bound through SQLite's C API, many rows per statement: an import writes a row per title.
+        try RawStatement.forEachChunk(of: resolved, in: db, sql: { rows in
+            """
+            INSERT INTO title_resolution (title_id, profile_code, method, confidence, unit_group_source, fuzzy_score)
+            VALUES \(RawStatement.placeholders(rows: rows, columns: 6))
+            ON CONFLICT(title_id) DO UPDATE SET profile_code = excluded.profile_code, method = excluded.method,
+                confidence = excluded.confidence, unit_group_source = excluded.unit_group_source, fuzzy_score = excluded.fuzzy_score
+            """
+        }) { statement, row, item in
+            let base = row * 6
+            let (id, resolution) = item
+            statement.bind(base + 1, id); statement.bind(base + 2, resolution.profileCode)
+            statement.bind(base + 3, resolution.method); statement.bind(base + 4, resolution.confidence)
+            statement.bind(base + 5, resolution.unitGroupSource); statement.bind(base + 6, resolution.fuzzyScore)
         }
     }
 }

@@ -199,44 +199,92 @@ public struct ArchitectureParser: Sendable {
 
     /// Checks the rows of a file already read (any encoding, delimiter or workbook).
     public func parse(_ table: ArchitectureTable, file: String) throws -> ParsedArchitecture {
-        let records = table.records
-        guard let header = records.first else {
+        guard let header = table.records.first else {
             throw InputError(file: file, line: 1, message: "the file is empty: expected a header row and one row per job title")
         }
-        let rows = records.dropFirst()
-        let headers = Self.effectiveHeaders(header.fields)
-        let columns = try fieldColumns(headers: headers, file: file)
-        // Looked up once, not per row.
-        let idColumn = columns[.id], titleColumn = columns[.title], titleFRColumn = columns[.titleFR]
-        let functionColumn = columns[.function], familyColumn = columns[.family]
-        let managerialLevelColumn = columns[.managerialLevel], noc2021Column = columns[.noc2021], noc2016Column = columns[.noc2016]
-        let profileColumn = columns[.profile]
-        let fieldIndexes = Set(columns.values)
-        let extraColumns = headers.indices.filter { !fieldIndexes.contains($0) }
-        // The fields JobForge reads are one-line names; any other column is free text.
-        let limits = headers.indices.map { fieldIndexes.contains($0) ? TextLimit.name : .freeText }
-
+        var checker = try rowChecker(header: header, plainNumbers: table.plainNumbers, file: file)
         var titles: [JobTitle] = []
-        titles.reserveCapacity(rows.count)
-        var badRows: [BadRow] = []
-        var warnings: [ImportWarning] = []
+        titles.reserveCapacity(table.records.count - 1)
+        for record in table.records.dropFirst() {
+            if let title = checker.check(record) { titles.append(title) }
+        }
+        return ParsedArchitecture(file: file, headers: checker.headers, fieldColumns: checker.fieldColumns,
+                                  titles: titles, badRows: checker.badRows, warnings: checker.warnings, rowsRead: checker.rowsRead)
+    }
+
+    /// A checker of the rows under `header`, one at a time, for a file read as it goes: each
+    /// good row comes back as a title, each bad one lands in `badRows`.
+    ///
+    /// ```swift
+    /// var checker = try parser.rowChecker(header: header, file: "jobs.csv")
+    /// if let title = checker.check(record) { store(title) }
+    /// checker.badRows     // every skipped row so far, with its line and reason
+    /// ```
+    public func rowChecker(header: CSVRecord, plainNumbers: Set<WorkbookSheet.CellPosition> = [],
+                           file: String) throws -> RowChecker {
+        let headers = Self.effectiveHeaders(header.fields)
+        return RowChecker(parser: self, file: file, headers: headers, columns: try fieldColumns(headers: headers, file: file),
+                          plainNumbers: plainNumbers)
+    }
+
+    /// Checks rows one at a time (see ``ArchitectureParser/rowChecker(header:plainNumbers:file:)``):
+    /// a title, NOC codes that exist, the header's field count, one row per key.
+    public struct RowChecker: Sendable {
+        public let file: String
+        /// The headers as used: empty ones named `column_N`, repeated ones suffixed ` (2)`, ` (3)`.
+        public let headers: [String]
+        /// Which header each known field was read from.
+        public var fieldColumns: [ArchitectureField: String] { columns.mapValues { headers[$0] } }
+        public private(set) var badRows: [BadRow] = []
+        public private(set) var warnings: [ImportWarning] = []
+        /// Data rows checked so far (the header excluded).
+        public private(set) var rowsRead = 0
+
+        let unitGroups: Set<String>
+        let concordance: NOCConcordance
+        let plainNumbers: Set<WorkbookSheet.CellPosition>
+        let columns: [ArchitectureField: Int]
+        // Looked up once, not per row.
+        let idColumn: Int?, titleColumn: Int?, titleFRColumn: Int?, functionColumn: Int?, familyColumn: Int?
+        let managerialLevelColumn: Int?, noc2021Column: Int?, noc2016Column: Int?, profileColumn: Int?
+        let extraColumns: [Int]
+        let limits: [TextLimit]
         var firstLineOfKey: [String: Int] = [:]
-        firstLineOfKey.reserveCapacity(rows.count)
-        for record in rows {
-            func bad(_ reason: BadRowReason, _ message: String) {
+
+        init(parser: ArchitectureParser, file: String, headers: [String], columns: [ArchitectureField: Int],
+             plainNumbers: Set<WorkbookSheet.CellPosition>) {
+            self.file = file
+            self.headers = headers
+            self.columns = columns
+            self.unitGroups = parser.unitGroups
+            self.concordance = parser.concordance
+            self.plainNumbers = plainNumbers
+            idColumn = columns[.id]; titleColumn = columns[.title]; titleFRColumn = columns[.titleFR]
+            functionColumn = columns[.function]; familyColumn = columns[.family]
+            managerialLevelColumn = columns[.managerialLevel]; noc2021Column = columns[.noc2021]
+            noc2016Column = columns[.noc2016]; profileColumn = columns[.profile]
+            let fieldIndexes = Set(columns.values)
+            extraColumns = headers.indices.filter { !fieldIndexes.contains($0) }
+            // The fields JobForge reads are one-line names; any other column is free text.
+            limits = headers.indices.map { fieldIndexes.contains($0) ? TextLimit.name : .freeText }
+        }
+
+        /// The title of a good row; nil for a bad one (added to `badRows`).
+        public mutating func check(_ record: CSVRecord) -> JobTitle? {
+            rowsRead += 1
+            func bad(_ reason: BadRowReason, _ message: String) -> JobTitle? {
                 badRows.append(BadRow(file: file, line: record.line, reason: reason, message: message))
+                return nil
             }
             guard record.fields.count == headers.count else {
-                bad(.wrongFieldCount, "\(record.fields.count) fields, the header has \(headers.count); quote fields that contain commas")
-                continue
+                return bad(.wrongFieldCount, "\(record.fields.count) fields, the header has \(headers.count); quote fields that contain commas")
             }
             if let column = headers.indices.first(where: { !limits[$0].admits(record.fields[$0]) }) {
-                bad(.tooLong, "column \"\(headers[column])\" has " + limits[column].message(characters: record.fields[column].count))
-                continue
+                return bad(.tooLong, "column \"\(headers[column])\" has " + limits[column].message(characters: record.fields[column].count))
             }
             /// A workbook stores a code typed as a number without its zeros: read back, padded.
             func warnIfTypedAsNumber(_ raw: String, _ code: String, _ what: String, _ column: Int) {
-                guard raw != code, table.plainNumbers.contains(.init(line: record.line, column: column)) else { return }
+                guard raw != code, plainNumbers.contains(.init(line: record.line, column: column)) else { return }
                 warnings.append(ImportWarning(file: file, line: record.line, message: "\(what) code \(raw) was typed as a number, "
                     + "which drops leading zeros: read as \(code); format the column as Text (or with the number format 00000) to keep them"))
             }
@@ -246,8 +294,7 @@ public struct ArchitectureParser: Sendable {
                 return text.isEmpty ? nil : text
             }
             guard let title = value(titleColumn) else {
-                bad(.noTitle, "no title (column \"\(headers[titleColumn!])\" is empty)")
-                continue
+                return bad(.noTitle, "no title (column \"\(headers[titleColumn!])\" is empty)")
             }
             var noc2021: String?
             if let raw = value(noc2021Column) {
@@ -256,8 +303,7 @@ public struct ArchitectureParser: Sendable {
                     if let old = NOCConcordance.noc2016(raw), !concordance.unitGroups(forNOC2016: old).isEmpty {
                         message += "; it looks like a NOC 2016 code: put it in the NOC 2016 column"
                     }
-                    bad(.unknownNOC2021, message)
-                    continue
+                    return bad(.unknownNOC2021, message)
                 }
                 noc2021 = code
                 warnIfTypedAsNumber(raw, code, "NOC 2021", noc2021Column!)
@@ -265,8 +311,7 @@ public struct ArchitectureParser: Sendable {
             var noc2016: String?
             if let raw = value(noc2016Column) {
                 guard let code = NOCConcordance.noc2016(raw), !concordance.unitGroups(forNOC2016: code).isEmpty else {
-                    bad(.unknownNOC2016, "NOC 2016 code \"\(raw)\" is not a NOC 2016 unit group of the concordance")
-                    continue
+                    return bad(.unknownNOC2016, "NOC 2016 code \"\(raw)\" is not a NOC 2016 unit group of the concordance")
                 }
                 noc2016 = code
                 warnIfTypedAsNumber(raw, code, "NOC 2016", noc2016Column!)
@@ -274,21 +319,22 @@ public struct ArchitectureParser: Sendable {
             let id = value(idColumn) ?? JobTitle.derivedID(title: title, noc2021: noc2021, noc2016: noc2016)
             if let first = firstLineOfKey[id] {
                 let what = value(idColumn) != nil ? "id \"\(id)\"" : "title and code (key \(id))"
-                bad(.duplicateKey, "same \(what) as line \(first); each row needs its own key")
-                continue
+                return bad(.duplicateKey, "same \(what) as line \(first); each row needs its own key")
             }
             firstLineOfKey[id] = record.line
             var extra: [String: String] = [:]
             extra.reserveCapacity(extraColumns.count)
             for index in extraColumns { extra[headers[index]] = record.fields[index] }
-            titles.append(JobTitle(id: id, title: title, titleFR: value(titleFRColumn), function: value(functionColumn),
-                                   family: value(familyColumn), managerialLevel: value(managerialLevelColumn),
-                                   noc2021: noc2021, noc2016: noc2016, extra: extra,
-                                   sourceFile: file, sourceLine: record.line, profile: value(profileColumn)))
+            return JobTitle(id: id, title: title, titleFR: value(titleFRColumn), function: value(functionColumn),
+                            family: value(familyColumn), managerialLevel: value(managerialLevelColumn),
+                            noc2021: noc2021, noc2016: noc2016, extra: extra,
+                            sourceFile: file, sourceLine: record.line, profile: value(profileColumn))
         }
-        return ParsedArchitecture(file: file, headers: headers,
-                                  fieldColumns: columns.mapValues { headers[$0] },
-                                  titles: titles, badRows: badRows, warnings: warnings, rowsRead: rows.count)
+
+        /// A row the importer rejects after the checks (a `profile` that is not in the store).
+        public mutating func reject(line: Int, _ reason: BadRowReason, _ message: String) {
+            badRows.append(BadRow(file: file, line: line, reason: reason, message: message))
+        }
     }
 
     /// Empty headers become `column_N`; a repeated header gets ` (2)`, ` (3)`, ... so that every

@@ -329,11 +329,13 @@ public struct TitleCatalog: Sendable {
 }
 
 extension TitleCatalog {
-    private static let upsertTitleSQL = """
+    /// The upsert of `rows` titles in one statement.
+    private static func upsertTitleSQL(rows: Int) -> String {
+        """
         INSERT INTO job_title (id, title, title_fr, function, family, managerial_level, noc_2021, noc_2016, extra,
             source_file, source_line, unit_group, unit_group_method, profile_code, method, confidence, fuzzy_score,
             candidates, note, import_run_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
         ON CONFLICT(id) DO UPDATE SET
             title = excluded.title, title_fr = excluded.title_fr, function = excluded.function,
             family = excluded.family, managerial_level = excluded.managerial_level, noc_2021 = excluded.noc_2021,
@@ -354,6 +356,7 @@ extension TitleCatalog {
             OR job_title.confidence IS NOT excluded.confidence OR job_title.fuzzy_score IS NOT excluded.fuzzy_score
             OR job_title.candidates IS NOT excluded.candidates OR job_title.note IS NOT excluded.note
         """
+    }
 
     /// Records an import and upserts its titles, in one transaction: a title already stored
     /// (same id) is updated in place, an identical one is left alone. Returns the run's id.
@@ -365,14 +368,27 @@ extension TitleCatalog {
     /// ``saveImport(_:titles:)`` in the caller's transaction.
     public static func saveImport(_ run: TitleImportRunRecord, titles: [JobTitleRecord],
                                   in db: Database) throws -> (runID: Int64, counts: TitleUpsertCounts) {
+        let runID = try recordImport(run, in: db)
+        var writer = try TitleWriter(runID: runID, in: db)
+        try writer.write(titles)
+        return (runID, try writer.finish())
+    }
+
+    /// Inserts an import's row (`title_import_run`) in the caller's transaction and returns its id.
+    public static func recordImport(_ run: TitleImportRunRecord, in db: Database) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO title_import_run (file, sha256, imported_at, rows_read, imported, skipped, summary)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [run.file, run.sha256, Timestamp.string(run.importedAt), run.rowsRead, run.imported,
                              run.skipped, run.summaryJSON])
-        let runID = db.lastInsertedRowID
-        let counts = try upsertTitles(db, titles, runID: runID)
-        return (runID, counts)
+        return db.lastInsertedRowID
+    }
+
+    /// The figures of an import whose titles were written after its row (a streamed import).
+    public static func finishImport(_ runID: Int64, rowsRead: Int, imported: Int, skipped: Int, summaryJSON: String,
+                                    in db: Database) throws {
+        try db.execute(sql: "UPDATE title_import_run SET rows_read = ?, imported = ?, skipped = ?, summary = ? WHERE id = ?",
+                       arguments: [rowsRead, imported, skipped, summaryJSON, runID])
     }
 
     /// Upserts titles without an import (after re-resolving them against a new OaSIS load).
@@ -384,35 +400,94 @@ extension TitleCatalog {
     /// ``upsert(_:)`` in the caller's transaction.
     @discardableResult
     public static func upsert(_ titles: [JobTitleRecord], in db: Database) throws -> TitleUpsertCounts {
-        try upsertTitles(db, titles, runID: nil)
+        var writer = try TitleWriter(runID: nil, in: db)
+        try writer.write(titles)
+        return try writer.finish()
     }
 
-    /// Writes the titles and, in the same transaction, what the engine needs of their
-    /// resolutions (`title_resolution`).
-    private static func upsertTitles(_ db: Database, _ titles: [JobTitleRecord], runID: Int64?) throws -> TitleUpsertCounts {
-        let existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
-        let statement = try db.cachedStatement(sql: upsertTitleSQL)
-        var counts = TitleUpsertCounts()
-        for title in titles {
-            let values: [(any DatabaseValueConvertible)?] = [
-                title.id, title.title, title.titleFR, title.function, title.family, title.managerialLevel,
-                title.noc2021, title.noc2016, title.extraJSON, title.sourceFile, title.sourceLine, title.unitGroup,
-                title.unitGroupMethod?.rawValue, title.profileCode, title.method.rawValue, title.confidence, title.fuzzyScore,
-                title.candidatesJSON, title.note, runID ?? title.importRunID,
-            ]
-            try statement.execute(arguments: StatementArguments(values))
-            if !existing.contains(title.id) {
-                counts.inserted += 1
-            } else if db.changesCount > 0 {
-                counts.updated += 1
-            } else {
-                counts.unchanged += 1
-            }
+    /// Writes titles batch by batch in the caller's transaction, with what the engine needs of
+    /// their resolutions (`title_resolution`) and contexts, so that a large import never holds
+    /// all its records at once. `finish()` brings the published model up to date.
+    ///
+    /// ```swift
+    /// var writer = try TitleCatalog.TitleWriter(runID: runID, in: db)
+    /// for batch in batches { try writer.write(batch) }     // a few thousand titles each
+    /// let counts = try writer.finish()                     // inserted, updated, unchanged
+    /// ```
+    public struct TitleWriter {
+        let db: Database
+        let runID: Int64?
+        /// The ids stored before the first batch: read once, so that a batch needs no look-up per title.
+        private let existing: Set<String>
+        private let single: RawStatement
+        private let multiple: RawStatement
+        public private(set) var counts = TitleUpsertCounts()
+
+        /// Titles per statement: one statement's fixed work (its journal, its triggers' set-up)
+        /// shared by many rows; 50 rows bind 1,000 values.
+        static let rowsPerStatement = RawStatement.rowsPerStatement
+
+        public init(runID: Int64?, in db: Database) throws {
+            self.db = db
+            self.runID = runID
+            existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
+            single = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: 1)))
+            multiple = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: Self.rowsPerStatement)))
         }
-        try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
-        try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
-        try PublishedModel.refresh(db)
-        return counts
+
+        /// Upserts `titles`: a title already stored is updated in place, an identical one left alone.
+        public mutating func write(_ titles: [JobTitleRecord]) throws {
+            // Bound through SQLite's C API, many titles per statement: building `StatementArguments`
+            // and running a statement per title were most of a large import.
+            var start = 0
+            while start < titles.count {
+                let chunk = titles[start..<min(start + Self.rowsPerStatement, titles.count)]
+                start = chunk.endIndex
+                let inserted = chunk.count(where: { !existing.contains($0.id) })
+                // A title twice in one statement would be counted once: such a chunk goes row by row.
+                if chunk.count == Self.rowsPerStatement, Set(chunk.map(\.id)).count == chunk.count {
+                    for (row, title) in chunk.enumerated() { bind(multiple, row: Int32(row), title) }
+                    try multiple.step(db)
+                    let changed = db.changesCount
+                    counts.inserted += inserted
+                    counts.updated += changed - inserted
+                    counts.unchanged += chunk.count - changed
+                    continue
+                }
+                for title in chunk {
+                    bind(single, row: 0, title)
+                    try single.step(db)
+                    if !existing.contains(title.id) {
+                        counts.inserted += 1
+                    } else if db.changesCount > 0 {
+                        counts.updated += 1
+                    } else {
+                        counts.unchanged += 1
+                    }
+                }
+            }
+            try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
+            try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
+        }
+
+        private func bind(_ upsert: RawStatement, row: Int32, _ title: JobTitleRecord) {
+            let base = row * 20
+            upsert.bind(base + 1, title.id); upsert.bind(base + 2, title.title); upsert.bind(base + 3, title.titleFR)
+            upsert.bind(base + 4, title.function); upsert.bind(base + 5, title.family); upsert.bind(base + 6, title.managerialLevel)
+            upsert.bind(base + 7, title.noc2021); upsert.bind(base + 8, title.noc2016); upsert.bind(base + 9, title.extraJSON)
+            upsert.bind(base + 10, title.sourceFile); upsert.bind(base + 11, Int64(title.sourceLine))
+            upsert.bind(base + 12, title.unitGroup); upsert.bind(base + 13, title.unitGroupMethod?.rawValue)
+            upsert.bind(base + 14, title.profileCode); upsert.bind(base + 15, title.method.rawValue)
+            upsert.bind(base + 16, title.confidence); upsert.bind(base + 17, title.fuzzyScore)
+            upsert.bind(base + 18, title.candidatesJSON); upsert.bind(base + 19, title.note)
+            upsert.bind(base + 20, runID ?? title.importRunID)
+        }
+
+        /// Brings the published model up to date with the writes; returns what they did.
+        public func finish() throws -> TitleUpsertCounts {
+            try PublishedModel.refresh(db)
+            return counts
+        }
     }
 
     /// Stored titles in id order; `unresolvedOnly` keeps those without a profile, `method` one

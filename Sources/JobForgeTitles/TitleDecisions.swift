@@ -150,8 +150,19 @@ public struct DecisionAuthor: Sendable, Equatable {
 extension TitleCatalog {
     /// Every pin in force, by title id.
     public static func pins(in db: Database) throws -> [String: TitlePin] {
+        try pins(Row.fetchAll(db, sql: "SELECT * FROM title_pin"))
+    }
+
+    /// The pins of these titles only (one query, whatever their number).
+    static func pins(ids: some Collection<String>, in db: Database) throws -> [String: TitlePin] {
+        guard !ids.isEmpty else { return [:] }
+        return try pins(Row.fetchAll(db, sql: "SELECT * FROM title_pin WHERE title_id IN (SELECT value FROM json_each(?))",
+                                     arguments: [JSONText.array(Array(ids))]))
+    }
+
+    private static func pins(_ rows: [Row]) throws -> [String: TitlePin] {
         var pins: [String: TitlePin] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM title_pin") {
+        for row in rows {
             let pin = TitlePin(titleID: row["title_id"], profileCode: row["profile_code"], unitGroup: row["unit_group"],
                                reason: row["reason"], pinnedBy: row["pinned_by"],
                                pinnedAt: try Timestamp.decode(row, "pinned_at", table: "title_pin"))

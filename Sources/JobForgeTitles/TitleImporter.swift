@@ -113,62 +113,94 @@ public struct TitleImporter: Sendable {
     }
 
     /// ``importFile(_:mapping:format:strict:origin:in:)`` of bytes already read, named `file` in messages.
+    ///
+    /// The file streams: each row is checked, resolved and written in batches of
+    /// ``batchSize`` titles, so that memory stays flat in the file's length; all of it in the
+    /// caller's transaction, so an error leaves nothing written.
     public func importData(_ data: Data, file: String, mapping: ColumnMapping = ColumnMapping(),
                            format: ArchitectureFileFormat = ArchitectureFileFormat(), strict: Bool = false,
                            replacing: ReplaceOptions? = nil, origin: ImportOrigin = .user,
                            in db: Database) throws -> TitleImportSummary {
         let parser = ArchitectureParser(mapping: mapping, unitGroups: resolver.unitGroups, concordance: resolver.concordance)
-        // The file's rows are let go once checked: a large import holds one form of its titles at a time.
-        let checked = try { () throws -> (ParsedArchitecture, String) in
-            let table = try format.read(data, file: file)
-            return (try parser.parse(table, file: file), table.description)
-        }()
-        var parsed = checked.0
-        let formatDescription = checked.1
-        let filePins = checkProfileColumn(&parsed)
-        if strict && !parsed.badRows.isEmpty { throw StrictImportError(badRows: parsed.badRows) }
-        // A skipped row's title would look absent from the file: --replace would remove it.
-        if replacing != nil && !parsed.badRows.isEmpty { throw ReplaceImportError(badRows: parsed.badRows) }
+        let rows = try format.open(data, file: file)
+        // A skipped row's title would look absent from the file: --replace would remove it. So
+        // --strict and --replace check the whole file before they write anything.
+        if strict || replacing != nil {
+            let badRows = try checkRows(rows, parser: parser) { _ in }.badRows
+            if strict && !badRows.isEmpty { throw StrictImportError(badRows: badRows) }
+            if replacing != nil && !badRows.isEmpty { throw ReplaceImportError(badRows: badRows) }
+        }
         let retired = try TitleCatalog.retiredIDs(in: db)
-        let keptRemoved = parsed.titles.filter { retired.contains($0.id) }.map(\.id)
-        if !keptRemoved.isEmpty { parsed.titles.removeAll { retired.contains($0.id) } }
-        try TitleCatalog.recordFilePins(filePins, file: file, runID: replacing?.runID, in: db)
-        let pins = try TitleCatalog.pins(in: db)
-        let idsInFile = Set(parsed.titles.map(\.id))
+        var pins = try TitleCatalog.pins(in: db)
+        let applied = try appliedSuggestions(in: db)
+        let sha256 = SHA256.hex(data)
+        // The run's row comes first (the titles refer to it); its figures are written at the end.
+        let runID = try TitleCatalog.recordImport(TitleImportRunRecord(
+            file: file, sha256: sha256, importedAt: Date(), rowsRead: 0, imported: 0, skipped: 0, summaryJSON: "{}"), in: db)
+        var writer = try TitleCatalog.TitleWriter(runID: runID, in: db)
+        var resolutions = ResolutionMemo()
+
+        var idsInFile = Set<String>()
+        var keptRemoved: [String] = []
+        var byMethod: [String: Int] = [:]
+        var fromNOC2016 = 0, withCode = 0, imported = 0, pinnedCount = 0
+        var batch: [JobTitle] = []
+        var batchFilePins: [String: String] = [:]
+        batch.reserveCapacity(Self.batchSize)
+
+        func flush() throws {
+            // A batch's file pins are recorded before its titles are written (a pin's decision
+            // keeps the title's previous profile); its titles then resolve by them.
+            if !batchFilePins.isEmpty {
+                try TitleCatalog.recordFilePins(batchFilePins, file: file, runID: replacing?.runID, in: db)
+                pins.merge(try TitleCatalog.pins(ids: batchFilePins.keys, in: db)) { _, recorded in recorded }
+                batchFilePins.removeAll(keepingCapacity: true)
+            }
+            var records: [JobTitleRecord] = []
+            records.reserveCapacity(batch.count)
+            for title in batch {
+                let resolution = resolve(title, applied: applied, pins: pins, memo: &resolutions)
+                byMethod[resolution.method.rawValue, default: 0] += 1
+                if resolution.unitGroupSource == .noc2016Concordance && resolution.unitGroup != nil { fromNOC2016 += 1 }
+                if pins[title.id] != nil { pinnedCount += 1 }
+                records.append(Self.record(title, resolution))
+            }
+            try writer.write(records)
+            batch.removeAll(keepingCapacity: true)
+        }
+
+        let checker = try checkRows(rows, parser: parser) { checked in
+            if let pin = checked.filePin { batchFilePins[checked.title.id] = pin }
+            // A title removed earlier (`titles remove`) stays removed.
+            guard !retired.contains(checked.title.id) else {
+                keptRemoved.append(checked.title.id)
+                return
+            }
+            idsInFile.insert(checked.title.id)
+            imported += 1
+            if checked.title.hasCode { withCode += 1 }
+            batch.append(checked.title)
+            if batch.count >= Self.batchSize { try flush() }
+        }
+        try flush()
         // The user's file replaces the sample: sample titles it does not name go, those it names become its own.
         let sampleTitlesRemoved = origin == .user ? try SampleTitles.remove(keeping: idsInFile, in: db) : 0
+        let counts = try writer.finish()
 
-        var records: [JobTitleRecord] = []
-        records.reserveCapacity(parsed.titles.count)
-        var byMethod: [String: Int] = [:]
-        var fromNOC2016 = 0
-        let applied = try appliedSuggestions(in: db)
-        for title in parsed.titles {
-            let resolution = resolve(title, applied: applied, pins: pins)
-            byMethod[resolution.method.rawValue, default: 0] += 1
-            if resolution.unitGroupSource == .noc2016Concordance && resolution.unitGroup != nil { fromNOC2016 += 1 }
-            records.append(Self.record(title, resolution))
-        }
         var skippedByReason: [String: Int] = [:]
-        for row in parsed.badRows { skippedByReason[row.reason.rawValue, default: 0] += 1 }
-        let withCode = parsed.titles.filter(\.hasCode).count
-        let titleCount = parsed.titles.count
-        let pinnedCount = parsed.titles.filter { pins[$0.id] != nil }.count
-        parsed.titles = []
+        for row in checker.badRows { skippedByReason[row.reason.rawValue, default: 0] += 1 }
         var summary = TitleImportSummary(
-            file: file, sha256: SHA256.hex(data), rowsRead: parsed.rowsRead, imported: records.count,
-            inserted: 0, updated: 0, unchanged: 0, skipped: parsed.badRows.count, skippedByReason: skippedByReason,
-            badRows: parsed.badRows, withCode: withCode, withoutCode: titleCount - withCode,
+            file: file, sha256: sha256, rowsRead: checker.rowsRead, imported: imported,
+            inserted: 0, updated: 0, unchanged: 0, skipped: checker.badRows.count, skippedByReason: skippedByReason,
+            badRows: checker.badRows, withCode: withCode, withoutCode: imported - withCode,
             unitGroupFromNOC2016: fromNOC2016, resolvedByMethod: byMethod,
-            columns: Dictionary(uniqueKeysWithValues: parsed.fieldColumns.map { ($0.key.rawValue, $0.value) }),
+            columns: Dictionary(uniqueKeysWithValues: checker.fieldColumns.map { ($0.key.rawValue, $0.value) }),
             importRunID: nil)
-        summary.warnings = parsed.warnings
-        summary.format = formatDescription
+        summary.warnings = checker.warnings
+        summary.format = rows.description
         summary.sampleTitlesRemoved = sampleTitlesRemoved
-        let run = TitleImportRunRecord(file: file, sha256: summary.sha256, importedAt: Date(), rowsRead: summary.rowsRead,
-                                       imported: summary.imported, skipped: summary.skipped,
-                                       summaryJSON: Self.json(summary))
-        let (runID, counts) = try TitleCatalog.saveImport(run, titles: records, in: db)
+        try TitleCatalog.finishImport(runID, rowsRead: summary.rowsRead, imported: summary.imported, skipped: summary.skipped,
+                                      summaryJSON: Self.json(summary), in: db)
         summary.importRunID = runID
         switch origin {
         case .sample: try SampleTitles.markSample(runID: runID, in: db)
@@ -189,26 +221,43 @@ public struct TitleImporter: Sendable {
         return summary
     }
 
-    /// The `profile` column's pins, by title id; a value that is not a profile of the store
-    /// makes its row a bad row (`unknown_profile`).
-    private func checkProfileColumn(_ parsed: inout ParsedArchitecture) -> [String: String] {
-        var pins: [String: String] = [:]
-        var bad: Set<String> = []
-        for title in parsed.titles {
-            guard let raw = title.profile else { continue }
-            if raw.contains("."), let code = Codes.profile(raw), resolver.profileLabel(code) != nil {
-                pins[title.id] = code
-            } else {
-                bad.insert(title.id)
-                parsed.badRows.append(BadRow(file: parsed.file, line: title.sourceLine, reason: .unknownProfile,
-                                             message: "profile \"\(raw)\" is not an OaSIS profile (a code like 31301.01)"))
+    /// Titles resolved and written per batch: large enough that a batch's statements run
+    /// back to back, small enough that a batch's records weigh little.
+    public static let batchSize = 2_000
+
+    /// A row that passed every check, with the profile its `profile` column pins it to.
+    struct CheckedTitle {
+        var title: JobTitle
+        var filePin: String?
+    }
+
+    /// Reads `rows` and checks each (``ArchitectureParser/RowChecker``, then the `profile`
+    /// column: a value that is not a profile of the store makes its row a bad row,
+    /// `unknown_profile`), handing each good title to `body`. Returns the checker, with the bad rows.
+    private func checkRows(_ rows: ArchitectureRows, parser: ArchitectureParser,
+                           _ body: (CheckedTitle) throws -> Void) throws -> ArchitectureParser.RowChecker {
+        var checker: ArchitectureParser.RowChecker?
+        try rows.forEachRecord { record in
+            guard checker != nil else {
+                checker = try parser.rowChecker(header: record, plainNumbers: rows.plainNumbers, file: rows.file)
+                return
             }
+            guard let title = checker!.check(record) else { return }
+            var filePin: String?
+            if let raw = title.profile {
+                guard raw.contains("."), let code = Codes.profile(raw), resolver.profileLabel(code) != nil else {
+                    checker!.reject(line: title.sourceLine, .unknownProfile,
+                                    "profile \"\(raw)\" is not an OaSIS profile (a code like 31301.01)")
+                    return
+                }
+                filePin = code
+            }
+            try body(CheckedTitle(title: title, filePin: filePin))
         }
-        if !bad.isEmpty {
-            parsed.titles.removeAll { bad.contains($0.id) }
-            parsed.badRows.sort { $0.line < $1.line }
+        guard let checker else {
+            throw InputError(file: rows.file, line: 1, message: "the file is empty: expected a header row and one row per job title")
         }
-        return pins
+        return checker
     }
 
     /// Resolves every stored title again (after OaSIS was loaded or reloaded). Returns what changed.
@@ -228,9 +277,42 @@ public struct TitleImporter: Sendable {
     /// A title's resolution. A person's pin decides first; a title still without a code keeps
     /// the unit group an applied LLM suggestion gave it, through re-imports and rebuilds.
     func resolve(_ title: JobTitle, applied: [String: SuggestedUnitGroup], pins: [String: TitlePin]) -> TitleResolution {
+        var memo = ResolutionMemo(capacity: 0)
+        return resolve(title, applied: applied, pins: pins, memo: &memo)
+    }
+
+    /// ``resolve(_:applied:pins:)``, the resolver's answers kept in `memo`: an architecture
+    /// repeats its titles (one per department, region, level), and a resolution depends only on
+    /// the title and its codes.
+    func resolve(_ title: JobTitle, applied: [String: SuggestedUnitGroup], pins: [String: TitlePin],
+                 memo: inout ResolutionMemo) -> TitleResolution {
         if let pin = pins[title.id] { return resolve(title, pin: pin) }
         if !title.hasCode, let suggestion = applied[title.id] { return resolve(title, suggestion: suggestion) }
-        return resolver.resolve(title)
+        let key = ResolutionMemo.Key(title: title.title, noc2021: title.noc2021, noc2016: title.noc2016)
+        if let known = memo.resolutions[key] { return known }
+        let resolution = resolver.resolve(title)
+        memo.keep(resolution, for: key)
+        return resolution
+    }
+
+    /// The resolver's answers by title and codes, within one import; bounded, so that a file
+    /// of distinct titles does not keep them all.
+    struct ResolutionMemo {
+        struct Key: Hashable {
+            var title: String
+            var noc2021: String?
+            var noc2016: String?
+        }
+        private(set) var resolutions: [Key: TitleResolution] = [:]
+        let capacity: Int
+
+        init(capacity: Int = 20_000) { self.capacity = capacity }
+
+        mutating func keep(_ resolution: TitleResolution, for key: Key) {
+            guard capacity > 0 else { return }
+            if resolutions.count >= capacity { resolutions.removeAll(keepingCapacity: true) }
+            resolutions[key] = resolution
+        }
     }
 
     /// The suggestions applied to stored titles (unit group source `llm_suggestion`), by title id.
