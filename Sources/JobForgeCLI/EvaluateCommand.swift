@@ -24,8 +24,12 @@ public struct EvaluateONetCommand: AsyncParsableCommand {
         abstract: "The O*NET tier against OaSIS: error, exact and within-one shares, correlation, a per-descriptor-mean baseline, calibration.",
         discussion: """
             Compares, on every profile cell where OaSIS and the O*NET tier both give a level, the \
-            O*NET value (kept below OaSIS's) with OaSIS's, per category and per descriptor. The \
-            result is kept in the store: a report reads the latest one.
+            O*NET value (kept below OaSIS's) with OaSIS's, per category and per descriptor. \
+            Importances, which OaSIS does not rate, are measured against O*NET itself: in each unit \
+            group of two or more O*NET-SOC codes, each code's importance is hidden in turn and \
+            predicted by the mean of the others (leave-one-SOC-out), with the confidence the tier \
+            states for a value of that many codes. The result is kept in the store: a report reads \
+            the latest one.
             """
     )
 
@@ -52,6 +56,14 @@ public struct EvaluateONetCommand: AsyncParsableCommand {
         print(EvaluationText.calibrationTable(report.figures.calibration))
         print("\nPer descriptor")
         print(EvaluationText.figuresTable(report.figures.descriptors.map { ("\($0.code) \($0.name)", $0.figures) }))
+        if let importance = report.importance {
+            print("\nImportance (OaSIS rates none): against \(importance.truth)")
+            print(EvaluationText.figuresTable([("all", importance.figures.overall)] + importance.figures.categories.map { ($0.name, $0.figures) }))
+            print("\nImportance calibration: stated confidence -> measured")
+            print(EvaluationText.calibrationTable(importance.figures.calibration))
+            print("\nImportance per descriptor")
+            print(EvaluationText.figuresTable(importance.figures.descriptors.map { ("\($0.code) \($0.name)", $0.figures) }))
+        }
     }
 }
 

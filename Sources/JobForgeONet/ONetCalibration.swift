@@ -24,7 +24,8 @@ public struct ProfileLevel: Sendable, Equatable {
 /// ```
 public struct ONetCalibration: Sendable, Equatable {
     /// Changes whenever the way of fitting or measuring changes: part of the O*NET step's fingerprint.
-    public static let version = "calibration v1: per-descriptor OLS on the rule value, 5 folds by unit group, within 0.5"
+    public static let version = "calibration v1: per-descriptor OLS on the rule value, 5 folds by unit group, within 0.5; "
+        + "importance v1: leave-one-SOC-out within unit groups, within 0.5, by descriptor and codes (1, 2, 3+), at least 20"
 
     public var descriptors: [String: DescriptorCalibration]
     /// Share of Not Relevant values (`0`) whose truth is within half a point, over all descriptors.
@@ -35,16 +36,22 @@ public struct ONetCalibration: Sendable, Equatable {
     public var pooledRuleWithinHalf: Double?
     public var pooledRuleError: Double?
 
+    /// The measured confidence of importances (leave-one-SOC-out; nil: the documented confidence).
+    public var importance: ONetImportanceCalibration?
+
     public init(descriptors: [String: DescriptorCalibration], notRelevantWithinHalf: Double?,
-                pooledRuleWithinHalf: Double? = nil, pooledRuleError: Double? = nil) {
+                pooledRuleWithinHalf: Double? = nil, pooledRuleError: Double? = nil,
+                importance: ONetImportanceCalibration? = nil) {
         self.descriptors = descriptors
         self.notRelevantWithinHalf = notRelevantWithinHalf
         self.pooledRuleWithinHalf = pooledRuleWithinHalf
         self.pooledRuleError = pooledRuleError
+        self.importance = importance
     }
 
     /// Fits each OaSIS descriptor the tier converts, on the profiles of the unit groups it offers
-    /// values to: a profile's OaSIS level against its unit group's O*NET level by the rule.
+    /// values to: a profile's OaSIS level against its unit group's O*NET level by the rule. In the
+    /// same pass, importances are measured against O*NET itself (``ONetImportanceCalibration``).
     public static func measure(tier: ONetTier, unitGroups: [String], truth: [ProfileLevel]) -> ONetCalibration {
         struct Key: Hashable { var unitGroup: String; var descriptor: String }
         var profilesOf: [Key: [Double]] = [:]
@@ -53,8 +60,17 @@ public struct ONetCalibration: Sendable, Equatable {
         var scales: [String: OaSISLevelScales.Scale] = [:]
         var zeroRight = 0, zeroTotal = 0
         let rule = tier.calibrated(by: nil)
+        var importance = ONetImportanceCalibration(predictions: [])
         for unitGroup in unitGroups {
-            for aggregate in rule.aggregates(forUnitGroup: unitGroup) where aggregate.scaleID == "LV" {
+            for aggregate in rule.aggregates(forUnitGroup: unitGroup) {
+                if aggregate.scaleID == "IM" {
+                    for prediction in ONetImportanceCalibration.predictions(descriptorCode: aggregate.descriptorCode,
+                                                                            values: aggregate.nativeValues.map(\.value)) {
+                        importance.add(prediction)
+                    }
+                    continue
+                }
+                guard aggregate.scaleID == "LV" else { continue }
                 guard let scale = tier.oasisScales.scale(for: aggregate.descriptorCode),
                       let truths = profilesOf[Key(unitGroup: unitGroup, descriptor: aggregate.descriptorCode)] else { continue }
                 scales[aggregate.descriptorCode] = scale
@@ -87,7 +103,8 @@ public struct ONetCalibration: Sendable, Equatable {
             notRelevantWithinHalf: zeroTotal >= LevelCalibration.minimumSamples ? Double(zeroRight) / Double(zeroTotal) : nil,
             pooledRuleWithinHalf: enoughPooled
                 ? Double(pooled.filter { abs($0.ruleValue - $0.truth) <= TierEvaluation.halfPoint }.count) / Double(pooled.count) : nil,
-            pooledRuleError: enoughPooled ? pooled.map { abs($0.ruleValue - $0.truth) }.reduce(0, +) / Double(pooled.count) : nil)
+            pooledRuleError: enoughPooled ? pooled.map { abs($0.ruleValue - $0.truth) }.reduce(0, +) / Double(pooled.count) : nil,
+            importance: importance.count > 0 ? importance : nil)
     }
 
     /// How a calibrated descriptor's values were converted, for the value's provenance.

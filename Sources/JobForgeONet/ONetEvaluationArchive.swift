@@ -12,16 +12,53 @@ public struct ONetEvaluationReport: Sendable, Codable, Equatable {
     /// What the values were compared with.
     public var truth: String
     public var figures: TierEvaluation
+    /// Importances (which OaSIS does not rate) measured against O*NET itself, leave-one-SOC-out;
+    /// nil in evaluations kept before it was measured.
+    public var importance: Importance?
 
-    public init(evaluatedAt: Date, release: String?, truth: String, figures: TierEvaluation) {
+    /// The importance figures and what they were compared with.
+    public struct Importance: Sendable, Codable, Equatable {
+        public var truth: String
+        public var figures: TierEvaluation
+
+        public init(truth: String, figures: TierEvaluation) {
+            self.truth = truth
+            self.figures = figures
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case truth, overall, categories, descriptors, calibration
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(truth, forKey: .truth)
+            try container.encode(figures.overall, forKey: .overall)
+            try container.encode(figures.categories, forKey: .categories)
+            try container.encode(figures.descriptors, forKey: .descriptors)
+            try container.encode(figures.calibration, forKey: .calibration)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            truth = try container.decode(String.self, forKey: .truth)
+            figures = TierEvaluation(overall: try container.decode(ErrorFigures.self, forKey: .overall),
+                                     categories: try container.decode([TierEvaluation.Group].self, forKey: .categories),
+                                     descriptors: try container.decode([TierEvaluation.DescriptorGroup].self, forKey: .descriptors),
+                                     calibration: try container.decode([TierEvaluation.CalibrationBucket].self, forKey: .calibration))
+        }
+    }
+
+    public init(evaluatedAt: Date, release: String?, truth: String, figures: TierEvaluation, importance: Importance? = nil) {
         self.evaluatedAt = evaluatedAt
         self.release = release
         self.truth = truth
         self.figures = figures
+        self.importance = importance
     }
 
     enum CodingKeys: String, CodingKey {
-        case tier, evaluatedAt = "evaluated_at", release, truth, overall, categories, descriptors, calibration
+        case tier, evaluatedAt = "evaluated_at", release, truth, overall, categories, descriptors, calibration, importance
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -34,6 +71,7 @@ public struct ONetEvaluationReport: Sendable, Codable, Equatable {
         try container.encode(figures.categories, forKey: .categories)
         try container.encode(figures.descriptors, forKey: .descriptors)
         try container.encode(figures.calibration, forKey: .calibration)
+        try container.encodeIfPresent(importance, forKey: .importance)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +87,7 @@ public struct ONetEvaluationReport: Sendable, Codable, Equatable {
                                  categories: try container.decode([TierEvaluation.Group].self, forKey: .categories),
                                  descriptors: try container.decode([TierEvaluation.DescriptorGroup].self, forKey: .descriptors),
                                  calibration: try container.decode([TierEvaluation.CalibrationBucket].self, forKey: .calibration))
+        importance = try container.decodeIfPresent(Importance.self, forKey: .importance)
     }
 }
 

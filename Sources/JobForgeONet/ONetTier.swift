@@ -57,6 +57,8 @@ public struct ONetAggregate: Sendable {
     public var conversion: String
     /// The held-out mean absolute error of the conversion used, when it was measured.
     public var conversionHeldOutError: Double?
+    /// How an importance's confidence was measured (leave-one-SOC-out), when it was.
+    public var importanceShare: ONetImportanceCalibration.Share?
     /// The offer's audit details (a candidate's metadata), sorted by key.
     public var details: [(key: String, value: String)] = []
     public var sourceIDs: [String] = []
@@ -180,7 +182,8 @@ public enum ONetScaleConversion {
 }
 
 /// The documented confidence of an O*NET value: how strong the mapping from O*NET to this
-/// NOC unit group and OaSIS descriptor is.
+/// NOC unit group and OaSIS descriptor is. Used only where nothing was measured: levels get
+/// ``ONetCalibration``'s measured share, importances ``ONetImportanceCalibration``'s.
 ///
 /// `confidence = subject factor * 0.80 * match * codes * suppression`, where
 /// - 0.80: O*NET describes U.S. occupations, reached through a crosswalk, not Canadian ones;
@@ -227,7 +230,8 @@ public struct ONetTier: Sendable {
     public let oasisScales: OaSISLevelScales
     /// `O*NET 29.3`.
     public let release: String
-    /// The measured conversion and confidence of levels (nil: the documented rule and confidence).
+    /// The measured conversion and confidence of levels, and the measured confidence of
+    /// importances (nil: the documented rule and confidence).
     public private(set) var calibration: ONetCalibration?
 
     public init(crosswalk: Crosswalk, ratings: ONetRatingIndex, mapping: ONetDescriptorMapping,
@@ -341,6 +345,7 @@ public struct ONetTier: Sendable {
             var conversion: String
             var heldOutError: Double?
             var measuredConfidence: Double?
+            var importanceShare: ONetImportanceCalibration.Share?
             if scaleID == "LV", let code = row?.oasisCode, let scale = oasisScales.scale(for: code) {
                 value = ONetScaleConversion.aggregateLevel(used.map { (rating($0).value!, rating($0).notRelevant == true) },
                                                            minimum: scale.minimum, maximum: scale.maximum)
@@ -359,6 +364,7 @@ public struct ONetTier: Sendable {
             } else if scaleID == "IM" {
                 value = nativeMean
                 conversion = ONetScaleConversion.importanceRule
+                importanceShare = calibration?.importance?.share(descriptor: descriptorCode, codes: natives.count)
             } else {
                 value = nativeMean
                 conversion = ONetScaleConversion.nativeRule
@@ -373,10 +379,11 @@ public struct ONetTier: Sendable {
                 nativeMean: (nativeMean * 1000).rounded() / 1000, nativeValues: natives,
                 spread: (variance.squareRoot() * 1000).rounded() / 1000, suppressedUsed: suppressedUsed,
                 suppressedExcluded: all.count - used.count, notRelevant: notRelevant,
-                confidence: measuredConfidence
+                confidence: measuredConfidence ?? importanceShare?.share
                     ?? ONetConfidence.value(match: kind, codes: natives.count, suppressed: suppressedUsed, total: used.count),
                 conversion: conversion)
             aggregate.conversionHeldOutError = heldOutError
+            aggregate.importanceShare = importanceShare
             aggregate.sourceIDs = natives.map(\.soc)
             aggregate.details = Self.details(aggregate)
             result.append(aggregate)
@@ -416,6 +423,10 @@ public struct ONetTier: Sendable {
         var details: [(key: String, value: String)] = []
         details.reserveCapacity(10)
         let native = String(aggregate.nativeMean)
+        if let measured = aggregate.importanceShare {
+            details.append(("confidence_heldout_share", String((measured.share * 1000).rounded() / 1000)))
+            details.append(("confidence_measure", measured.measure))
+        }
         details.append(("conversion", aggregate.conversion))
         if let error = aggregate.conversionHeldOutError {
             details.append(("conversion_heldout_mae", String((error * 1000).rounded() / 1000)))

@@ -157,6 +157,134 @@ struct EvaluateONetTests {
         #expect(explain.stdout.contains("conversion_heldout_mae="))
     }
 
+    /// A unit group's newest O*NET importance, read from cells.csv: its values (one per code,
+    /// from `native_values`), its confidence and the metadata it carries.
+    struct ImportanceOffer {
+        var unitGroup: String
+        var descriptor: String
+        var category: String
+        var natives: [Double]
+        var confidence: Double
+        var metadata: [String: String]
+        var observedAt: String
+    }
+
+    static func importanceOffers(fromExport folder: URL) throws -> [ImportanceOffer] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("cells.csv"))
+        let records = try CSVReader().records(data, file: "cells.csv")
+        let header = records[0].fields
+        func column(_ name: String) throws -> Int { try #require(header.firstIndex(of: name), "cells.csv has no \(name)") }
+        let kind = try column("subject_kind"), code = try column("subject_code"), descriptor = try column("descriptor_code")
+        let category = try column("category"), dimension = try column("dimension"), source = try column("source")
+        let confidence = try column("confidence"), observed = try column("observed_at"), metadata = try column("metadata")
+        var offers: [String: ImportanceOffer] = [:]
+        for record in records.dropFirst() {
+            let f = record.fields
+            guard f[kind] == "unit_group", f[dimension] == "importance", f[source] == "onet" else { continue }
+            let key = f[code] + "|" + f[descriptor]
+            if let known = offers[key], known.observedAt > f[observed] { continue }
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(f[metadata].utf8)) as? [String: String])
+            let natives = try #require(object["native_values"]).components(separatedBy: "; ").map { pair in
+                Double(pair.split(separator: "=")[1])!
+            }
+            offers[key] = ImportanceOffer(unitGroup: f[code], descriptor: f[descriptor], category: f[category], natives: natives,
+                                          confidence: Double(f[confidence])!, metadata: object, observedAt: f[observed])
+        }
+        return offers.keys.sorted().map { offers[$0]! }
+    }
+
+    @Test("importance: figures and calibration equal a leave-one-SOC-out computed from export --all-candidates; each O*NET importance's confidence is the share measured for its descriptor and number of codes; explain shows the measure")
+    func importanceFiguresMatchTheExport() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-evaluate-importance")
+        defer { folder.remove() }
+        let db = try await LLMFaultCLITests.store(in: folder)
+        let run = try JobForgeBinary.run(["evaluate", "onet", "--json", "--db", db], in: folder.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let importance = try #require(printed["importance"] as? [String: Any], "evaluate onet reports importance")
+        let export = try JobForgeBinary.run(["export", "--db", db, "--all-candidates", "--subjects", "unit-groups", "--out", "out"], in: folder.url)
+        #expect(export.status == 0, "\(export.stderr)")
+        let offers = try Self.importanceOffers(fromExport: folder.path("out"))
+        #expect(offers.count > 10_000, "O*NET rates the importance of tens of thousands of unit-group cells: \(offers.count)")
+
+        // Leave-one-SOC-out, from the definition: hide each code, predict it by the others' mean.
+        struct Prediction { var descriptor: String; var category: String; var predicted: Double; var truth: Double; var codes: Int }
+        var predictions: [Prediction] = []
+        for offer in offers where offer.natives.count >= 2 {
+            for hidden in offer.natives.indices {
+                var others: [Double] = []
+                for (index, value) in offer.natives.enumerated() where index != hidden { others.append(value) }
+                predictions.append(Prediction(descriptor: offer.descriptor, category: offer.category,
+                                              predicted: others.reduce(0, +) / Double(others.count),
+                                              truth: offer.natives[hidden], codes: others.count))
+            }
+        }
+        func right(_ p: Prediction) -> Bool { abs(p.predicted - p.truth) <= 0.500001 }
+        func bucket(_ codes: Int) -> Int { min(3, codes) }
+        // The share stated for a value of `codes` codes: the descriptor's at those codes, else the
+        // descriptor's over all, else every descriptor's at those codes (each with at least 20).
+        func share(_ subset: [Prediction]) -> Double? {
+            subset.count >= 20 ? Double(subset.filter(right).count) / Double(subset.count) : nil
+        }
+        var byDescriptor: [String: [Prediction]] = [:]
+        for p in predictions { byDescriptor[p.descriptor, default: []].append(p) }
+        func stated(_ descriptor: String, _ codes: Int) -> Double? {
+            let own = byDescriptor[descriptor] ?? []
+            let measured = share(own.filter { bucket($0.codes) == bucket(codes) }) ?? share(own)
+                ?? share(predictions.filter { bucket($0.codes) == bucket(codes) })
+            return measured.map { ($0 * 1000).rounded() / 1000 }
+        }
+
+        var sums: [String: [Double]] = [:]
+        for p in predictions { sums[p.descriptor, default: []].append(p.truth) }
+        let means = sums.mapValues { $0.reduce(0, +) / Double($0.count) }
+        let overall = try #require(importance["overall"] as? [String: Any])
+        let n = Double(predictions.count)
+        Self.expectClose(overall, [
+            "count": n,
+            "mae": predictions.map { abs($0.predicted - $0.truth) }.reduce(0, +) / n,
+            "within_half_share": Double(predictions.filter(right).count) / n,
+            "baseline_mae": predictions.map { abs(means[$0.descriptor]! - $0.truth) }.reduce(0, +) / n,
+        ], "importance overall")
+        let buckets = try #require(importance["calibration"] as? [[String: Any]])
+        let statedOf = try predictions.map { try #require(stated($0.descriptor, $0.codes)) }
+        for item in buckets {
+            let lower = try #require((item["lower"] as? NSNumber)?.doubleValue)
+            let inBucket = predictions.indices.filter {
+                lower == 0.9 ? statedOf[$0] >= 0.9 - 1e-9 : (statedOf[$0] >= lower - 1e-9 && statedOf[$0] < lower + 0.1 - 1e-9)
+            }
+            #expect((item["count"] as? Int) == inBucket.count, "importance bucket \(lower)")
+            let measured = Double(inBucket.filter { right(predictions[$0]) }.count) / Double(max(1, inBucket.count))
+            #expect(abs(((item["within_half_share"] as? NSNumber)?.doubleValue ?? -1) - measured) < 1e-6, "importance bucket \(lower)")
+            // Stated as measured: a value stated at c is within half a point of a held-out code about c of the time.
+            if inBucket.count >= 1000 {
+                let meanStated = inBucket.map { statedOf[$0] }.reduce(0, +) / Double(inBucket.count)
+                #expect(abs(meanStated - measured) < 0.05, "stated \(meanStated), right \(measured) of the time")
+            }
+        }
+        #expect(buckets.map { $0["count"] as? Int ?? 0 }.reduce(0, +) == predictions.count)
+
+        // Every stored importance (one code or many) states the share measured for its descriptor
+        // and number of codes, and keeps it with how it was measured.
+        var wrong: [String] = []
+        for offer in offers {
+            let expected: Double = stated(offer.descriptor, offer.natives.count) ?? -1
+            let kept: Double = offer.metadata["confidence_heldout_share"].flatMap { Double($0) } ?? -2
+            let measure: String = offer.metadata["confidence_measure"] ?? ""
+            if abs(offer.confidence - expected) > 1e-9 || kept != expected || !measure.hasPrefix("leave-one-SOC-out: ") {
+                wrong.append("\(offer.unitGroup) \(offer.descriptor): \(offer.confidence) vs \(expected)")
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) importances not at their measured share, e.g. \(wrong.prefix(3))")
+
+        let explain = try JobForgeBinary.run(["explain", "21211", "Writing", "--dimension", "importance", "--db", db], in: folder.url)
+        #expect(explain.status == 0, "\(explain.stderr)")
+        #expect(explain.stdout.contains("confidence_measure=leave-one-SOC-out: ") && explain.stdout.contains("confidence_heldout_share="),
+                "\(explain.stdout)")
+        let text = try JobForgeBinary.run(["evaluate", "onet", "--db", db], in: folder.url)
+        #expect(text.stdout.contains("Importance calibration: stated confidence -> measured"))
+    }
+
     @Test("on a store with no build it fails, exit 1, and says to build first")
     func emptyStoreFails() throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-evaluate-empty")

@@ -170,3 +170,27 @@ import Testing
         }
     }
 }
+
+@Suite struct ImportanceCalibrationTests {
+    @Test("leave-one-SOC-out: each code predicted by the mean of the others; a sparse bucket falls back to the descriptor, then to every descriptor at those codes, then to nothing")
+    func predictionsAndFallbacks() throws {
+        let three = ONetImportanceCalibration.predictions(descriptorCode: "A", values: [1, 2, 4.5])
+        #expect(three.map(\.predicted) == [3.25, 2.75, 1.5] && three.map(\.truth) == [1, 2, 4.5] && three.allSatisfy { $0.codes == 2 })
+        #expect(three.map(\.isRight) == [false, false, false])
+        #expect(ONetImportanceCalibration.predictions(descriptorCode: "A", values: [3]).isEmpty, "one code predicts nothing")
+
+        // A: 24 predictions from one code (18 right); B: 6 from one code (all right).
+        let a = (0..<24).map { ONetImportanceCalibration.Prediction(descriptorCode: "A", predicted: 3, truth: $0 < 18 ? 3.5 : 3.6, codes: 1) }
+        let b = (0..<6).map { _ in ONetImportanceCalibration.Prediction(descriptorCode: "B", predicted: 2, truth: 2, codes: 1) }
+        let calibration = ONetImportanceCalibration(predictions: a + b)
+        #expect(calibration.count == 30)
+        let own = try #require(calibration.share(descriptor: "A", codes: 1))
+        #expect(own.basis == .descriptorAtCodes && own.count == 24 && own.share == 0.75)
+        let descriptorWide = try #require(calibration.share(descriptor: "A", codes: 2), "no prediction of A from 2 codes: A's overall share")
+        #expect(descriptorWide.basis == .descriptor && descriptorWide.share == 0.75)
+        let pooled = try #require(calibration.share(descriptor: "B", codes: 1), "B has too few: every descriptor's share from 1 code")
+        #expect(pooled.basis == .allDescriptorsAtCodes && pooled.count == 30 && pooled.share == 0.8)
+        #expect(pooled.measure.contains("30 held-out importances of all descriptors predicted from 1 code"))
+        #expect(calibration.share(descriptor: "B", codes: 3) == nil, "nothing measured from 3 or more codes: the documented confidence stays")
+    }
+}
