@@ -25,6 +25,23 @@ public enum JSONText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// ``object(_:)`` of pairs already in key order, a nil value left out as a missing key is:
+    /// the same text without building and sorting a dictionary (an import writes one per title).
+    /// The keys must be sorted as `String` sorts them and distinct.
+    public static func object(sortedPairs pairs: KeyValuePairs<String, String?>) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(pairs.count * 40)
+        for (key, value) in pairs {
+            guard let value else { continue }
+            if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+            appendQuoted(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            appendQuoted(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Escapes at the byte level, which is exact for UTF-8: every byte of a multi-byte
     /// sequence is 0x80 or above and passes through.
     static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {

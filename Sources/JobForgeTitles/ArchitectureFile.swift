@@ -69,6 +69,15 @@ public struct ArchitectureRows: Sendable {
     }
     let content: Content
 
+    /// About how many records there are, the header included: a text file's line breaks (a
+    /// quoted field can hold some), a workbook's rows. Enough to tell a large file from a small one.
+    public var approximateRecordCount: Int {
+        switch content {
+        case .sheet(let records): records.count
+        case .text(let utf8, _): utf8.withUnsafeBytes { bytes in bytes.reduce(into: 0) { count, byte in if byte == 0x0A { count += 1 } } }
+        }
+    }
+
     /// Calls `body` with each record in order, the header first; a text file is parsed as it goes.
     public func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
         switch content {

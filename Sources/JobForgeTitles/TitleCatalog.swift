@@ -421,19 +421,33 @@ extension TitleCatalog {
         private let existing: Set<String>
         private let single: RawStatement
         private let multiple: RawStatement
+        /// The titles' plain indexes, dropped for a large write (see ``init(runID:expectedTitles:in:)``).
+        private var setAside: SetAsideIndexes?
         public private(set) var counts = TitleUpsertCounts()
 
         /// Titles per statement: one statement's fixed work (its journal, its triggers' set-up)
         /// shared by many rows; 50 rows bind 1,000 values.
         static let rowsPerStatement = RawStatement.rowsPerStatement
 
-        public init(runID: Int64?, in db: Database) throws {
+        /// A writer in `db`'s transaction. With `expectedTitles` (about how many titles the
+        /// batches will hold), a write large next to the titles stored sets the plain indexes of
+        /// `job_title` and `title_resolution` aside until ``finish()`` (``SetAsideIndexes``):
+        /// the caller's transaction must then roll back on an error, as `dbQueue.write` does.
+        public init(runID: Int64?, expectedTitles: Int = 0, in db: Database) throws {
             self.db = db
             self.runID = runID
             existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
+            if expectedTitles >= Self.setAsideFloor, expectedTitles >= existing.count / 2 {
+                setAside = try SetAsideIndexes.drop(on: ["job_title", "title_resolution"], in: db)
+            }
             single = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: 1)))
             multiple = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: Self.rowsPerStatement)))
         }
+
+        /// The titles a write needs to set the indexes aside (two import batches). Rebuilding an
+        /// index reads every row, stored or new, at about a quarter of the cost of inserting a new
+        /// one in it: worth it when the write is at least half as large as what is stored.
+        static let setAsideFloor = 4_000
 
         /// Upserts `titles`: a title already stored is updated in place, an identical one left alone.
         public mutating func write(_ titles: [JobTitleRecord]) throws {
@@ -483,8 +497,13 @@ extension TitleCatalog {
             upsert.bind(base + 20, runID ?? title.importRunID)
         }
 
-        /// Brings the published model up to date with the writes; returns what they did.
-        public func finish() throws -> TitleUpsertCounts {
+        /// Builds the indexes set aside again and brings the published model up to date with
+        /// the writes; returns what they did.
+        public mutating func finish() throws -> TitleUpsertCounts {
+            if let setAside {
+                try setAside.restore(in: db)
+                self.setAside = nil
+            }
             try PublishedModel.refresh(db)
             return counts
         }
@@ -609,16 +628,11 @@ extension JobTitleRecord {
     /// the profile it resolved to, as one text (a JSON object with sorted keys). Answers are tied
     /// to it: when a re-import changes any of these, the title's answers stop counting.
     public var askedContext: String {
-        var fields = ["title": title]
-        fields["title_fr"] = titleFR
-        fields["function"] = function
-        fields["family"] = family
-        fields["managerial_level"] = managerialLevel
-        fields["noc_2021"] = noc2021
-        fields["noc_2016"] = noc2016
-        fields["unit_group"] = unitGroup
-        fields["profile"] = profileCode
-        return JSONText.object(fields)
+        // In key order, as `JSONText.object` of the dictionary of these fields writes them.
+        JSONText.object(sortedPairs: [
+            "family": family, "function": function, "managerial_level": managerialLevel, "noc_2016": noc2016,
+            "noc_2021": noc2021, "profile": profileCode, "title": title, "title_fr": titleFR, "unit_group": unitGroup,
+        ])
     }
 
     /// What the engine inherits by (`TitleInheritanceRule`): nil when the title has no profile.

@@ -137,7 +137,7 @@ public struct TitleImporter: Sendable {
         // The run's row comes first (the titles refer to it); its figures are written at the end.
         let runID = try TitleCatalog.recordImport(TitleImportRunRecord(
             file: file, sha256: sha256, importedAt: Date(), rowsRead: 0, imported: 0, skipped: 0, summaryJSON: "{}"), in: db)
-        var writer = try TitleCatalog.TitleWriter(runID: runID, in: db)
+        var writer = try TitleCatalog.TitleWriter(runID: runID, expectedTitles: rows.approximateRecordCount, in: db)
         var resolutions = ResolutionMemo()
 
         var idsInFile = Set<String>()

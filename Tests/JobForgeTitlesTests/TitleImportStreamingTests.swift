@@ -37,7 +37,13 @@ import Testing
         defer { temporary.remove() }
         let rows = TitleImporter.batchSize * 2 + 500
         let data = try Self.architecture(rows: rows)
+        // A file this large next to the titles stored sets their indexes aside while it writes
+        // (`TitleWriter`): every one is back, as it was, when the import is done.
+        let indexesSQL = "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('job_title', 'title_resolution') AND sql IS NOT NULL ORDER BY name"
+        let indexes = try temporary.store.dbQueue.read { try String.fetchAll($0, sql: indexesSQL) }
+        #expect(indexes.count == 4)
         let summary = try temporary.importer.importData(data, file: "arch.csv")
+        #expect(try temporary.store.dbQueue.read { try String.fetchAll($0, sql: indexesSQL) } == indexes)
 
         // The whole file checked at once, each title resolved by a resolver of its own.
         let parsed = try ArchitectureParser(unitGroups: RealData.resolver.unitGroups, concordance: RealData.concordance)
