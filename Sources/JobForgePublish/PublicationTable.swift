@@ -102,6 +102,8 @@ public final class PublicationRows: @unchecked Sendable {
     private(set) var scope: Set<String>?
 
     private var current: String?
+    /// `current`'s UTF-8 bytes.
+    private var currentKey: [UInt8] = []
     private var runStart = 0
     private var runRows = 0
     private var fields = 0
@@ -117,7 +119,17 @@ public final class PublicationRows: @unchecked Sendable {
         if subject != current {
             closeRun()
             current = subject
+            currentKey = Array(subject.utf8)
             runStart = bytes.count
+        }
+        fields = 0
+    }
+
+    /// `beginRow(subject:)` with the key's UTF-8 bytes, as read from SQLite: a String is made
+    /// only when the subject changes, not for each of a million rows.
+    public func beginRow(subjectKey key: UnsafeBufferPointer<UInt8>) {
+        if current == nil || !currentKey.elementsEqual(key) {
+            beginRow(subject: String(decoding: key, as: UTF8.self))
         }
         fields = 0
     }
@@ -169,6 +181,8 @@ public final class PublicationRows: @unchecked Sendable {
 
     public func integer(_ value: Int64) {
         separate()
+        // Flags and precedences, one per row: a single digit goes in without a String.
+        if (0..<10).contains(value) { return bytes.append(0x30 + UInt8(value)) }
         bytes.append(contentsOf: String(value).utf8)
     }
 

@@ -145,13 +145,19 @@ public struct Publisher: Sendable {
                     basis = last
                     continue
                 }
-                if last?.shape != shape {
+                let fresh = last?.shape != shape
+                if fresh {
                     try await recreate(model.relations, connection, logger)
                 }
                 let published = try await publishedHashes(connection, logger)
                 var relations: [PublishSummary.Relation] = []
                 for rows in read {
                     relations.append(try await write(rows, published: published[rows.relation.name] ?? [:], connection, logger))
+                }
+                if fresh {
+                    // Built once over the loaded rows: maintained row by row during COPY, the keys
+                    // and indexes were most of the server's share of a first publish.
+                    try await createKeysAndIndexes(model.relations, connection, logger)
                 }
                 let written = relations.reduce(0) { $0 + $1.rowsWritten }, deleted = relations.reduce(0) { $0 + $1.rowsDeleted }
                 try await connection.query("""
@@ -219,13 +225,22 @@ public struct Publisher: Sendable {
         for relation in relations {
             try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS jobforge.\(relation.name) CASCADE"), logger: logger)
             // Names quoted: the model's columns include words PostgreSQL reserves elsewhere (at, release).
-            var parts = relation.columns.map { "\"\($0.name)\" \($0.type.rawValue)\($0.nullable ? "" : " NOT NULL")" }
-            if !relation.primaryKey.isEmpty {
-                parts.append("PRIMARY KEY (\(relation.primaryKey.map { "\"\($0)\"" }.joined(separator: ", ")))")
-            }
+            // The key and indexes come after the rows (`createKeysAndIndexes`), in the same transaction.
+            let parts = relation.columns.map { "\"\($0.name)\" \($0.type.rawValue)\($0.nullable ? "" : " NOT NULL")" }
             try await connection.query(PostgresQuery(unsafeSQL: """
                 CREATE TABLE jobforge.\(relation.name) (\(parts.joined(separator: ", ")))
                 """), logger: logger)
+        }
+    }
+
+    /// The key and indexes of relations just created and loaded.
+    func createKeysAndIndexes(_ relations: [PublicationTable], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        for relation in relations {
+            if !relation.primaryKey.isEmpty {
+                try await connection.query(PostgresQuery(unsafeSQL: """
+                    ALTER TABLE jobforge.\(relation.name) ADD PRIMARY KEY (\(relation.primaryKey.map { "\"\($0)\"" }.joined(separator: ", ")))
+                    """), logger: logger)
+            }
             for index in relation.indexes {
                 try await connection.query(PostgresQuery(unsafeSQL: """
                     CREATE INDEX \(relation.name)_\(index.joined(separator: "_")) ON jobforge.\(relation.name) \

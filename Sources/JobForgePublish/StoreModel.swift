@@ -174,7 +174,7 @@ public struct StoreModel: PublicationSource {
                     key.append(contentsOf: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, Int32(index)))))
                 }
             }
-            out.beginRow(subject: String(decoding: key, as: UTF8.self))
+            key.withUnsafeBufferPointer { out.beginRow(subjectKey: $0) }
             for (index, type) in types.enumerated() {
                 let column = Int32(index)
                 if sqlite3_column_type(handle, column) == SQLITE_NULL {

@@ -87,29 +87,27 @@ extension SQLiteStore {
                             _ body: (CellValue) throws -> Void) throws {
         let catalog = try DescriptorCatalog(db)
         let reader = CellReader(db)
+        var states: [(state: CellState, descriptor: DescriptorCatalog.Entry, scale: DescriptorCatalog.Scale?)] = []
+        var entries: [CellEntry] = []
         for subject in subjects {
             defer { reader.releaseProfileCells() }
-            var states: [(state: CellState, descriptor: DescriptorCatalog.Entry, position: Int?)] = []
+            states.removeAll(keepingCapacity: true)
             for state in try reader.cells(of: subject) {
                 guard let descriptor = catalog.descriptors[state.key.descriptor] else { continue }
                 if let categories = filter.categories, !categories.isEmpty, !categories.contains(descriptor.category) { continue }
-                states.append((state, descriptor, catalog.scale(state.key.descriptor, state.key.dimension)?.position))
+                states.append((state, descriptor, catalog.scaleEntry(state.key.descriptor, state.key.dimension)))
             }
             states.sort {
-                ($0.descriptor.sortKey, $0.position ?? 9, $0.state.key.dimension.rawValue)
-                    < ($1.descriptor.sortKey, $1.position ?? 9, $1.state.key.dimension.rawValue)
+                ($0.descriptor.sortKey, $0.scale?.position ?? 9, $0.state.key.dimension.rawValue)
+                    < ($1.descriptor.sortKey, $1.scale?.position ?? 9, $1.state.key.dimension.rawValue)
             }
-            for (state, descriptor, _) in states {
+            for (state, descriptor, scale) in states {
                 let winner = state.winningEntry
-                var entries = winnersOnly ? [winner] : state.entries
-                if !winnersOnly {
-                    entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
-                }
-                for entry in entries {
+                // A cell's entries all have its key, so the scale found for the cell is each one's.
+                func emit(_ entry: CellEntry, isWinner: Bool) throws {
                     let candidate = entry.candidate
-                    if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { continue }
-                    if let minimum = filter.minimumConfidence, candidate.confidence < minimum { continue }
-                    let scale = catalog.scale(candidate.key.descriptor, candidate.key.dimension)
+                    if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { return }
+                    if let minimum = filter.minimumConfidence, candidate.confidence < minimum { return }
                     try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
                                        descriptorName: descriptor.name, category: descriptor.category,
                                        dimension: candidate.key.dimension, value: candidate.value, text: candidate.text,
@@ -119,8 +117,17 @@ extension SQLiteStore {
                                        rationale: candidate.rationale, release: candidate.release,
                                        observedAt: candidate.observedAt, runID: entry.runID,
                                        metadata: candidate.metadata, candidateID: entry.origin.rowID ?? 0,
-                                       isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate,
-                                       scalePosition: scale?.position))
+                                       isWinner: isWinner, scalePosition: scale?.position))
+                }
+                if winnersOnly {
+                    try emit(winner, isWinner: true)
+                    continue
+                }
+                entries.removeAll(keepingCapacity: true)
+                entries += state.entries
+                entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
+                for entry in entries {
+                    try emit(entry, isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate)
                 }
             }
         }
@@ -279,19 +286,30 @@ struct DescriptorCatalog {
         var sortKey: Int
     }
 
+    /// A scale and its `summary`, written once: a pass over every cell prints it per cell.
+    struct Scale {
+        var scale: DescriptorScale
+        var summary: String
+        var position: Int { scale.position }
+    }
+
     var descriptors: [String: Entry] = [:]
-    private var scales: [String: [DescriptorScale]]
+    private var scales: [String: [Scale]]
 
     init(_ db: Database) throws {
         for row in try Row.fetchAll(db, sql: "SELECT code, name, category, sort_key FROM descriptor") {
             descriptors[row[0]] = Entry(name: row[1], category: try row.decode(at: 2, table: "descriptor", column: "category"),
                                         sortKey: row[3])
         }
-        scales = try SQLiteStore.allScales(db)
+        scales = try SQLiteStore.allScales(db).mapValues { $0.map { Scale(scale: $0, summary: $0.summary) } }
     }
 
     func scale(_ descriptor: String, _ dimension: CellDimension) -> DescriptorScale? {
-        scales[descriptor]?.first { $0.dimension == dimension }
+        scaleEntry(descriptor, dimension)?.scale
+    }
+
+    func scaleEntry(_ descriptor: String, _ dimension: CellDimension) -> Scale? {
+        scales[descriptor]?.first { $0.scale.dimension == dimension }
     }
 }
 
