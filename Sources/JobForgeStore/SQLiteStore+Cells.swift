@@ -62,6 +62,26 @@ extension SQLiteStore {
         }
     }
 
+    /// Each subject's winning cells (as `winners(of:)` gives them), in one read: a pass over many
+    /// titles reads the subject index once and each profile's cells once for all its titles,
+    /// where `winners(of:)` per title reads both again every time. Read in chunks to keep memory flat.
+    ///
+    /// ```swift
+    /// let cells = try store.winners(ofEach: chunk.map { .title($0.id) }, filter: CellFilter())
+    /// for (record, known) in zip(chunk, cells) { ... }
+    /// ```
+    public func winners(ofEach subjects: [Subject], filter: CellFilter) throws -> [[CellValue]] {
+        try dbQueue.read { db in
+            let catalog = try DescriptorCatalog(db)
+            let reader = CellReader(db)
+            return try subjects.map { subject in
+                var values: [CellValue] = []
+                try Self.forEachCell(of: subject, catalog: catalog, reader: reader, winnersOnly: true, filter: filter) { values.append($0) }
+                return values
+            }
+        }
+    }
+
     /// Streams every winning cell matching `filter`, ordered by subject and guide order.
     public func forEachWinner(filter: CellFilter, subjectKinds: [Subject.Kind] = Subject.Kind.allCases,
                               _ body: (CellValue) throws -> Void) throws {
@@ -88,40 +108,46 @@ extension SQLiteStore {
         let catalog = try DescriptorCatalog(db)
         let reader = CellReader(db)
         for subject in subjects {
-            defer { reader.releaseProfileCells() }
-            var states: [(state: CellState, descriptor: DescriptorCatalog.Entry, position: Int?)] = []
-            for state in try reader.cells(of: subject) {
-                guard let descriptor = catalog.descriptors[state.key.descriptor] else { continue }
-                if let categories = filter.categories, !categories.isEmpty, !categories.contains(descriptor.category) { continue }
-                states.append((state, descriptor, catalog.scale(state.key.descriptor, state.key.dimension)?.position))
+            try forEachCell(of: subject, catalog: catalog, reader: reader, winnersOnly: winnersOnly, filter: filter, body)
+        }
+    }
+
+    /// One subject's cells for `forEachCell`, with the reader (and what it caches) of the whole pass.
+    private static func forEachCell(of subject: Subject, catalog: DescriptorCatalog, reader: CellReader, winnersOnly: Bool,
+                                    filter: CellFilter, _ body: (CellValue) throws -> Void) throws {
+        defer { reader.releaseProfileCells() }
+        var states: [(state: CellState, descriptor: DescriptorCatalog.Entry, position: Int?)] = []
+        for state in try reader.cells(of: subject) {
+            guard let descriptor = catalog.descriptors[state.key.descriptor] else { continue }
+            if let categories = filter.categories, !categories.isEmpty, !categories.contains(descriptor.category) { continue }
+            states.append((state, descriptor, catalog.scale(state.key.descriptor, state.key.dimension)?.position))
+        }
+        states.sort {
+            ($0.descriptor.sortKey, $0.position ?? 9, $0.state.key.dimension.rawValue)
+                < ($1.descriptor.sortKey, $1.position ?? 9, $1.state.key.dimension.rawValue)
+        }
+        for (state, descriptor, _) in states {
+            let winner = state.winningEntry
+            var entries = winnersOnly ? [winner] : state.entries
+            if !winnersOnly {
+                entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
             }
-            states.sort {
-                ($0.descriptor.sortKey, $0.position ?? 9, $0.state.key.dimension.rawValue)
-                    < ($1.descriptor.sortKey, $1.position ?? 9, $1.state.key.dimension.rawValue)
-            }
-            for (state, descriptor, _) in states {
-                let winner = state.winningEntry
-                var entries = winnersOnly ? [winner] : state.entries
-                if !winnersOnly {
-                    entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
-                }
-                for entry in entries {
-                    let candidate = entry.candidate
-                    if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { continue }
-                    if let minimum = filter.minimumConfidence, candidate.confidence < minimum { continue }
-                    let scale = catalog.scale(candidate.key.descriptor, candidate.key.dimension)
-                    try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
-                                       descriptorName: descriptor.name, category: descriptor.category,
-                                       dimension: candidate.key.dimension, value: candidate.value, text: candidate.text,
-                                       scale: scale?.summary, source: candidate.source, precedence: candidate.precedence,
-                                       method: candidate.method, sourceLevel: candidate.sourceLevel,
-                                       sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
-                                       rationale: candidate.rationale, release: candidate.release,
-                                       observedAt: candidate.observedAt, runID: entry.runID,
-                                       metadata: candidate.metadata, candidateID: entry.origin.rowID ?? 0,
-                                       isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate,
-                                       scalePosition: scale?.position))
-                }
+            for entry in entries {
+                let candidate = entry.candidate
+                if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { continue }
+                if let minimum = filter.minimumConfidence, candidate.confidence < minimum { continue }
+                let scale = catalog.scale(candidate.key.descriptor, candidate.key.dimension)
+                try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
+                                   descriptorName: descriptor.name, category: descriptor.category,
+                                   dimension: candidate.key.dimension, value: candidate.value, text: candidate.text,
+                                   scale: scale?.summary, source: candidate.source, precedence: candidate.precedence,
+                                   method: candidate.method, sourceLevel: candidate.sourceLevel,
+                                   sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
+                                   rationale: candidate.rationale, release: candidate.release,
+                                   observedAt: candidate.observedAt, runID: entry.runID,
+                                   metadata: candidate.metadata, candidateID: entry.origin.rowID ?? 0,
+                                   isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate,
+                                   scalePosition: scale?.position))
             }
         }
     }
