@@ -21,7 +21,7 @@ public struct ReportBuilder: Sendable {
     public var sheetLimit: Int
     /// The model and prices of the cost estimate (`impute`'s defaults unless configured).
     public var llm: LLMConfiguration
-    /// Whether to estimate the LLM's cost (it builds every prompt: seconds on a big architecture).
+    /// Whether to estimate the LLM's cost (it builds and counts every prompt, a chunk of titles at a time).
     public var estimatesCost: Bool
 
     /// Where codes in doubt come from (the offline NOC coder, composed by the caller); none: not audited.
