@@ -31,10 +31,10 @@ public struct StoreModel: PublicationSource {
         }
     }
 
-    /// The relations published, in writing order. title_coverage is not one: it is computed
-    /// for every title whenever it is read (over 100 s for one title at 200,000 titles), and
-    /// PostgreSQL answers it from fact_cell and dim_descriptor (docs/DATA-MODEL.md, query 3);
-    /// the change-tracking relations are bookkeeping of the store, not data.
+    /// The relations published, in writing order. title_coverage is not one: it is a count
+    /// derived from fact_cell and dim_descriptor, which PostgreSQL answers from the published
+    /// tables (docs/DATA-MODEL.md, query 3); the change-tracking relations are bookkeeping of
+    /// the store, not data.
     public static let tables: [TableChoice] = [
         .init("dim_descriptor", indexes: [["category"]]),
         .init("dim_subject", indexes: [["subject_code"]]),

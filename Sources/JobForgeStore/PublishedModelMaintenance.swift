@@ -326,22 +326,17 @@ extension PublishedModel {
 /// The rows of `model_provenance` during one refresh: each distinct provenance of the
 /// materialized candidates once, found by value.
 private struct ModelProvenances {
+    /// A provenance as the reader derives it and the run whose load it came from. Its time was
+    /// read from stored text, so it equals the time read back from `model_provenance`.
     private struct Key: Hashable {
-        var source: Source
-        var method: CandidateMethod
-        var sourceLevel: SourceLevel
-        var sourceIDs: [String]
-        var release: String?
-        /// As stored: the same text whatever the precision of the `Date` it was written from.
-        var observedAt: String
+        var provenance: Provenance
         var runID: String
     }
 
     private let db: Database
     private var ids: [Key: Int64] = [:]
-    private var times: [Date: String] = [:]
     private var nextID: Int64
-    private var last: (key: Key, observedAt: Date, id: Int64)?
+    private var last: (key: Key, id: Int64)?
 
     init(_ db: Database) throws {
         self.db = db
@@ -350,30 +345,22 @@ private struct ModelProvenances {
             SELECT id, source, method, source_level, source_ids, release, observed_at, run_id FROM model_provenance
             """)
         while let row = try rows.next() {
-            let key = Key(source: try row.decode(at: 1, table: "model_provenance", column: "source"), method: CandidateMethod(row[2] as String),
-                          sourceLevel: try row.decode(at: 3, table: "model_provenance", column: "source_level"),
-                          sourceIDs: JSONText.decodeArray(row[4]), release: row[5], observedAt: row[6], runID: row[7])
-            ids[key] = row[0]
+            guard let observedAt = Timestamp.date(row[6]) else { continue }  // never matched; removed as unused
+            let provenance = Provenance(source: try row.decode(at: 1, table: "model_provenance", column: "source"),
+                                        method: CandidateMethod(row[2] as String),
+                                        sourceLevel: try row.decode(at: 3, table: "model_provenance", column: "source_level"),
+                                        sourceIDs: JSONText.decodeArray(row[4]), release: row[5], observedAt: observedAt)
+            ids[Key(provenance: provenance, runID: row[7])] = row[0]
         }
     }
 
     /// The id of the candidate's provenance, inserted when new.
     mutating func id(of candidate: Candidate, runID: String) throws -> Int64 {
+        let key = Key(provenance: Provenance(candidate), runID: runID)
         // A subject's candidates come in runs of one provenance: the last one is checked first.
-        if let last, last.key.source == candidate.source, last.key.method == candidate.method,
-           last.key.sourceLevel == candidate.sourceLevel, last.observedAt == candidate.observedAt, last.key.runID == runID,
-           last.key.release == candidate.release, last.key.sourceIDs == candidate.sourceIDs {
-            return last.id
-        }
-        let time: String
-        if let known = times[candidate.observedAt] { time = known } else {
-            time = Timestamp.string(candidate.observedAt)
-            times[candidate.observedAt] = time
-        }
-        let key = Key(source: candidate.source, method: candidate.method, sourceLevel: candidate.sourceLevel,
-                      sourceIDs: candidate.sourceIDs, release: candidate.release, observedAt: time, runID: runID)
+        if let last, last.key == key { return last.id }
         if let known = ids[key] {
-            last = (key, candidate.observedAt, known)
+            last = (key, known)
             return known
         }
         let id = nextID
@@ -382,9 +369,10 @@ private struct ModelProvenances {
             INSERT INTO model_provenance (id, source, precedence, method, source_level, source_ids, release, observed_at, run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [id, candidate.source.rawValue, candidate.precedence, candidate.method.rawValue,
-                             candidate.sourceLevel.rawValue, JSONText.array(candidate.sourceIDs), candidate.release, time, runID])
+                             candidate.sourceLevel.rawValue, JSONText.array(candidate.sourceIDs), candidate.release,
+                             Timestamp.string(candidate.observedAt), runID])
         ids[key] = id
-        last = (key, candidate.observedAt, id)
+        last = (key, id)
         return id
     }
 
