@@ -57,9 +57,21 @@ extension SQLiteStore {
     public func winners(of subject: Subject, filter: CellFilter) throws -> [CellValue] {
         try dbQueue.read { db in
             var values: [CellValue] = []
-            try Self.forEachCell(db, winnersOnly: true, subjects: [subject], filter: filter) { values.append($0) }
+            if try sharedReads.validate(db) {
+                try Self.forEachCell(of: subject, catalog: try sharedReads.descriptorCatalog(db), reader: CellReader(db, shared: sharedReads),
+                                     winnersOnly: true, filter: filter) { values.append($0) }
+            } else {
+                try Self.forEachCell(db, winnersOnly: true, subjects: [subject], filter: filter) { values.append($0) }
+            }
             return values
         }
+    }
+
+    /// Lets this connection's single-subject reads (`winners(of:)`, `candidates(for:)`) share
+    /// what they derive until the store changes (``SharedCellReads``). For a read-only store
+    /// that serves many reads (`jobforge serve`); never for one that writes.
+    public func shareReads() {
+        sharedReads.enable()
     }
 
     /// Each subject's winning cells (as `winners(of:)` gives them), in one read: a pass over many
@@ -154,7 +166,8 @@ extension SQLiteStore {
 
     public func candidates(for key: CellKey) throws -> [StoredCandidate] {
         try dbQueue.read { db in
-            guard let state = try CellReader(db).cells(of: key.subject).first(where: { $0.key == key }) else { return [] }
+            let reader = CellReader(db, shared: try sharedReads.validate(db) ? sharedReads : nil)
+            guard let state = try reader.cells(of: key.subject).first(where: { $0.key == key }) else { return [] }
             let winner = state.winningEntry
             return state.entries.map { entry in
                 StoredCandidate(origin: entry.origin, candidate: entry.candidate, runID: entry.runID,
