@@ -30,25 +30,54 @@ func runReportBenchmark(arguments: [String]) async throws {
     print(String(format: "  file size                                 %8.2f MB", Double(html.utf8.count) / 1_000_000))
 }
 
-/// `jobforge-bench serve [--requests 2000] [--clients 16] [--titles N]`: `jobforge serve`'s API on
-/// loopback, loaded by concurrent clients over real HTTP; prints errors and latency percentiles,
-/// overall and for profile pages (`/api/titles/{id}`, `/titles/{id}`).
+/// `jobforge-bench serve [--requests 2000] [--clients 16] [--titles N] [--jobforge A,B] [--rounds N]`:
+/// `jobforge serve`'s API on loopback, loaded by concurrent clients over real HTTP; prints errors
+/// and latency percentiles per route, for each URL's first request (cold: made by the server) and
+/// the later ones (warm: answered again, from the response cache when there is one).
+///
+/// With `--jobforge`, each binary given (an old and a new build, say) serves the same store as
+/// its own process, in turn, `--rounds` times; the server's CPU (user + sys, from /proc) per
+/// request and its peak RSS are printed with the latencies. Without it, the server runs in this
+/// process (no CPU figure: the clients share it).
 func runServeBenchmark(arguments: [String]) async throws {
     let options = BenchOptions(arguments)
     let requests = options.int("--requests") ?? 2_000
     let clients = options.int("--clients") ?? 16
+    let rounds = options.int("--rounds") ?? 1
+    let binaries = options.string("--jobforge")?.split(separator: ",").map(String.init) ?? []
     let (store, directory) = try await builtStore(dataFolder: options.dataFolder, extraTitles: options.int("--titles"))
     defer { try? FileManager.default.removeItem(at: directory) }
     let ids = try TitleCatalog(store).titles().map(\.id)
-    let api = ReadOnlyAPI(store: store)
-    _ = await api.respond(method: "GET", path: "/api/coverage", query: [:])  // the report is made once, then cached
-    let server = ReportServer(api: api, host: "127.0.0.1", port: 0) { _ in }
-    let portBox = PortBox()
-    let serverTask = Task { try await server.run { port in Task { await portBox.set(port) } } }
-    var port: UInt16 = 0
-    while port == 0 { try await Task.sleep(for: .milliseconds(20)); port = await portBox.port }
+    let paths = serveLoad(ids: ids, requests: requests)
+    print("serve: \(requests) requests from \(clients) clients over loopback, \(ids.count) titles, release build")
+    guard !binaries.isEmpty else {
+        let api = ReadOnlyAPI(store: store)
+        let server = ReportServer(api: api, host: "127.0.0.1", port: 0) { _ in }
+        let portBox = PortBox()
+        let serverTask = Task { try await server.run { port in Task { await portBox.set(port) } } }
+        var port: UInt16 = 0
+        while port == 0 { try await Task.sleep(for: .milliseconds(20)); port = await portBox.port }
+        let (results, wall) = try await loadServer(port: port, paths: paths, clients: clients)
+        serverTask.cancel()
+        printServeResults("in process", results, wall: wall, cpu: nil, peakRSS: nil)
+        return
+    }
+    for round in 1...rounds {
+        for binary in binaries {
+            let served = try ServedProcess(binary: binary, store: store.path, folder: directory)
+            let cpuBefore = served.cpuSeconds()
+            let (results, wall) = try await loadServer(port: served.port, paths: paths, clients: clients)
+            let cpu = served.cpuSeconds() - cpuBefore
+            let rss = served.peakRSSKilobytes()
+            served.stop()
+            printServeResults("round \(round), \(binary)", results, wall: wall, cpu: cpu, peakRSS: rss)
+        }
+    }
+}
 
-    let paths: [String] = (0..<requests).map { index in
+/// The issue's mix: profile pages (JSON, filtered JSON, HTML), title pages, one cell, coverage, review.
+func serveLoad(ids: [String], requests: Int) -> [String] {
+    (0..<requests).map { index in
         let id = ids[index % ids.count]
         switch index % 8 {
         case 0, 1, 2: return "/api/titles/\(id)"
@@ -59,37 +88,133 @@ func runServeBenchmark(arguments: [String]) async throws {
         default: return index % 16 == 7 ? "/api/coverage" : "/api/review"
         }
     }
-    let session = URLSession(configuration: .ephemeral)
-    let serverPort = port
+}
+
+struct ServeResult {
+    var path: String
+    var status: Int
+    var seconds: Double
+    /// The first request of its URL in the order sent.
+    var isFirst: Bool
+}
+
+func loadServer(port: UInt16, paths: [String], clients: Int) async throws -> ([ServeResult], Double) {
+    var seen = Set<String>()
+    let first = paths.map { seen.insert($0).inserted }
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.httpMaximumConnectionsPerHost = clients
+    let session = URLSession(configuration: configuration)
     let started = DispatchTime.now().uptimeNanoseconds
-    let results = try await withThrowingTaskGroup(of: [(String, Int, Double)].self) { group in
+    let results = try await withThrowingTaskGroup(of: [ServeResult].self) { group in
         for client in 0..<clients {
             group.addTask {
-                var out: [(String, Int, Double)] = []
+                var out: [ServeResult] = []
                 for index in stride(from: client, to: paths.count, by: clients) {
                     let start = DispatchTime.now().uptimeNanoseconds
-                    let (_, response) = try await session.data(from: URL(string: "http://127.0.0.1:\(serverPort)\(paths[index])")!)
+                    let (_, response) = try await session.data(from: URL(string: "http://127.0.0.1:\(port)\(paths[index])")!)
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                    out.append((paths[index], (response as? HTTPURLResponse)?.statusCode ?? 0, seconds))
+                    out.append(ServeResult(path: paths[index], status: (response as? HTTPURLResponse)?.statusCode ?? 0,
+                                           seconds: seconds, isFirst: first[index]))
                 }
                 return out
             }
         }
         return try await group.reduce(into: []) { $0 += $1 }
     }
-    let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-    serverTask.cancel()
-    let errors = results.filter { $0.1 != 200 }
+    session.invalidateAndCancel()
+    return (results, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+}
+
+/// The route a benchmark path exercises, as the issue names them.
+func serveRoute(_ path: String) -> String {
+    if path.hasPrefix("/titles/") { return "/titles/{id} (HTML)" }
+    if path.hasPrefix("/api/titles/") { return path.contains("?") ? "/api/titles/{id}?filter" : "/api/titles/{id}" }
+    if path.hasPrefix("/api/titles") { return "/api/titles" }
+    if path.hasPrefix("/api/cells/") { return "/api/cells/{id}/{code}" }
+    return String(path.prefix { $0 != "?" })
+}
+
+func printServeResults(_ label: String, _ results: [ServeResult], wall: Double, cpu: Double?, peakRSS: Int?) {
     func percentile(_ values: [Double], _ p: Double) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
     }
-    let all = results.map(\.2)
-    let profiles = results.filter { $0.0.hasPrefix("/titles/") || ($0.0.hasPrefix("/api/titles/") && !$0.0.contains("?")) }.map(\.2)
-    print("serve: \(results.count) requests from \(clients) clients over loopback, \(ids.count) titles, \(errors.count) errors, \(String(format: "%.1f", wall)) s (\(String(format: "%.0f", Double(results.count) / wall)) req/s)")
-    print("  all requests   p50 \(millis(percentile(all, 0.5)))  p99 \(millis(percentile(all, 0.99)))  max \(millis(all.max() ?? 0))")
-    print("  profile pages  p50 \(millis(percentile(profiles, 0.5)))  p99 \(millis(percentile(profiles, 0.99)))  (\(profiles.count) requests)")
-    for error in errors.prefix(5) { print("  error: \(error.0) -> \(error.1)") }
+    func line(_ name: String, _ rows: [ServeResult]) -> String {
+        let cold = rows.filter(\.isFirst).map(\.seconds), warm = rows.filter { !$0.isFirst }.map(\.seconds)
+        let all = rows.map(\.seconds)
+        func pair(_ values: [Double]) -> String {
+            values.isEmpty ? String(repeating: " ", count: 22) + "-"
+                : String(format: "%4ld  p50 %7.1f p99 %7.1f", values.count, percentile(values, 0.5) * 1000, percentile(values, 0.99) * 1000)
+        }
+        return "  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + " all " + pair(all) + " | cold " + pair(cold) + " | warm " + pair(warm)
+    }
+    let errors = results.filter { $0.status != 200 }
+    var head = "\(label): \(errors.count) errors, \(String(format: "%.1f", wall)) s wall, \(String(format: "%.0f", Double(results.count) / wall)) req/s"
+    if let cpu { head += String(format: ", server CPU %.2f s (%.2f ms per request)", cpu, cpu * 1000 / Double(max(1, results.count))) }
+    if let peakRSS { head += ", server peak RSS \(peakRSS / 1024) MB" }
+    print(head)
+    print("  (ms; cold: the first request of its URL, warm: the later ones)")
+    print(line("all requests", results))
+    let profiles = results.filter { $0.path.hasPrefix("/titles/") || ($0.path.hasPrefix("/api/titles/") && !$0.path.contains("?")) }
+    print(line("profile pages", profiles))
+    let routes = Dictionary(grouping: results, by: { serveRoute($0.path) }).sorted { $0.key < $1.key }
+    for (route, rows) in routes { print(line(route, rows)) }
+    for error in errors.prefix(5) { print("  error: \(error.path) -> \(error.status)") }
+}
+
+/// A `jobforge serve --port 0` child process on the store; its CPU and memory read from /proc.
+final class ServedProcess {
+    let process = Process()
+    let port: UInt16
+
+    init(binary: String, store: String, folder: URL) throws {
+        let log = folder.appendingPathComponent("serve-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--db", store, "--port", "0"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        var found: UInt16?
+        while found == nil, Date() < deadline, process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            found = text.firstMatch(of: /read-only at http:\/\/127\.0\.0\.1:(\d+)\//).flatMap { UInt16($0.1) }
+        }
+        guard let found else {
+            process.terminate()
+            throw BenchFailure("\(binary) serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        }
+        port = found
+    }
+
+    /// User + system CPU so far (/proc/PID/stat, fields 14 and 15, in clock ticks).
+    func cpuSeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the name: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// VmHWM: the peak resident set, in kB.
+    func peakRSSKilobytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 actor PortBox {
@@ -103,7 +228,11 @@ struct BenchOptions {
     init(_ arguments: [String]) { self.arguments = arguments }
 
     func int(_ name: String) -> Int? {
-        arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
+        string(name).flatMap { Int($0) }
+    }
+
+    func string(_ name: String) -> String? {
+        arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
     }
 
     var dataFolder: URL {

@@ -276,16 +276,19 @@ extension BuildPipeline {
             }
             return StepReport(name: "llm", status: .skipped, detail: "not configured", seconds: 0)
         }
-        let requests = try LLMStep.requests(store: store)
         if options.llmDryRun {
+            // Counted a chunk of titles at a time, each prompt dropped once counted: flat memory.
             let tier = LLMTier(client: OpenAIClient(configuration: configuration), recorder: LLMLog(store), runID: runID)
-            let plan = try await tier.plan(requests)
-            let uncached = plan.batches.filter { !$0.cached }.count
+            var reader = try LLMStep.RequestReader(store: store)
+            var plan = LLMPlanTally()
+            while let requests = try reader.next() { try await tier.plan(requests) { plan.add($0) } }
+            let uncached = plan.requests - plan.cachedRequests
             return StepReport(name: "llm", status: .skipped,
-                              detail: "dry run: \(plan.cells) cells in \(plan.batches.count) requests (\(uncached) not cached), "
+                              detail: "dry run: \(plan.cells) cells in \(plan.requests) requests (\(uncached) not cached), "
                                   + "~\(plan.estimatedInputTokens) tokens in, ~\(plan.estimatedOutputTokens) out; nothing was sent",
                               seconds: Date().timeIntervalSince(started))
         }
+        let requests = try LLMStep.requests(store: store)
         let (result, summary) = try await LLMStep.run(store: store, configuration: configuration, runID: runID, requests: requests)
         let s = result.summary
         let detail = "\(s.cellsAsked) cells asked: \(s.answered) answered, \(s.refused) refused, \(s.invalid) invalid, "

@@ -34,7 +34,7 @@ public struct ImputeCommand: AsyncParsableCommand {
     public func run() async throws {
         let db = try store.openExistingStore()
         let categorySet = categories.isEmpty ? nil : Set(categories.flatMap(\.values))
-        let requests = try LLMStep.requests(store: db, titleFilter: titles.isEmpty ? nil : Set(titles), categories: categorySet)
+        let titleFilter = titles.isEmpty ? nil : Set(titles)
         let knownTitles = try TitleCatalog(db).titles()
         if !titles.isEmpty, !knownTitles.contains(where: { titles.contains($0.id) || titles.contains($0.title) }) {
             throw ValidationError("no job title matches \(titles.joined(separator: ", ")); `jobforge titles` lists them")
@@ -48,12 +48,10 @@ public struct ImputeCommand: AsyncParsableCommand {
             configuration = ready
         }
         if llm.dryRun {
-            let client = OpenAIClient(configuration: configuration)
-            let plan = try await LLMTier(client: client, recorder: LLMLog(db), runID: "dry-run").plan(requests)
-            let categoryOf = Dictionary(try db.descriptors(category: nil).map { ($0.descriptor.code, $0.descriptor.category.rawValue) }) { first, _ in first }
-            for line in LLMReport.planLines(plan, configuration: configuration, categoryOf: categoryOf) { print(line) }
+            try await dryRun(db, configuration: configuration, titleFilter: titleFilter, categories: categorySet)
             return
         }
+        let requests = try LLMStep.requests(store: db, titleFilter: titleFilter, categories: categorySet)
         let total = requests.reduce(0) { $0 + $1.missing.count }
         let (line, progress) = LLMReport.progress(total: total)
         defer { line.finish() }
@@ -69,5 +67,27 @@ public struct ImputeCommand: AsyncParsableCommand {
             for text in LLMReport.summaryLines(result.summary, model: configuration.model) { print(text) }
             print("cells: \(summary.filled) filled, \(summary.overridden) replaced, \(summary.keptBelow) kept below a higher source")
         }
+    }
+
+    /// Prints each request as it is planned, a chunk of titles at a time, and keeps only the
+    /// totals: flat memory on 20,000 titles. A first pass counts the requests (each heading
+    /// says "n/total") without building their prompts.
+    func dryRun(_ db: SQLiteStore, configuration: LLMConfiguration, titleFilter: Set<String>?, categories: Set<Category>?) async throws {
+        var counter = try LLMStep.RequestReader(store: db, titleFilter: titleFilter, categories: categories)
+        var total = 0
+        while let chunk = try counter.next() {
+            total += chunk.reduce(0) { $0 + LLMTier.batches($1.missing, size: configuration.batchSize).count }
+        }
+        let tier = LLMTier(client: OpenAIClient(configuration: configuration), recorder: LLMLog(db), runID: "dry-run")
+        let categoryOf = Dictionary(try db.descriptors(category: nil).map { ($0.descriptor.code, $0.descriptor.category.rawValue) }) { first, _ in first }
+        var tally = LLMPlanTally { categoryOf[$0.descriptorCode] ?? "other" }
+        var reader = try LLMStep.RequestReader(store: db, titleFilter: titleFilter, categories: categories)
+        while let chunk = try reader.next() {
+            try await tier.plan(chunk) { batch in
+                for line in LLMReport.batchLines(batch, index: tally.requests, of: total) { print(line) }
+                tally.add(batch)
+            }
+        }
+        for line in LLMReport.totalLines(tally, configuration: configuration) { print(line) }
     }
 }

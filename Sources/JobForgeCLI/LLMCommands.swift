@@ -128,15 +128,29 @@ public enum LLMReport {
     public static func planLines(_ plan: LLMPlan, configuration: LLMConfiguration, showPrompts: Bool = true,
                                  categoryOf: [String: String] = [:]) -> [String] {
         var lines: [String] = []
-        for (index, batch) in plan.batches.enumerated() where showPrompts {
-            lines.append("--- request \(index + 1)/\(plan.batches.count): \(batch.subject), \(batch.cells.count) attributes, "
-                         + "~\(batch.estimatedInputTokens) tokens in, ~\(batch.estimatedOutputTokens) out"
-                         + (batch.cached ? " (cached: no call)" : ""))
-            for message in batch.request.messages where message.role == "user" || index == 0 {
-                lines.append("[\(message.role)] \(message.content)")
-            }
+        var tally = LLMPlanTally { categoryOf[$0.descriptorCode] ?? "other" }
+        for (index, batch) in plan.batches.enumerated() {
+            if showPrompts { lines += batchLines(batch, index: index, of: plan.batches.count) }
+            tally.add(batch)
         }
-        let breakdown = plan.breakdown(pricing: configuration.pricing) { categoryOf[$0.descriptorCode] ?? "other" }
+        return lines + totalLines(tally, configuration: configuration)
+    }
+
+    /// One request of the dry run: its heading and prompt (the system prompt with the first only).
+    public static func batchLines(_ batch: PlannedBatch, index: Int, of total: Int) -> [String] {
+        var lines = ["--- request \(index + 1)/\(total): \(batch.subject), \(batch.cells.count) attributes, "
+                     + "~\(batch.estimatedInputTokens) tokens in, ~\(batch.estimatedOutputTokens) out"
+                     + (batch.cached ? " (cached: no call)" : "")]
+        for message in batch.request.messages where message.role == "user" || index == 0 {
+            lines.append("[\(message.role)] \(message.content)")
+        }
+        return lines
+    }
+
+    /// The dry run's estimate by category and dimension, then its totals.
+    public static func totalLines(_ tally: LLMPlanTally, configuration: LLMConfiguration) -> [String] {
+        var lines: [String] = []
+        let breakdown = tally.breakdown(pricing: configuration.pricing)
         if !breakdown.isEmpty {
             lines.append("estimate by category and dimension (a request's input tokens shared among its cells):")
             for part in breakdown {
@@ -144,11 +158,11 @@ public enum LLMReport {
                              + (part.cost.map { String(format: "$%.4f", $0) } ?? "cost unknown"))
             }
         }
-        let uncached = plan.batches.filter { !$0.cached }.count
+        let uncached = tally.requests - tally.cachedRequests
         lines.append("dry run (\(configuration.model) at \(configuration.shownChatCompletionsURL)): "
-                     + "\(plan.cells) cells in \(plan.batches.count) requests (\(uncached) not cached), "
-                     + "~\(plan.estimatedInputTokens) tokens in, ~\(plan.estimatedOutputTokens) out, "
-                     + "estimated cost \(plan.estimatedCost.map { String(format: "$%.4f", $0) } ?? "unknown (give --price-in/--price-out)"). Nothing was sent.")
+                     + "\(tally.cells) cells in \(tally.requests) requests (\(uncached) not cached), "
+                     + "~\(tally.estimatedInputTokens) tokens in, ~\(tally.estimatedOutputTokens) out, "
+                     + "estimated cost \(tally.estimatedCost(pricing: configuration.pricing).map { String(format: "$%.4f", $0) } ?? "unknown (give --price-in/--price-out)"). Nothing was sent.")
         return lines
     }
 }

@@ -22,7 +22,7 @@ public struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Profile sheets in the file for at most this many titles (the index lists them all).", valueName: "n"))
     public var sheets: Int = 1_000
 
-    @Flag(name: .long, help: "Skip the LLM cost estimate (it builds every prompt: about a second per 30 titles).")
+    @Flag(name: .long, help: "Skip the LLM cost estimate (it builds and counts every prompt, in flat memory: minutes on 20,000 titles).")
     public var noCost = false
 
     @Option(name: .long, help: ArgumentHelp("The model priced in the cost estimate (default: impute's).", valueName: "name"))

@@ -37,7 +37,12 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         #if Server
         let db = try store.openStoreForReading()
-        let server = ReportServer(api: ReadOnlyAPI(store: db, language: lang), host: host, port: UInt16(port)) { line in
+        // One read-only connection per request served at once (at most the cores, and 2 at least:
+        // one request waiting on the disk does not hold up the next).
+        let readers = [db] + (try (1..<max(2, min(8, ProcessInfo.processInfo.activeProcessorCount))).map { _ in try store.openStoreForReading() })
+        // The review's codes in doubt come from the offline NOC coder, as in `titles review`.
+        let api = ReadOnlyAPI(stores: readers, language: lang, suggester: try OfflineCodeAuditor.of(db))
+        let server = ReportServer(api: api, host: host, port: UInt16(port)) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let host = self.host

@@ -87,20 +87,65 @@ public struct LLMPlan: Sendable {
         public var cost: Double?
     }
 
-    public func breakdown(pricing: TokenPricing?, category: (MissingCell) -> String) -> [Part] {
-        var parts: [String: Part] = [:]
-        var shares: [String: (input: Double, output: Double)] = [:]
-        for batch in batches where !batch.cached && !batch.cells.isEmpty {
-            let n = Double(batch.cells.count)
-            for cell in batch.cells {
-                let key = category(cell) + "\u{1F}" + cell.dimension.rawValue
-                parts[key, default: Part(category: category(cell), dimension: cell.dimension.rawValue, cells: 0, inputTokens: 0,
-                                         outputTokens: 0)].cells += 1
-                shares[key, default: (0, 0)].input += Double(batch.estimatedInputTokens) / n
-                shares[key, default: (0, 0)].output += Double(batch.estimatedOutputTokens) / n
-            }
+    public func breakdown(pricing: TokenPricing?, category: @escaping (MissingCell) -> String) -> [Part] {
+        var tally = LLMPlanTally(category: category)
+        for batch in batches { tally.add(batch) }
+        return tally.breakdown(pricing: pricing)
+    }
+}
+
+/// The figures of a plan, added up one planned request at a time without keeping the requests
+/// (their prompts): what the report's cost estimate and a streamed `impute --dry-run` keep, in
+/// flat memory however many titles. Equal to the `LLMPlan` of the same batches.
+///
+/// ```swift
+/// var tally = LLMPlanTally()
+/// try await tier.plan(requests) { tally.add($0) }
+/// print(tally.requests, tally.estimatedCost(pricing: configuration.pricing) ?? 0)
+/// ```
+public struct LLMPlanTally {
+    public private(set) var cells = 0
+    public private(set) var requests = 0
+    public private(set) var cachedRequests = 0
+    public private(set) var estimatedInputTokens = 0
+    public private(set) var estimatedOutputTokens = 0
+    /// The breakdown's group of a cell; nil: no breakdown is kept.
+    let category: ((MissingCell) -> String)?
+    private var parts: [String: LLMPlan.Part] = [:]
+    private var shares: [String: (input: Double, output: Double)] = [:]
+
+    public init(category: ((MissingCell) -> String)? = nil) {
+        self.category = category
+    }
+
+    public mutating func add(_ batch: PlannedBatch) {
+        requests += 1
+        cells += batch.cells.count
+        if batch.cached {
+            cachedRequests += 1
+            return
         }
-        return parts.keys.sorted().map { key in
+        estimatedInputTokens += batch.estimatedInputTokens
+        estimatedOutputTokens += batch.estimatedOutputTokens
+        guard let category, !batch.cells.isEmpty else { return }
+        let n = Double(batch.cells.count)
+        for cell in batch.cells {
+            let group = category(cell)
+            let key = group + "\u{1F}" + cell.dimension.rawValue
+            parts[key, default: LLMPlan.Part(category: group, dimension: cell.dimension.rawValue, cells: 0, inputTokens: 0,
+                                             outputTokens: 0)].cells += 1
+            shares[key, default: (0, 0)].input += Double(batch.estimatedInputTokens) / n
+            shares[key, default: (0, 0)].output += Double(batch.estimatedOutputTokens) / n
+        }
+    }
+
+    public func estimatedCost(pricing: TokenPricing?) -> Double? {
+        pricing?.cost(inputTokens: estimatedInputTokens, outputTokens: estimatedOutputTokens)
+    }
+
+    /// By group and dimension, sorted (empty without a `category`).
+    public func breakdown(pricing: TokenPricing?) -> [LLMPlan.Part] {
+        parts.keys.sorted().map { key in
             var part = parts[key]!
             part.inputTokens = Int(shares[key]!.input.rounded())
             part.outputTokens = Int(shares[key]!.output.rounded())
@@ -160,20 +205,23 @@ public struct LLMTier: Sendable {
     /// The requests a run would send, with estimated tokens and cost; calls nothing.
     public func plan(_ requests: [ImputationRequest]) async throws -> LLMPlan {
         var batches: [PlannedBatch] = []
-        var input = 0, output = 0, cells = 0
+        var tally = LLMPlanTally()
+        try await plan(requests) { batch in
+            tally.add(batch)
+            batches.append(batch)
+        }
+        return LLMPlan(batches: batches, cells: tally.cells, estimatedInputTokens: tally.estimatedInputTokens,
+                       estimatedOutputTokens: tally.estimatedOutputTokens, estimatedCost: tally.estimatedCost(pricing: configuration.pricing))
+    }
+
+    /// The requests a run would send, one at a time to `body` (which keeps what it needs), in
+    /// the order `plan(_:)` lists them; calls nothing.
+    public func plan(_ requests: [ImputationRequest], _ body: (PlannedBatch) throws -> Void) async throws {
         for request in requests {
             for cellBatch in Self.batches(request.missing, size: configuration.batchSize) {
-                let batch = try await planned(request, cellBatch)
-                cells += cellBatch.count
-                if !batch.cached {
-                    input += batch.estimatedInputTokens
-                    output += batch.estimatedOutputTokens
-                }
-                batches.append(batch)
+                try body(try await planned(request, cellBatch))
             }
         }
-        return LLMPlan(batches: batches, cells: cells, estimatedInputTokens: input, estimatedOutputTokens: output,
-                       estimatedCost: configuration.pricing?.cost(inputTokens: input, outputTokens: output))
     }
 
     /// One request as it would be sent: its prompt, estimated tokens, and whether the cache

@@ -21,7 +21,7 @@ public struct ReportBuilder: Sendable {
     public var sheetLimit: Int
     /// The model and prices of the cost estimate (`impute`'s defaults unless configured).
     public var llm: LLMConfiguration
-    /// Whether to estimate the LLM's cost (it builds every prompt: seconds on a big architecture).
+    /// Whether to estimate the LLM's cost (it builds and counts every prompt, a chunk of titles at a time).
     public var estimatesCost: Bool
 
     /// Where codes in doubt come from (the offline NOC coder, composed by the caller); none: not audited.
@@ -139,14 +139,18 @@ public struct ReportBuilder: Sendable {
                             profileCode: record.profileCode, method: record.method.rawValue, confidence: record.confidence, cells: cells)
     }
 
-    /// `impute --dry-run`'s plan of the empty cells, without its prompts.
+    /// `impute --dry-run`'s plan of the empty cells, without its prompts: a chunk of titles at a
+    /// time, each prompt counted and dropped, so memory stays flat however many titles.
     func costEstimate() async throws -> CostEstimate {
-        let requests = try LLMStep.requests(store: store)
-        let plan = try await LLMTier(client: OpenAIClient(configuration: llm), recorder: LLMLog(store), runID: "report").plan(requests)
-        return CostEstimate(model: llm.model, cells: plan.cells, requests: plan.batches.count,
-                            cachedRequests: plan.batches.filter(\.cached).count,
-                            estimatedInputTokens: plan.estimatedInputTokens, estimatedOutputTokens: plan.estimatedOutputTokens,
-                            estimatedCostUSD: plan.estimatedCost)
+        let tier = LLMTier(client: OpenAIClient(configuration: llm), recorder: LLMLog(store), runID: "report")
+        var reader = try LLMStep.RequestReader(store: store)
+        var tally = LLMPlanTally()
+        while let requests = try reader.next() {
+            try await tier.plan(requests) { tally.add($0) }
+        }
+        return CostEstimate(model: llm.model, cells: tally.cells, requests: tally.requests, cachedRequests: tally.cachedRequests,
+                            estimatedInputTokens: tally.estimatedInputTokens, estimatedOutputTokens: tally.estimatedOutputTokens,
+                            estimatedCostUSD: tally.estimatedCost(pricing: llm.pricing))
     }
 
     /// The engine's rule: a title inherits its profile's cells (`TitleInheritanceRule`).

@@ -99,7 +99,8 @@ enum OpenAPIDocument {
             "description": "A job title's id or exact title, an OaSIS profile or a unit group.",
             "schema": {
               "type": "string"
-            }
+            },
+            "example": "JA-0002"
           },
           {
             "name": "source",
@@ -178,7 +179,8 @@ enum OpenAPIDocument {
             "description": "As for /api/titles/{id}.",
             "schema": {
               "type": "string"
-            }
+            },
+            "example": "JA-0002"
           },
           {
             "name": "descriptor",
@@ -187,7 +189,8 @@ enum OpenAPIDocument {
             "description": "A guide code (A01a02) or a descriptor's name.",
             "schema": {
               "type": "string"
-            }
+            },
+            "example": "F01b02"
           },
           {
             "name": "dimension",
@@ -235,9 +238,18 @@ enum OpenAPIDocument {
             "name": "category",
             "in": "query",
             "required": false,
-            "description": "Only this category.",
+            "description": "Only this category: its slug (other spellings of its name, such as work-context, are accepted too).",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "enum": [
+                "skills",
+                "abilities",
+                "personal_attributes",
+                "knowledge",
+                "work_activities",
+                "work_context",
+                "interests"
+              ]
             }
           }
         ],
@@ -391,7 +403,8 @@ enum OpenAPIDocument {
             "description": "A job title's id.",
             "schema": {
               "type": "string"
-            }
+            },
+            "example": "JA-0002"
           }
         ],
         "responses": {

@@ -66,10 +66,16 @@ final class CellReader {
     private var subjectIDs: [Subject: Int64]?
     /// The run of each load of the layer, by its time: a derived value carries its source's time.
     private var layerRuns: [Date: String] = [:]
+    /// What earlier reads of the unchanged store derived (a server's), or nil.
+    private let shared: SharedCellReads?
+    /// Subjects whose stored candidates were read: past a few, every subject's id is read at once.
+    private var storedReads = 0
 
-    init(_ db: Database, withMetadata: Bool = true) {
+    /// `shared`: only for a reader with metadata, in a transaction `shared.validate` accepted.
+    init(_ db: Database, withMetadata: Bool = true, shared: SharedCellReads? = nil) {
         self.db = db
         self.withMetadata = withMetadata
+        self.shared = withMetadata ? shared : nil
     }
 
     // MARK: Cells of a subject
@@ -125,7 +131,8 @@ final class CellReader {
     /// Derived and stored candidates of a subject.
     func entries(of subject: Subject) throws -> [CellEntry] {
         try derived(subject).map {
-            CellEntry(origin: .derived, candidate: $0, runID: layerRuns[$0.observedAt] ?? "", isStoredWinner: false)
+            CellEntry(origin: .derived, candidate: $0, runID: layerRuns[$0.observedAt] ?? shared?.layerRun(at: $0.observedAt) ?? "",
+                      isStoredWinner: false)
         } + stored(subject)
     }
 
@@ -162,8 +169,13 @@ final class CellReader {
     /// What a title inherits from a profile: its authoritative winners and its best O*NET value per cell.
     private func inheritable(profile: String) throws -> [Candidate] {
         if let known = inheritableCache[profile] { return known }
+        if let known = shared?.inheritable(profile: profile) {
+            inheritableCache[profile] = known
+            return known
+        }
         let computed = try computeInheritable(profile: profile)
         inheritableCache[profile] = computed
+        shared?.keep(profile: profile, inheritable: computed, layerRuns: layerRuns)
         return computed
     }
 
@@ -292,7 +304,9 @@ final class CellReader {
 
     /// The candidates stored for the subject itself.
     func stored(_ subject: Subject) throws -> [CellEntry] {
-        if subjectIDs == nil {
+        storedReads += 1
+        // One subject (a title and its profile, say): found by its key; a pass over many: all at once.
+        if subjectIDs == nil, storedReads > 4 {
             var ids: [Subject: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, kind, code FROM subject") {
                 ids[Subject(kind: try row.decode(at: 1, table: "subject", column: "kind"), code: row[2])] = row[0]

@@ -57,8 +57,43 @@ extension SQLiteStore {
     public func winners(of subject: Subject, filter: CellFilter) throws -> [CellValue] {
         try dbQueue.read { db in
             var values: [CellValue] = []
-            try Self.forEachCell(db, winnersOnly: true, subjects: [subject], filter: filter) { values.append($0) }
+            if try sharedReads.validate(db) {
+                var buffers = CellPassBuffers()
+                try Self.forEachCell(of: subject, catalog: try sharedReads.descriptorCatalog(db), reader: CellReader(db, shared: sharedReads),
+                                     winnersOnly: true, filter: filter, buffers: &buffers) { values.append($0) }
+            } else {
+                try Self.forEachCell(db, winnersOnly: true, subjects: [subject], filter: filter) { values.append($0) }
+            }
             return values
+        }
+    }
+
+    /// Lets this connection's single-subject reads (`winners(of:)`, `candidates(for:)`) share
+    /// what they derive until the store changes (``SharedCellReads``). For a read-only store
+    /// that serves many reads (`jobforge serve`); never for one that writes.
+    public func shareReads() {
+        sharedReads.enable()
+    }
+
+    /// Each subject's winning cells (as `winners(of:)` gives them), in one read: a pass over many
+    /// titles reads the subject index once and each profile's cells once for all its titles,
+    /// where `winners(of:)` per title reads both again every time. Read in chunks to keep memory flat.
+    ///
+    /// ```swift
+    /// let cells = try store.winners(ofEach: chunk.map { .title($0.id) }, filter: CellFilter())
+    /// for (record, known) in zip(chunk, cells) { ... }
+    /// ```
+    public func winners(ofEach subjects: [Subject], filter: CellFilter) throws -> [[CellValue]] {
+        try dbQueue.read { db in
+            let catalog = try DescriptorCatalog(db)
+            let reader = CellReader(db)
+            var buffers = CellPassBuffers()
+            return try subjects.map { subject in
+                var values: [CellValue] = []
+                try Self.forEachCell(of: subject, catalog: catalog, reader: reader, winnersOnly: true, filter: filter,
+                                     buffers: &buffers) { values.append($0) }
+                return values
+            }
         }
     }
 
@@ -87,55 +122,68 @@ extension SQLiteStore {
                             _ body: (CellValue) throws -> Void) throws {
         let catalog = try DescriptorCatalog(db)
         let reader = CellReader(db)
+        var buffers = CellPassBuffers()
+        for subject in subjects {
+            try forEachCell(of: subject, catalog: catalog, reader: reader, winnersOnly: winnersOnly, filter: filter,
+                            buffers: &buffers, body)
+        }
+    }
+
+    /// What a pass over many subjects reuses from one subject to the next instead of allocating it again.
+    struct CellPassBuffers {
         var states: [(state: CellState, descriptor: DescriptorCatalog.Entry, scale: DescriptorCatalog.Scale?)] = []
         var entries: [CellEntry] = []
-        for subject in subjects {
-            defer { reader.releaseProfileCells() }
-            states.removeAll(keepingCapacity: true)
-            for state in try reader.cells(of: subject) {
-                guard let descriptor = catalog.descriptors[state.key.descriptor] else { continue }
-                if let categories = filter.categories, !categories.isEmpty, !categories.contains(descriptor.category) { continue }
-                states.append((state, descriptor, catalog.scaleEntry(state.key.descriptor, state.key.dimension)))
+    }
+
+    /// One subject's cells for `forEachCell`, with the reader (and what it caches) and the buffers of the whole pass.
+    private static func forEachCell(of subject: Subject, catalog: DescriptorCatalog, reader: CellReader, winnersOnly: Bool,
+                                    filter: CellFilter, buffers: inout CellPassBuffers, _ body: (CellValue) throws -> Void) throws {
+        defer { reader.releaseProfileCells() }
+        buffers.states.removeAll(keepingCapacity: true)
+        for state in try reader.cells(of: subject) {
+            guard let descriptor = catalog.descriptors[state.key.descriptor] else { continue }
+            if let categories = filter.categories, !categories.isEmpty, !categories.contains(descriptor.category) { continue }
+            buffers.states.append((state, descriptor, catalog.scaleEntry(state.key.descriptor, state.key.dimension)))
+        }
+        buffers.states.sort {
+            ($0.descriptor.sortKey, $0.scale?.position ?? 9, $0.state.key.dimension.rawValue)
+                < ($1.descriptor.sortKey, $1.scale?.position ?? 9, $1.state.key.dimension.rawValue)
+        }
+        for (state, descriptor, scale) in buffers.states {
+            let winner = state.winningEntry
+            // A cell's entries all have its key, so the scale found for the cell is each one's.
+            func emit(_ entry: CellEntry, isWinner: Bool) throws {
+                let candidate = entry.candidate
+                if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { return }
+                if let minimum = filter.minimumConfidence, candidate.confidence < minimum { return }
+                try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
+                                   descriptorName: descriptor.name, category: descriptor.category,
+                                   dimension: candidate.key.dimension, value: candidate.value, text: candidate.text,
+                                   scale: scale?.summary, source: candidate.source, precedence: candidate.precedence,
+                                   method: candidate.method, sourceLevel: candidate.sourceLevel,
+                                   sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
+                                   rationale: candidate.rationale, release: candidate.release,
+                                   observedAt: candidate.observedAt, runID: entry.runID,
+                                   metadata: candidate.metadata, candidateID: entry.origin.rowID ?? 0,
+                                   isWinner: isWinner, scalePosition: scale?.position))
             }
-            states.sort {
-                ($0.descriptor.sortKey, $0.scale?.position ?? 9, $0.state.key.dimension.rawValue)
-                    < ($1.descriptor.sortKey, $1.scale?.position ?? 9, $1.state.key.dimension.rawValue)
+            if winnersOnly {
+                try emit(winner, isWinner: true)
+                continue
             }
-            for (state, descriptor, scale) in states {
-                let winner = state.winningEntry
-                // A cell's entries all have its key, so the scale found for the cell is each one's.
-                func emit(_ entry: CellEntry, isWinner: Bool) throws {
-                    let candidate = entry.candidate
-                    if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { return }
-                    if let minimum = filter.minimumConfidence, candidate.confidence < minimum { return }
-                    try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
-                                       descriptorName: descriptor.name, category: descriptor.category,
-                                       dimension: candidate.key.dimension, value: candidate.value, text: candidate.text,
-                                       scale: scale?.summary, source: candidate.source, precedence: candidate.precedence,
-                                       method: candidate.method, sourceLevel: candidate.sourceLevel,
-                                       sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
-                                       rationale: candidate.rationale, release: candidate.release,
-                                       observedAt: candidate.observedAt, runID: entry.runID,
-                                       metadata: candidate.metadata, candidateID: entry.origin.rowID ?? 0,
-                                       isWinner: isWinner, scalePosition: scale?.position))
-                }
-                if winnersOnly {
-                    try emit(winner, isWinner: true)
-                    continue
-                }
-                entries.removeAll(keepingCapacity: true)
-                entries += state.entries
-                entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
-                for entry in entries {
-                    try emit(entry, isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate)
-                }
+            buffers.entries.removeAll(keepingCapacity: true)
+            buffers.entries += state.entries
+            buffers.entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
+            for entry in buffers.entries {
+                try emit(entry, isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate)
             }
         }
     }
 
     public func candidates(for key: CellKey) throws -> [StoredCandidate] {
         try dbQueue.read { db in
-            guard let state = try CellReader(db).cells(of: key.subject).first(where: { $0.key == key }) else { return [] }
+            let reader = CellReader(db, shared: try sharedReads.validate(db) ? sharedReads : nil)
+            guard let state = try reader.cells(of: key.subject).first(where: { $0.key == key }) else { return [] }
             let winner = state.winningEntry
             return state.entries.map { entry in
                 StoredCandidate(origin: entry.origin, candidate: entry.candidate, runID: entry.runID,

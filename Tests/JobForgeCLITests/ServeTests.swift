@@ -134,7 +134,8 @@ struct ServeTests {
         _ = try await fetch("/api/cells/JA-0002/F01b02", route: "/api/cells/{subject}/{descriptor}", expect: 200)
         _ = try await fetch("/api/descriptors?category=work-context", route: "/api/descriptors", expect: 200)
         let coverage = try await fetch("/api/coverage", route: "/api/coverage", expect: 200)
-        _ = try await fetch("/api/review", route: "/api/review", expect: 200)
+        let review = try await fetch("/api/review", route: "/api/review", expect: 200)
+        let whole = try await fetch("/api/titles/JA-0002", route: "/api/titles/{id}", expect: 200)
         _ = try await fetch("/api/tbs/groups", route: "/api/tbs/groups", expect: 404)  // no scrape in this store
         // Bad requests: 4xx problem details, never a 500.
         _ = try await fetch("/api/titles/NO-SUCH-TITLE", route: "/api/titles/{id}", expect: 404)
@@ -157,6 +158,21 @@ struct ServeTests {
         let show = try await JobForgeBinary.run(["show", "JA-0002", "--json", "--db", store, "--category", "skills",
                                                  "--min-confidence", "0.5", "--source", "authoritative,onet"], in: folder.url, timeout: 120)
         #expect(try Self.canonical(profile) == (try Self.canonical(Data(show.stdout.utf8))), "/api/titles/JA-0002 = show --json")
+        let showAll = try await JobForgeBinary.run(["show", "JA-0002", "--json", "--db", store], in: folder.url, timeout: 120)
+        #expect(try Self.canonical(whole) == (try Self.canonical(Data(showAll.stdout.utf8))), "/api/titles/JA-0002 (every cell) = show --json")
+        // The review queue's codes in doubt are the offline coder's, as in `titles review`, with the same evidence.
+        let listed = try await JobForgeBinary.run(["titles", "review", "--json", "--db", store], in: folder.url, timeout: 300)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        let inDoubt = expected.filter { $0["reason"] as? String == "code_in_doubt" }
+        #expect(!inDoubt.isEmpty, "the shipped sample has titles whose NOC code the offline coder doubts")
+        let queue = try #require(try JSONSerialization.jsonObject(with: review) as? [[String: Any]])
+        for item in inDoubt {
+            let match = queue.first { $0["id"] as? String == item["id"] as? String && $0["reason"] as? String == "code_in_doubt" }
+            #expect(match?["note"] as? String == item["detail"] as? String && (match?["note"] as? String)?.contains("matched") == true,
+                    "/api/review lists \(item["id"] ?? "?") as a code in doubt with its evidence")
+            #expect(match?["action"] as? String == (item["actions"] as? [String])?.first)
+        }
+        #expect(queue.count == expected.count, "the same queue as titles review --json")
         let report = try await JobForgeBinary.run(["report", "--json", "--no-cost", "--db", store], in: folder.url, timeout: 600)
         let reportObject = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
         #expect(try Self.canonical(coverage) == (try Self.canonical(JSONSerialization.data(withJSONObject: reportObject["coverage"] ?? [:]))),
@@ -191,6 +207,31 @@ struct ServeTests {
         #expect(home.consoleLines.isEmpty, "\(home.consoleLines)")
         #expect(DOMElements(home.dom).with("data-title").count == 285)
         #expect(served.stop(SIGINT) == 0)
+    }
+
+    @Test("a response kept in memory is made again once another process changed the store (titles pin)")
+    func cacheSeesOtherProcesses() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-serve-cache")
+        defer { folder.remove() }
+        let store = try await Self.store(in: folder)
+        let served = try Served(store: store, in: folder.url)
+        let first = try await served.get("/api/titles/JA-0002")
+        let page = try await served.get("/titles/JA-0002")
+        let again = try await served.get("/api/titles/JA-0002")
+        #expect(first.status == 200 && again.body == first.body, "answered again the same")
+        let before = try #require(try JSONSerialization.jsonObject(with: first.body) as? [String: Any])
+        #expect(before["related"] as? [String] != ["10011.00"], "the pin below changes the title's profile")
+
+        let pin = try await JobForgeBinary.run(["titles", "pin", "JA-0002", "10011.00", "--reason", "test", "--db", store],
+                                               in: folder.url, timeout: 300)
+        #expect(pin.status == 0, "\(pin.stderr)")
+        let after = try await served.get("/api/titles/JA-0002")
+        let show = try await JobForgeBinary.run(["show", "JA-0002", "--json", "--db", store], in: folder.url, timeout: 120)
+        #expect(after.status == 200 && after.body != first.body, "the pinned title's profile, not the one kept in memory")
+        #expect(try Self.canonical(after.body) == (try Self.canonical(Data(show.stdout.utf8))), "= show --json after the pin")
+        let pageAfter = try await served.get("/titles/JA-0002")
+        #expect(pageAfter.body != page.body, "the HTML sheet too")
+        #expect(served.stop(SIGTERM) == 0)
     }
 
     /// JSON with sorted keys, to compare documents whatever their formatting.

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Times `jobforge report --json --sheets 0` (the report's read and its LLM cost estimate) and
+# `jobforge impute --dry-run` on stores of 285, 2k and 5k generated titles (issue 17), a baseline
+# binary and a candidate alternating ($REPS runs each, 3 by default, under the same load), and prints the median
+# wall time, CPU time (user+sys) and peak RSS of each, with the candidate/baseline ratios. It
+# also checks that both binaries print the same cost figures.
+#
+# usage: scripts/bench-report-scale.sh BASELINE_JOBFORGE CANDIDATE_JOBFORGE [COUNT...]
+#   e.g. scripts/bench-report-scale.sh /tmp/jobforge-main .build/release/jobforge 285 2000 5000
+# The titles are those of `jobforge-bench titles --write-csv` (.build/release/jobforge-bench),
+# or the CSV files of $TITLES_DIR (titles-COUNT.csv) when given.
+set -euo pipefail
+baseline=$1 candidate=$2
+shift 2
+counts=("${@:-285 2000 5000}")
+counts=(${counts[@]})
+root=$(cd "$(dirname "$0")/.." && pwd)
+bench=${BENCH:-$root/.build/release/jobforge-bench}
+work=$(mktemp -d /tmp/jobforge-report-scale.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+"$candidate" build --db "$work/built.sqlite" --data "$root/data" > /dev/null
+for count in "${counts[@]}"; do
+    if [ -n "${TITLES_DIR:-}" ]; then
+        cp "$TITLES_DIR/titles-$count.csv" "$work/titles-$count.csv"
+    else
+        "$bench" titles --count "$count" --write-csv "$work/titles-$count.csv" --data "$root/data" > /dev/null
+    fi
+    cp "$work/built.sqlite" "$work/store-$count.sqlite"
+    "$candidate" titles import "$work/titles-$count.csv" --db "$work/store-$count.sqlite" --data "$root/data" > /dev/null
+done
+
+run() {  # binary count command... -> "wall cpu rss_mb"
+    local binary=$1 count=$2
+    shift 2
+    if [ "$1" = impute ]; then  # gigabytes of prompts: only the totals line is kept
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$binary" "$@" --db "$work/store-$count.sqlite" 2> /dev/null | tail -n 1 > "$work/out"
+    else
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$binary" "$@" --db "$work/store-$count.sqlite" > "$work/out" 2> /dev/null
+    fi
+    awk '{ printf "%.2f %.2f %.0f\n", $1, $2 + $3, $4 / 1024 }' "$work/time"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+cost() {  # the report's cost figures, or the dry run's last line
+    if [ "$1" = report ]; then python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["cost"]; print(c["cells"], c["requests"], c["estimatedInputTokens"], c["estimatedOutputTokens"], c["estimatedCostUSD"])' "$work/out"
+    else tail -1 "$work/out"; fi
+}
+
+printf "%-8s %8s  %-9s %8s %8s %8s\n" command titles binary "wall s" "cpu s" "rss MB"
+for command in report dry-run; do
+    case $command in
+        report) arguments=(report --json --sheets 0) ;;
+        dry-run) arguments=(impute --dry-run) ;;
+    esac
+    for count in "${counts[@]}"; do
+        : > "$work/baseline.txt"; : > "$work/candidate.txt"
+        for _ in $(seq "${REPS:-3}"); do
+            run "$baseline" "$count" "${arguments[@]}" >> "$work/baseline.txt"; cost "$command" > "$work/baseline.cost"
+            run "$candidate" "$count" "${arguments[@]}" >> "$work/candidate.txt"; cost "$command" > "$work/candidate.cost"
+        done
+        cmp -s "$work/baseline.cost" "$work/candidate.cost" || { echo "cost figures differ at $count titles:"; cat "$work/baseline.cost" "$work/candidate.cost"; exit 1; }
+        for which in baseline candidate; do
+            read -r wall cpu rss <<< "$(for column in 1 2 3; do cut -d' ' -f$column "$work/$which.txt" | median; done | xargs)"
+            printf "%-8s %8s  %-9s %8s %8s %8s\n" "$command" "$count" "$which" "$wall" "$cpu" "$rss"
+            eval "${which}_wall=$wall ${which}_cpu=$cpu ${which}_rss=$rss"
+        done
+        awk -v bw="$baseline_wall" -v cw="$candidate_wall" -v bc="$baseline_cpu" -v cc="$candidate_cpu" \
+            -v br="$baseline_rss" -v cr="$candidate_rss" -v n="$count" -v c="$command" \
+            'BEGIN { printf "%-8s %8s  %-9s %7.2fx %7.2fx %7.2fx\n", c, n, "ratio", cw / bw, cc / bc, cr / br }'
+    done
+done
