@@ -109,20 +109,27 @@ public struct ReportBuilder: Sendable {
         return (coverage, sheets)
     }
 
-    /// The sheets of the first `sheetLimit` titles, one at a time in the index's order, read a
-    /// chunk of titles per store access (the same cells as `build()` holds).
+    /// The sheets of the first `sheetLimit` titles, one at a time in the index's order, read in
+    /// one pass (the same cells as `build()` holds): one title's cells are held at a time.
     public func forEachSheet(_ body: (ProfileSheets.Sheet) throws -> Void) throws {
         let titles = try TitleCatalog(store).titles().prefix(sheetLimit)
         let (_, index) = Self.sheetDimensions(try store.descriptors(category: nil))
-        var start = titles.startIndex
-        while start < titles.endIndex {
-            let chunk = titles[start..<min(titles.endIndex, start + Self.sheetChunk)]
-            start = chunk.endIndex
-            let cells = try store.winners(ofEach: chunk.map { .title($0.id) }, filter: CellFilter())
-            for (record, known) in zip(chunk, cells) {
-                try body(Self.sheet(record, cells: known.compactMap { Self.sheetCell($0, index) }))
+        var position = titles.startIndex
+        var cells: [ProfileSheets.Cell] = []
+        // A title's cells come together in the titles' order: its sheet is complete when another
+        // title's cell comes (titles with no cell in between have empty sheets).
+        func finish(until code: String?) throws {
+            while position < titles.endIndex, titles[position].id != code {
+                try body(Self.sheet(titles[position], cells: cells))
+                cells = []
+                position += 1
             }
         }
+        try store.forEachWinner(of: titles.map { .title($0.id) }, filter: CellFilter()) { cell in
+            try finish(until: cell.subject.code)
+            if let sheetCell = Self.sheetCell(cell, index) { cells.append(sheetCell) }
+        }
+        try finish(until: nil)
     }
 
     /// Whether a page should stream its sheets (`build(holdingSheets: false)`, then
@@ -134,10 +141,6 @@ public struct ReportBuilder: Sendable {
 
     /// Sheets a page holds at most (about 300 MB at the peak for a thousand).
     public static let heldSheets = 1_000
-
-    /// Titles whose sheets are read per store access: their cells as read (about 300 kB a title)
-    /// are held until the chunk is written.
-    static let sheetChunk = 64
 
     /// One title's sheet, read alone (what `serve` shows at `/titles/ID`); nil for an unknown id.
     public func sheet(forTitle id: String) throws -> ProfileSheets? {
