@@ -179,12 +179,8 @@ public enum LLMEvaluation {
             estimatedCost: summary.estimatedCost, cellsLeft: summary.cellsLeft, recalibratedAnswers: 0)
         // No valid answer measures nothing: such an evaluation is printed, not kept to calibrate.
         if !values.isEmpty {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
             try log.recordEvaluation(model: configuration.model, at: now, sample: plan.sample, seed: plan.seed,
-                                     report: String(decoding: try encoder.encode(report), as: UTF8.self),
-                                     calibration: report.confidenceCalibration)
+                                     report: try report.storedText(), calibration: report.confidenceCalibration)
         }
         return report
     }
@@ -238,6 +234,27 @@ public struct LLMEvaluationReport: Sendable, Codable {
         case confidenceCalibration = "confidence_calibration", requests, cacheHits = "cache_hits", tokensIn = "tokens_in"
         case tokensCachedIn = "tokens_cached_in", tokensOut = "tokens_out", estimatedCost = "estimated_cost", cellsLeft = "cells_left"
         case recalibratedAnswers = "recalibrated_answers"
+    }
+}
+
+extension LLMEvaluationReport {
+    /// The report as the store keeps it (`llm_evaluation.report`): sorted keys, ISO 8601 times.
+    func storedText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The report of a stored evaluation (`LLMLog.latestEvaluations()`), as `evaluate llm` kept it.
+    public init(stored record: LLMEvaluationRecord) throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            self = try decoder.decode(Self.self, from: Data(record.report.utf8))
+        } catch {
+            throw StoreError.corrupt(table: "llm_evaluation", column: "report", value: String(record.report.prefix(80)))
+        }
     }
 }
 

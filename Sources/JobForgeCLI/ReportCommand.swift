@@ -19,8 +19,10 @@ public struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The page's language: en or fr.", valueName: "lang"))
     public var lang: ReportLanguage = .english
 
-    @Option(name: .long, help: ArgumentHelp("Profile sheets in the file for at most this many titles (the index lists them all).", valueName: "n"))
-    public var sheets: Int = 1_000
+    @Option(name: .long, help: ArgumentHelp(
+        "Profile sheets in the file for at most this many titles (default: every title; about 17 kB each, so 20,000 titles make a file of hundreds of megabytes; the index lists them all).",
+        valueName: "n"))
+    public var sheets: Int?
 
     @Flag(name: .long, help: "Skip the LLM cost estimate (it builds and counts every prompt, in flat memory: minutes on 20,000 titles).")
     public var noCost = false
@@ -41,7 +43,7 @@ public struct ReportCommand: AsyncParsableCommand {
 
     public func validate() throws {
         if out == nil, !output.json { throw ValidationError("give --out FILE (the HTML page), or --json") }
-        guard sheets >= 0 else { throw ValidationError("--sheets must be 0 or more") }
+        guard (sheets ?? 0) >= 0 else { throw ValidationError("--sheets must be 0 or more") }
         if (priceIn == nil) != (priceOut == nil) { throw ValidationError("give both --price-in and --price-out, or neither") }
     }
 
@@ -54,12 +56,29 @@ public struct ReportCommand: AsyncParsableCommand {
         }
         // The review's codes in doubt come from the offline NOC coder, as in `titles review`.
         let suggester = try OfflineCodeAuditor.of(db)
-        let report = try await ReportBuilder(store: db, sheetLimit: sheets, llm: configuration, estimatesCost: !noCost,
-                                             suggester: suggester).build()
+        let builder = ReportBuilder(store: db, sheetLimit: sheets ?? Int.max, llm: configuration, estimatesCost: !noCost,
+                                    suggester: suggester)
+        // Past a thousand sheets, they are read again as the page is written, a chunk at a time: never all in memory.
+        // --json alone needs none.
+        let streams = try out != nil && builder.streamsSheets()
+        let report = try await builder.build(holdingSheets: out != nil && !streams)
         if let out {
-            let url = URL(fileURLWithPath: out)
+            var file: ReportFile
             do {
-                try Data(HTMLReport(report, language: lang).render().utf8).write(to: url, options: .atomic)
+                file = try ReportFile(path: out)
+            } catch {
+                throw CommandFailure("cannot write the report to \(out): \(CommandFailure.describe(error)); check the folder exists and is writable")
+            }
+            do {
+                try HTMLReport(report, language: lang).write(sheets: { emit in
+                    if streams { try builder.forEachSheet(emit) } else { report.sheets.titles.forEach(emit) }
+                }, to: &file)
+            } catch {
+                file.discard()
+                throw error
+            }
+            do {
+                try file.finish()
             } catch {
                 throw CommandFailure("cannot write the report to \(out): \(CommandFailure.describe(error)); check the folder exists and is writable")
             }

@@ -142,6 +142,15 @@ extension LLMLog {
         try dbQueue.read { db in try Self.latestEvaluation(model: model, in: db) }
     }
 
+    /// The latest evaluation of every model evaluated, by model name (what the report shows).
+    public func latestEvaluations() throws -> [LLMEvaluationRecord] {
+        try dbQueue.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT model FROM llm_evaluation ORDER BY model").compactMap {
+                try Self.latestEvaluation(model: $0, in: db)
+            }
+        }
+    }
+
     /// ``latestEvaluation(model:)`` in the caller's transaction.
     public static func latestEvaluation(model: String, in db: Database) throws -> LLMEvaluationRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM llm_evaluation WHERE model = ? ORDER BY id DESC LIMIT 1",

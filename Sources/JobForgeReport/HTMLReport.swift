@@ -26,7 +26,23 @@ public struct HTMLReport: Sendable {
     var model: ReportModel { report.model }
 
     public func render() -> String {
-        var html = """
+        var html = ""
+        write(sheets: { emit in for sheet in report.sheets.titles { emit(sheet) } }, to: &html)
+        return html
+    }
+
+    /// The page, piece by piece to `output`, its sheets as `sheets` gives them (in the index's
+    /// order, one call of its argument per sheet): a 20,000-title page is written holding one
+    /// sheet at a time, not all of them (`report.sheets` then needs only its dimensions).
+    ///
+    /// ```swift
+    /// var file = try ReportFile(path: "report.html")
+    /// try HTMLReport(report).write(sheets: { emit in try builder.forEachSheet(emit) }, to: &file)
+    /// try file.finish()
+    /// ```
+    public func write<Output: TextOutputStream>(sheets: (_ emit: (ProfileSheets.Sheet) -> Void) throws -> Void,
+                                                to output: inout Output) rethrows {
+        output.write("""
             <!DOCTYPE html>
             <html lang="\(language.rawValue)"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -36,10 +52,11 @@ public struct HTMLReport: Sendable {
             <h1>\(escape(text["title"]))</h1>
             <p class="meta">\(escape(text["generated"])) <span data-generated>\(escape(model.generatedAt))</span> · \(escape(text["store"])) <code>\(escape(model.store))</code></p>
 
-            """
-        html += summary() + coverage() + cost() + review() + quality() + index() + history()
-        html += "</main>\n<section id=\"sheet\" hidden></section>\n"
-        return html + Self.scripts(report.sheets, text: text)
+            """)
+        output.write(summary() + coverage() + cost() + review() + quality())
+        output.write(index())
+        output.write(history() + "</main>\n<section id=\"sheet\" hidden></section>\n")
+        try Self.writeScripts(dimensions: report.sheets.dimensions, sheets: sheets, text: text, to: &output)
     }
 
     /// One title's printable sheet as its own page (`serve`'s `/titles/ID`), opened by the same script.
@@ -58,9 +75,24 @@ public struct HTMLReport: Sendable {
     }
 
     static func scripts(_ sheets: ProfileSheets, text: ReportText) -> String {
-        "<script id=\"sheets\" type=\"application/json\">" + sheetsJSON(sheets, text: text) + "</script>\n"
+        var html = ""
+        writeScripts(dimensions: sheets.dimensions, sheets: { emit in for sheet in sheets.titles { emit(sheet) } }, text: text, to: &html)
+        return html
+    }
+
+    /// The embedded sheets, labels and script that end the page.
+    static func writeScripts<Output: TextOutputStream>(dimensions: [ProfileSheets.Dimension],
+                                                       sheets: (_ emit: (ProfileSheets.Sheet) -> Void) throws -> Void,
+                                                       text: ReportText, to output: inout Output) rethrows {
+        output.write("<script id=\"sheets\" type=\"application/json\">" + sheetsJSONHead(dimensions, text: text))
+        var first = true
+        try sheets { sheet in
+            output.write((first ? "" : ",") + sheetJSON(sheet, text: text))
+            first = false
+        }
+        output.write("}}</script>\n"
             + "<script id=\"labels\" type=\"application/json\">" + labelsJSON(text) + "</script>\n"
-            + "<script>" + script + "</script>\n</body></html>\n"
+            + "<script>" + script + "</script>\n</body></html>\n")
     }
 
     // MARK: Sections
@@ -177,10 +209,42 @@ public struct HTMLReport: Sendable {
         guard let tiers = model.quality, !tiers.isEmpty else { return html + "<p>\(escape(text["qualityNone"]))</p></section>\n" }
         html += "<table><tbody>"
         for tier in tiers {
-            html += "<tr data-tier=\"\(escape(tier.tier))\"><th>\(escape(tier.tier))</th><td>\(tier.meanAbsoluteError.map { Self.fixed($0) } ?? "")</td>"
+            let name = tier.model.map { "\(tier.tier) · \($0)" } ?? tier.tier
+            html += "<tr data-tier=\"\(escape(tier.tier))\"><th>\(escape(name))</th><td>\(tier.meanAbsoluteError.map { Self.fixed($0) } ?? "")</td>"
                 + "<td>\(escape(tier.calibration ?? ""))</td></tr>"
         }
-        return html + "</tbody></table></section>\n"
+        html += "</tbody></table>"
+        for tier in tiers { if let model = tier.model { html += evaluation(tier, model: model) } }
+        return html + "</section>\n"
+    }
+
+    /// One model's evaluation (`evaluate llm`): its figures, then its stated confidence against
+    /// the accuracy measured, each number with its raw value in `data-n`.
+    func evaluation(_ tier: TierQuality, model: String) -> String {
+        func row(_ key: String, _ figure: String, _ raw: String?, _ shown: String?) -> String {
+            "<tr><th>\(escape(text[key]))</th><td data-figure=\"\(figure)\" data-n=\"\(raw ?? "")\">\(escape(shown ?? "-"))</td></tr>"
+        }
+        func share(_ value: Double?) -> String? { value.map { String(format: "%.0f%%", $0 * 100) } }
+        var html = "<h3>\(escape(text["llmEvaluation"])) · <code>\(escape(model))</code> · \(escape(tier.evaluatedAt ?? ""))</h3>"
+        html += "<table class=\"numbers\" data-evaluation=\"\(escape(model))\"><tbody>"
+        html += row("evaluatedValues", "values", tier.values.map(String.init), tier.values.map(text.number))
+        html += row("mae", "mae", tier.meanAbsoluteError.map(Self.number), tier.meanAbsoluteError.map { String(format: "%.3f", $0) })
+        html += row("exact", "exact_share", tier.exactShare.map(Self.number), share(tier.exactShare))
+        html += row("withinOne", "within_one_share", tier.withinOneShare.map(Self.number), share(tier.withinOneShare))
+        html += row("invalid", "invalid", tier.invalid.map(String.init), tier.invalid.map(text.number))
+        html += row("evaluationTokensIn", "tokens_in", tier.tokensIn.map(String.init), tier.tokensIn.map(text.number))
+        html += row("evaluationTokensOut", "tokens_out", tier.tokensOut.map(String.init), tier.tokensOut.map(text.number))
+        html += row("evaluationCost", "estimated_cost", tier.costUSD.map(Self.number), tier.costUSD.map { String(format: "$%.4f", $0) })
+        html += "</tbody></table><table class=\"numbers\" data-calibration=\"\(escape(model))\"><thead><tr>"
+        for key in ["statedRange", "evaluatedValues", "meanStated", "measuredWithinHalf"] { html += "<th>\(escape(text[key]))</th>" }
+        html += "</tr></thead><tbody>"
+        for bucket in tier.calibrationTable ?? [] {
+            html += "<tr data-bucket=\"\(Self.number(bucket.lower))\"><td>\(String(format: "%.1f-%.1f", bucket.lower, bucket.upper))</td>"
+                + "<td data-n=\"\(bucket.count)\">\(text.number(bucket.count))</td>"
+                + "<td data-n=\"\(Self.number(bucket.meanStatedConfidence))\">\(Self.fixed(bucket.meanStatedConfidence))</td>"
+                + "<td data-n=\"\(Self.number(bucket.withinHalfShare))\">\(Self.fixed(bucket.withinHalfShare))</td></tr>"
+        }
+        return html + "</tbody></table>"
     }
 
     func index() -> String {
@@ -193,7 +257,8 @@ public struct HTMLReport: Sendable {
             + "<th>\(escape(text["profile"]))</th><th>\(escape(text["method"]))</th>"
         for key in ["authoritative", "onet", "llm", "empty"] { html += "<th class=\"\(key)\">\(escape(text[key]))</th>" }
         html += "</tr></thead><tbody>\n"
-        let sheetIDs = Set(report.sheets.titles.map(\.id))
+        // The sheets are those of the first titles (`ReportBuilder.sheetLimit`), whether held or streamed.
+        let sheetIDs = Set(model.coverage.titles.prefix(model.sheetCount).map(\.id))
         for row in model.coverage.titles {
             let name = language == .french ? (row.titleFR ?? row.title) : row.title
             let link = sheetIDs.contains(row.id) ? "<a href=\"\(escape(sheetLink(row.id)))\">\(escape(name))</a>" : escape(name)
@@ -233,30 +298,29 @@ public struct HTMLReport: Sendable {
 
     /// The sheets as compact arrays, read by the inline script. `<` is escaped so that no text
     /// can close the script element.
-    static func sheetsJSON(_ sheets: ProfileSheets, text: ReportText) -> String {
-        let language = text.language
+    static func sheetsJSONHead(_ dimensions: [ProfileSheets.Dimension], text: ReportText) -> String {
         var out = "{\"dimensions\":["
-        for (index, dimension) in sheets.dimensions.enumerated() {
+        for (index, dimension) in dimensions.enumerated() {
             if index > 0 { out += "," }
             out += "[" + [dimension.code, dimension.name, text.category(dimension.category), dimension.dimension, dimension.scale]
                 .map(Self.jsonString).joined(separator: ",") + "]"
         }
-        out += "],\"titles\":{"
-        for (index, sheet) in sheets.titles.enumerated() {
-            if index > 0 { out += "," }
-            out += Self.jsonString(sheet.id) + ":{\"title\":" + Self.jsonString(language == .french ? (sheet.titleFR ?? sheet.title) : sheet.title)
-            out += ",\"unitGroup\":" + (sheet.unitGroup.map(Self.jsonString) ?? "null")
-            out += ",\"profile\":" + (sheet.profileCode.map(Self.jsonString) ?? "null")
-            out += ",\"method\":" + Self.jsonString(sheet.method) + ",\"confidence\":" + Self.number(sheet.confidence) + ",\"cells\":["
-            for (cellIndex, cell) in sheet.cells.enumerated() {
-                if cellIndex > 0 { out += "," }
-                out += "[\(cell.dimension),\(Self.number(cell.value)),\(cell.text.map(Self.jsonString) ?? "null"),"
-                    + "\(Self.jsonString(cell.source)),\(Self.number(cell.confidence)),\(Self.jsonString(cell.level)),"
-                    + "[\(cell.from.map(Self.jsonString).joined(separator: ","))]]"
-            }
-            out += "]}"
+        return out + "],\"titles\":{"
+    }
+
+    /// One title's entry of `titles`: `"ID":{...}`.
+    static func sheetJSON(_ sheet: ProfileSheets.Sheet, text: ReportText) -> String {
+        var out = Self.jsonString(sheet.id) + ":{\"title\":" + Self.jsonString(text.language == .french ? (sheet.titleFR ?? sheet.title) : sheet.title)
+        out += ",\"unitGroup\":" + (sheet.unitGroup.map(Self.jsonString) ?? "null")
+        out += ",\"profile\":" + (sheet.profileCode.map(Self.jsonString) ?? "null")
+        out += ",\"method\":" + Self.jsonString(sheet.method) + ",\"confidence\":" + Self.number(sheet.confidence) + ",\"cells\":["
+        for (cellIndex, cell) in sheet.cells.enumerated() {
+            if cellIndex > 0 { out += "," }
+            out += "[\(cell.dimension),\(Self.number(cell.value)),\(cell.text.map(Self.jsonString) ?? "null"),"
+                + "\(Self.jsonString(cell.source)),\(Self.number(cell.confidence)),\(Self.jsonString(cell.level)),"
+                + "[\(cell.from.map(Self.jsonString).joined(separator: ","))]]"
         }
-        return out + "}}"
+        return out + "]}"
     }
 
     static func labelsJSON(_ text: ReportText) -> String {

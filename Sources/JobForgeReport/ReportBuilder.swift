@@ -16,8 +16,9 @@ import JobForgeTitles
 /// ```
 public struct ReportBuilder: Sendable {
     public let store: SQLiteStore
-    /// Titles with a sheet in the file: a 20,000-title architecture would make a file too big to
-    /// mail, so past the limit the index still lists every title and `jobforge serve` shows them all.
+    /// Titles with a sheet in the page (`jobforge report` has every title's unless `--sheets N`;
+    /// a sheet is about 17 kB): past the limit the index still lists every title and `jobforge
+    /// serve` shows them all.
     public var sheetLimit: Int
     /// The model and prices of the cost estimate (`impute`'s defaults unless configured).
     public var llm: LLMConfiguration
@@ -36,27 +37,30 @@ public struct ReportBuilder: Sendable {
         self.suggester = suggester
     }
 
-    /// The report and its sheets, read in this order: titles, cells, cost, history.
-    public func build(now: Date = Date()) async throws -> Report {
+    /// The report and its sheets, read in this order: titles, cells, cost, history. Without
+    /// `holdingSheets`, the sheets are not read (only their dimensions): `forEachSheet(_:)` streams
+    /// them to the page as it is written, so that 20,000 sheets are never held at once.
+    public func build(now: Date = Date(), holdingSheets: Bool = true) async throws -> Report {
         let titles = try TitleCatalog(store).titles()
         let descriptors = try store.descriptors(category: nil)
-        let (coverage, sheets) = try coverageAndSheets(titles: titles, descriptors: descriptors)
+        let (coverage, sheets) = try coverageAndSheets(titles: titles, descriptors: descriptors, holdingSheets: holdingSheets)
         let cost = estimatesCost ? try await costEstimate() : nil
         let model = ReportModel(
             generatedAt: Timestamp.string(now), store: URL(fileURLWithPath: store.path).lastPathComponent,
             coverage: coverage, cost: cost,
             review: try reviewQueue(titles),
-            quality: try Self.quality(ONetArchive(store).latestEvaluation()),
+            quality: try Self.quality(onet: ONetArchive(store).latestEvaluation(),
+                                      llm: LLMLog(store).latestEvaluations().map(LLMEvaluationReport.init(stored:))),
             releases: try store.releases(),
             steps: try store.completedSteps().map {
                 StepSummary(name: $0.name, completedAt: Timestamp.string($0.completedAt), runID: $0.runID, summary: $0.summary ?? "")
             }.filter { $0.name != "cell-counts" },
-            runs: try store.runs(limit: 50), sheetCount: sheets.titles.count)
+            runs: try store.runs(limit: 50), sheetCount: min(sheetLimit, titles.count))
         return Report(model: model, sheets: sheets)
     }
 
-    /// One pass over the titles' winning cells: the tallies, and the sheets of the first `sheetLimit` titles.
-    func coverageAndSheets(titles: [JobTitleRecord], descriptors: [DescriptorInfo]) throws -> (Coverage, ProfileSheets) {
+    /// One pass over the titles' winning cells: the tallies, and (`holdingSheets`) the sheets of the first `sheetLimit` titles.
+    func coverageAndSheets(titles: [JobTitleRecord], descriptors: [DescriptorInfo], holdingSheets: Bool) throws -> (Coverage, ProfileSheets) {
         // The guide's cells, by category then dimension, in guide order.
         var possible: [Category: [(CellDimension, Int)]] = [:]
         for info in descriptors {
@@ -68,7 +72,7 @@ public struct ReportBuilder: Sendable {
         }
         let (sheetDimensions, dimensionIndex) = Self.sheetDimensions(descriptors)
         let perTitle = possible.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.1 } }
-        let sheetIDs = Set(titles.prefix(sheetLimit).map(\.id))
+        let sheetIDs = holdingSheets ? Set(titles.prefix(sheetLimit).map(\.id)) : Set<String>()
         var byTitle: [String: CellTally] = [:]
         var byCell: [Category: [CellDimension: CellTally]] = [:]
         var sheetCells: [String: [ProfileSheets.Cell]] = [:]
@@ -101,9 +105,42 @@ public struct ReportBuilder: Sendable {
                                 possibleCellsPerTitle: perTitle, total: total, categories: categories, titles: titleRows)
         let sheets = ProfileSheets(
             dimensions: sheetDimensions,
-            titles: titles.prefix(sheetLimit).map { Self.sheet($0, cells: sheetCells[$0.id] ?? []) })
+            titles: holdingSheets ? titles.prefix(sheetLimit).map { Self.sheet($0, cells: sheetCells[$0.id] ?? []) } : [])
         return (coverage, sheets)
     }
+
+    /// The sheets of the first `sheetLimit` titles, one at a time in the index's order, read in
+    /// one pass (the same cells as `build()` holds): one title's cells are held at a time.
+    public func forEachSheet(_ body: (ProfileSheets.Sheet) throws -> Void) throws {
+        let titles = try TitleCatalog(store).titles().prefix(sheetLimit)
+        let (_, index) = Self.sheetDimensions(try store.descriptors(category: nil))
+        var position = titles.startIndex
+        var cells: [ProfileSheets.Cell] = []
+        // A title's cells come together in the titles' order: its sheet is complete when another
+        // title's cell comes (titles with no cell in between have empty sheets).
+        func finish(until code: String?) throws {
+            while position < titles.endIndex, titles[position].id != code {
+                try body(Self.sheet(titles[position], cells: cells))
+                cells = []
+                position += 1
+            }
+        }
+        try store.forEachWinner(of: titles.map { .title($0.id) }, filter: CellFilter()) { cell in
+            try finish(until: cell.subject.code)
+            if let sheetCell = Self.sheetCell(cell, index) { cells.append(sheetCell) }
+        }
+        try finish(until: nil)
+    }
+
+    /// Whether a page should stream its sheets (`build(holdingSheets: false)`, then
+    /// `forEachSheet(_:)`) rather than hold them: past `heldSheets`, so that memory stays flat.
+    /// Up to it they are held, read in the same pass as the tallies (streaming reads them again).
+    public func streamsSheets() throws -> Bool {
+        min(sheetLimit, try TitleCatalog(store).count()) > Self.heldSheets
+    }
+
+    /// Sheets a page holds at most (about 300 MB at the peak for a thousand).
+    public static let heldSheets = 1_000
 
     /// One title's sheet, read alone (what `serve` shows at `/titles/ID`); nil for an unknown id.
     public func sheet(forTitle id: String) throws -> ProfileSheets? {
@@ -173,17 +210,38 @@ public struct ReportBuilder: Sendable {
         }
     }
 
-    /// The O*NET tier's latest evaluation against OaSIS (`jobforge evaluate onet`), when one was run.
-    static func quality(_ evaluation: ONetEvaluationReport?) -> [TierQuality]? {
-        guard let evaluation else { return nil }
-        let overall = evaluation.figures.overall
-        let calibration = evaluation.figures.calibration.filter { $0.count > 0 }.map {
+    /// Each tier's latest evaluation: O*NET against OaSIS (`jobforge evaluate onet`), then the
+    /// LLM's, one per model (`jobforge evaluate llm`); nil when none was run.
+    static func quality(onet: ONetEvaluationReport?, llm: [LLMEvaluationReport]) -> [TierQuality]? {
+        var tiers: [TierQuality] = []
+        if let onet {
+            tiers.append(TierQuality(tier: "onet", meanAbsoluteError: onet.figures.overall.meanAbsoluteError,
+                                     calibration: summary(onet.figures)))
+        }
+        for evaluation in llm {
+            let figures = evaluation.figures, overall = figures.overall
+            tiers.append(TierQuality(
+                tier: "llm", meanAbsoluteError: overall.meanAbsoluteError, calibration: summary(figures), model: evaluation.model,
+                evaluatedAt: Timestamp.string(evaluation.evaluatedAt), values: overall.count, exactShare: overall.exactShare,
+                withinOneShare: overall.withinOneShare, invalid: evaluation.cells.invalid,
+                calibrationTable: figures.calibration.filter { $0.count > 0 }.map {
+                    CalibrationRow(lower: $0.lower, upper: $0.upper, count: $0.count, meanStatedConfidence: $0.meanStatedConfidence,
+                                   withinHalfShare: $0.withinHalfShare)
+                },
+                tokensIn: evaluation.tokensIn, tokensOut: evaluation.tokensOut, costUSD: evaluation.estimatedCost))
+        }
+        return tiers.isEmpty ? nil : tiers
+    }
+
+    /// An evaluation's figures in one line: values measured, baseline, calibration per stated confidence.
+    static func summary(_ figures: TierEvaluation) -> String {
+        let overall = figures.overall
+        let calibration = figures.calibration.filter { $0.count > 0 }.map {
             String(format: "stated %.1f-%.1f: %.0f%% within half a point (n = %d)", $0.lower, $0.upper, $0.withinHalfShare * 100, $0.count)
         }
-        let summary = String(format: "n = %d; per-descriptor-mean baseline %.3f; %.0f%% within half a point", overall.count,
-                             overall.baselineMeanAbsoluteError, overall.withinHalfShare * 100)
-        return [TierQuality(tier: "onet", meanAbsoluteError: overall.meanAbsoluteError,
-                            calibration: ([summary] + calibration).joined(separator: "; "))]
+        let line = String(format: "n = %d; per-descriptor-mean baseline %.3f; %.0f%% within half a point", overall.count,
+                          overall.baselineMeanAbsoluteError, overall.withinHalfShare * 100)
+        return ([line] + calibration).joined(separator: "; ")
     }
 }
 

@@ -45,10 +45,37 @@ public struct ReviewItem: Sendable, Codable, Equatable {
     public var action: String
 }
 
+/// A tier's latest evaluation: `onet` (`evaluate onet`), or `llm` once per model evaluated
+/// (`evaluate llm`), which also gives its figures one by one (nil for the other tiers).
 public struct TierQuality: Sendable, Codable, Equatable {
     public var tier: String
     public var meanAbsoluteError: Double?
+    /// The figures in one line: values measured, baseline, calibration per stated confidence.
     public var calibration: String?
+    public var model: String?
+    public var evaluatedAt: String?
+    /// Values measured (valid answers of cells whose truth is known).
+    public var values: Int?
+    public var exactShare: Double?
+    public var withinOneShare: Double?
+    /// Answers off the scale or unreadable: never counted as values.
+    public var invalid: Int?
+    /// Stated confidence against measured accuracy, per tenth of stated confidence that has values.
+    public var calibrationTable: [CalibrationRow]?
+    public var tokensIn: Int?
+    public var tokensOut: Int?
+    /// US dollars the evaluation's requests cost; nil when the model's price is unknown.
+    public var costUSD: Double?
+}
+
+/// Values stated at a confidence in `lower..<upper`: how confident they said they were, and how
+/// often they really were within half a point of the truth.
+public struct CalibrationRow: Sendable, Codable, Equatable {
+    public var lower: Double
+    public var upper: Double
+    public var count: Int
+    public var meanStatedConfidence: Double
+    public var withinHalfShare: Double
 }
 
 public struct StepSummary: Sendable, Codable, Equatable {

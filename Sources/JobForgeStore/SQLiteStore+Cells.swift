@@ -97,6 +97,13 @@ extension SQLiteStore {
         }
     }
 
+    /// Streams the winning cells of `subjects` in the order given (each one's in guide order), in
+    /// one read with one reader: what subjects share (a profile's cells, for its titles) is read
+    /// once for the whole pass however they are ordered, and only one subject's cells are held.
+    public func forEachWinner(of subjects: [Subject], filter: CellFilter, _ body: (CellValue) throws -> Void) throws {
+        try dbQueue.read { db in try Self.forEachCell(db, winnersOnly: true, subjects: subjects, filter: filter, body) }
+    }
+
     /// Streams every winning cell matching `filter`, ordered by subject and guide order.
     public func forEachWinner(filter: CellFilter, subjectKinds: [Subject.Kind] = Subject.Kind.allCases,
                               _ body: (CellValue) throws -> Void) throws {

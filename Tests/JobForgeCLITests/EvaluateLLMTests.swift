@@ -152,7 +152,55 @@ struct EvaluateLLMTests {
         #expect(high["count"] as? Int == valid.count - offByOne && Self.number(high["within_half_share"]) == 1)
         #expect(low["count"] as? Int == offByOne && Self.number(low["within_half_share"]) == 0)
         #expect(report["tokens_in"] as? Int ?? 0 > 0 && Self.number(report["estimated_cost"]) > 0)
-        #expect(await fake.violations.isEmpty)
+        let violations = await fake.violations
+        #expect(violations.isEmpty, "\(violations.prefix(3))")
+
+        // The report shows the same evaluation (issue 16): in --json, and on the page in a real browser.
+        let page = folder.url.appendingPathComponent("report.html")
+        let reported = try await JobForgeBinary.run(["report", "--no-cost", "--sheets", "0", "--out", page.path, "--json", "--db", db],
+                                                    in: folder.url, timeout: 300)
+        try #require(reported.status == 0, "\(reported.stderr)")
+        let tiers = try #require(try Self.json(reported.stdout)["quality"] as? [[String: Any]])
+        let llm = try #require(tiers.first { $0["tier"] as? String == "llm" }, "\(tiers)")
+        #expect(llm["model"] as? String == report["model"] as? String)
+        let evaluatedAt = try #require((report["evaluated_at"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
+        let withMilliseconds = ISO8601DateFormatter()
+        withMilliseconds.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let shownAt = try #require((llm["evaluatedAt"] as? String).flatMap { withMilliseconds.date(from: $0) })
+        #expect(abs(shownAt.timeIntervalSince(evaluatedAt)) < 1, "\(shownAt) vs \(evaluatedAt)")
+        let expectedFigures: [(figure: String, report: String, value: Any?)] = [
+            ("values", "values", overall["count"]), ("mae", "meanAbsoluteError", overall["mae"]),
+            ("exact_share", "exactShare", overall["exact_share"]), ("within_one_share", "withinOneShare", overall["within_one_share"]),
+            ("invalid", "invalid", counts["invalid"]), ("tokens_in", "tokensIn", report["tokens_in"]),
+            ("tokens_out", "tokensOut", report["tokens_out"]), ("estimated_cost", "costUSD", report["estimated_cost"]),
+        ]
+        for (_, key, value) in expectedFigures {
+            #expect(Self.number(llm[key]) == Self.number(value), "report --json \(key)")
+        }
+        let shownBuckets = try #require(llm["calibrationTable"] as? [[String: Any]])
+        let measuredBuckets = buckets.filter { ($0["count"] as? Int ?? 0) > 0 }
+        #expect(shownBuckets.count == measuredBuckets.count && shownBuckets.count >= 2)
+        for (shown, measured) in zip(shownBuckets, measuredBuckets) {
+            #expect(Self.number(shown["lower"]) == Self.number(measured["lower"]) && shown["count"] as? Int == measured["count"] as? Int)
+            #expect(Self.number(shown["meanStatedConfidence"]) == Self.number(measured["mean_stated_confidence"]))
+            #expect(Self.number(shown["withinHalfShare"]) == Self.number(measured["within_half_share"]))
+        }
+        let browser = try HeadlessChromium.load(page.absoluteString)
+        #expect(browser.consoleLines.isEmpty, "console: \(browser.consoleLines)")
+        let dom = DOMElements(browser.dom)
+        #expect(dom.with("data-evaluation", report["model"] as? String ?? "").count == 1)
+        // The page's numbers as Swift prints them, the JSON's as JSONSerialization reads them: equal within a rounding.
+        func same(_ shown: Double?, _ expected: Double) -> Bool { shown.map { abs($0 - expected) <= 1e-12 * max(1, abs(expected)) } ?? false }
+        for (figure, _, value) in expectedFigures {
+            #expect(same(dom.with("data-figure", figure).first?.attributes["data-n"].flatMap(Double.init), Self.number(value)), "page: \(figure)")
+        }
+        #expect(dom.with("data-bucket").count == measuredBuckets.count)
+        for measured in measuredBuckets {
+            let row = dom.elements.drop { $0.attributes["data-bucket"].flatMap(Double.init) != Self.number(measured["lower"]) }.dropFirst().prefix(3)
+            let shown = row.map { $0.attributes["data-n"].flatMap(Double.init) }
+            let expected = [Self.number(measured["count"]), Self.number(measured["mean_stated_confidence"]), Self.number(measured["within_half_share"])]
+            #expect(shown.count == 3 && zip(shown, expected).allSatisfy { same($0, $1) }, "page: calibration from \(Self.number(measured["lower"])): \(shown)")
+        }
 
         // The hidden cells never reach a prompt: no known value of a request is a cell of known truth
         // of its subject (a profile is asked its levels, a unit group its importances).
