@@ -22,7 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v schemathesis >/dev/null || { echo "schemathesis is missing: python3 -m pip install schemathesis" >&2; exit 1; }
+# Run through the interpreter pip installed it for: its console script may not be on PATH (~/.local/bin).
+python3 -c "import schemathesis" 2>/dev/null || { echo "schemathesis is missing: python3 -m pip install schemathesis" >&2; exit 1; }
 store=${JOBFORGE_STORE:-}
 if [ -z "$store" ]; then
   store="$work/store.sqlite"
@@ -44,7 +45,7 @@ done
 # Run from the scratch folder: schemathesis keeps its state (.schemathesis/) in the current one.
 root=$(pwd)
 cd "$work"
-schemathesis run "$root/docs/openapi.json" --url "http://127.0.0.1:$port" \
+python3 -m schemathesis.cli run "$root/docs/openapi.json" --url "http://127.0.0.1:$port" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$examples" --seed "$seed" --no-shrink --workers 2 --request-timeout 60 \
   --generation-database none --no-color

@@ -42,9 +42,15 @@ public enum JSONText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Escapes at the byte level, which is exact for UTF-8: every byte of a multi-byte
-    /// sequence is 0x80 or above and passes through.
-    static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+    /// Appends `text` quoted as `quote(_:)` gives it, without an intermediate string. Escapes at
+    /// the byte level, which is exact for UTF-8: every byte of a multi-byte sequence is 0x80 or
+    /// above and passes through.
+    ///
+    /// ```swift
+    /// var bytes: [UInt8] = []
+    /// JSONText.appendQuoted("a \"b\"", to: &bytes)   // "a \"b\""
+    /// ```
+    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

@@ -53,18 +53,7 @@ enum ProfileJSON {
 
         /// As `JSONText` quotes (byte by byte, exact for UTF-8), `/` left as it is (`.withoutEscapingSlashes`).
         mutating func string(_ text: String) {
-            bytes.append(UInt8(ascii: "\""))
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-                case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-                case ..<0x20: bytes += Array(String(format: "\\u%04x", byte).utf8)
-                default: bytes.append(byte)
-                }
-            }
-            bytes.append(UInt8(ascii: "\""))
+            JSONText.appendQuoted(text, to: &bytes)
         }
 
         /// As `JSONEncoder` writes a Double: the shortest text that reads back the same, an

@@ -73,9 +73,10 @@ public final class SQLiteStore: Sendable {
         }
         let tables: [String]
         let applied: Set<String>
-        do {
+        func read() throws -> (tables: [String], applied: Set<String>) {
             let queue = try openQueue(path: path, readOnly: true)
-            (tables, applied) = try queue.read { db in
+            defer { try? queue.close() }
+            return try queue.read { db in
                 let tables = try String.fetchAll(db, sql: """
                     SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
                     """)
@@ -83,7 +84,22 @@ public final class SQLiteStore: Sendable {
                     ? try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations") : []
                 return (tables, applied)
             }
-            try queue.close()
+        }
+        do {
+            var attempt = 0
+            var found: (tables: [String], applied: Set<String>)?
+            while found == nil {
+                do {
+                    found = try read()
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR
+                    && (error.message ?? "").hasPrefix("no such table") && attempt < 50 {
+                    // A table listed and then missing: another process is creating this store and
+                    // this reader met it half-made (seen once in 5 x 6 processes under load). Look again.
+                    attempt += 1
+                    usleep(100_000)
+                }
+            }
+            (tables, applied) = found!
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreOpenError.notSQLite(path: path)
         } catch let error as DatabaseError {

@@ -455,11 +455,11 @@ enum ResolutionJSON {
         for (index, candidate) in candidates.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
             json += #"{"code":"#.utf8
-            appendQuoted(candidate.code, to: &json)
+            JSONText.appendQuoted(candidate.code, to: &json)
             json += #","kind":"#.utf8
-            appendQuoted(candidate.kind, to: &json)
+            JSONText.appendQuoted(candidate.kind, to: &json)
             json += #","matched":"#.utf8
-            appendQuoted(candidate.matched, to: &json)
+            JSONText.appendQuoted(candidate.matched, to: &json)
             if let score = candidate.score, score.isFinite {
                 json += #","score":"#.utf8
                 json += score.description.utf8
@@ -468,16 +468,5 @@ enum ResolutionJSON {
         }
         json.append(UInt8(ascii: "]"))
         return String(decoding: json, as: UTF8.self)
-    }
-
-    /// `JSONText.quote`, without an intermediate string when nothing needs escaping.
-    private static func appendQuoted(_ text: String, to json: inout [UInt8]) {
-        guard !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            json += JSONText.quote(text).utf8
-            return
-        }
-        json.append(UInt8(ascii: "\""))
-        json += text.utf8
-        json.append(UInt8(ascii: "\""))
     }
 }
