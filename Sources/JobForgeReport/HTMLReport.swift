@@ -214,28 +214,34 @@ public struct HTMLReport: Sendable {
                 + "<td>\(escape(tier.calibration ?? ""))</td></tr>"
         }
         html += "</tbody></table>"
-        for tier in tiers { if let model = tier.model { html += evaluation(tier, model: model) } }
+        for tier in tiers { html += evaluation(tier) }
         return html + "</section>\n"
     }
 
-    /// One model's evaluation (`evaluate llm`): its figures, then its stated confidence against
-    /// the accuracy measured, each number with its raw value in `data-n`.
-    func evaluation(_ tier: TierQuality, model: String) -> String {
+    /// One tier's evaluation (a model's, for the LLM): its figures, then its stated confidence
+    /// against the accuracy measured, each number with its raw value in `data-n`. The page keys it
+    /// `data-evaluation="onet"`, `"onet-importance"` or the model's name.
+    func evaluation(_ tier: TierQuality) -> String {
         func row(_ key: String, _ figure: String, _ raw: String?, _ shown: String?) -> String {
             "<tr><th>\(escape(text[key]))</th><td data-figure=\"\(figure)\" data-n=\"\(raw ?? "")\">\(escape(shown ?? "-"))</td></tr>"
         }
         func share(_ value: Double?) -> String? { value.map { String(format: "%.0f%%", $0 * 100) } }
-        var html = "<h3>\(escape(text["llmEvaluation"])) · <code>\(escape(model))</code> · \(escape(tier.evaluatedAt ?? ""))</h3>"
-        html += "<table class=\"numbers\" data-evaluation=\"\(escape(model))\"><tbody>"
+        let key = tier.model ?? tier.tier
+        let heading = tier.model.map { "\(escape(text["llmEvaluation"])) · <code>\(escape($0))</code>" }
+            ?? escape(text[tier.tier == "onet" ? "onetEvaluation" : "onetImportanceEvaluation"])
+        var html = "<h3>\(heading) · \(escape(tier.evaluatedAt ?? ""))</h3>"
+        html += "<table class=\"numbers\" data-evaluation=\"\(escape(key))\"><tbody>"
         html += row("evaluatedValues", "values", tier.values.map(String.init), tier.values.map(text.number))
         html += row("mae", "mae", tier.meanAbsoluteError.map(Self.number), tier.meanAbsoluteError.map { String(format: "%.3f", $0) })
         html += row("exact", "exact_share", tier.exactShare.map(Self.number), share(tier.exactShare))
         html += row("withinOne", "within_one_share", tier.withinOneShare.map(Self.number), share(tier.withinOneShare))
-        html += row("invalid", "invalid", tier.invalid.map(String.init), tier.invalid.map(text.number))
-        html += row("evaluationTokensIn", "tokens_in", tier.tokensIn.map(String.init), tier.tokensIn.map(text.number))
-        html += row("evaluationTokensOut", "tokens_out", tier.tokensOut.map(String.init), tier.tokensOut.map(text.number))
-        html += row("evaluationCost", "estimated_cost", tier.costUSD.map(Self.number), tier.costUSD.map { String(format: "$%.4f", $0) })
-        html += "</tbody></table><table class=\"numbers\" data-calibration=\"\(escape(model))\"><thead><tr>"
+        if tier.model != nil {  // what only asking a model has
+            html += row("invalid", "invalid", tier.invalid.map(String.init), tier.invalid.map(text.number))
+            html += row("evaluationTokensIn", "tokens_in", tier.tokensIn.map(String.init), tier.tokensIn.map(text.number))
+            html += row("evaluationTokensOut", "tokens_out", tier.tokensOut.map(String.init), tier.tokensOut.map(text.number))
+            html += row("evaluationCost", "estimated_cost", tier.costUSD.map(Self.number), tier.costUSD.map { String(format: "$%.4f", $0) })
+        }
+        html += "</tbody></table><table class=\"numbers\" data-calibration=\"\(escape(key))\"><thead><tr>"
         for key in ["statedRange", "evaluatedValues", "meanStated", "measuredWithinHalf"] { html += "<th>\(escape(text[key]))</th>" }
         html += "</tr></thead><tbody>"
         for bucket in tier.calibrationTable ?? [] {

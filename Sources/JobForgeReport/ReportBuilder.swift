@@ -210,27 +210,41 @@ public struct ReportBuilder: Sendable {
         }
     }
 
-    /// Each tier's latest evaluation: O*NET against OaSIS (`jobforge evaluate onet`), then the
-    /// LLM's, one per model (`jobforge evaluate llm`); nil when none was run.
+    /// Each tier's latest evaluation: O*NET levels against OaSIS and O*NET importances against
+    /// O*NET itself (`jobforge evaluate onet`), then the LLM's, one per model (`jobforge evaluate
+    /// llm`); nil when none was run.
     static func quality(onet: ONetEvaluationReport?, llm: [LLMEvaluationReport]) -> [TierQuality]? {
         var tiers: [TierQuality] = []
         if let onet {
-            tiers.append(TierQuality(tier: "onet", meanAbsoluteError: onet.figures.overall.meanAbsoluteError,
-                                     calibration: summary(onet.figures)))
+            tiers.append(figures(onet.figures, tier: "onet", evaluatedAt: onet.evaluatedAt))
+            if let importance = onet.importance {
+                tiers.append(figures(importance.figures, tier: "onet-importance", evaluatedAt: onet.evaluatedAt))
+            }
         }
         for evaluation in llm {
-            let figures = evaluation.figures, overall = figures.overall
-            tiers.append(TierQuality(
-                tier: "llm", meanAbsoluteError: overall.meanAbsoluteError, calibration: summary(figures), model: evaluation.model,
-                evaluatedAt: Timestamp.string(evaluation.evaluatedAt), values: overall.count, exactShare: overall.exactShare,
-                withinOneShare: overall.withinOneShare, invalid: evaluation.cells.invalid,
-                calibrationTable: figures.calibration.filter { $0.count > 0 }.map {
-                    CalibrationRow(lower: $0.lower, upper: $0.upper, count: $0.count, meanStatedConfidence: $0.meanStatedConfidence,
-                                   withinHalfShare: $0.withinHalfShare)
-                },
-                tokensIn: evaluation.tokensIn, tokensOut: evaluation.tokensOut, costUSD: evaluation.estimatedCost))
+            var tier = figures(evaluation.figures, tier: "llm", evaluatedAt: evaluation.evaluatedAt)
+            tier.model = evaluation.model
+            tier.invalid = evaluation.cells.invalid
+            tier.tokensIn = evaluation.tokensIn
+            tier.tokensOut = evaluation.tokensOut
+            tier.costUSD = evaluation.estimatedCost
+            tiers.append(tier)
         }
         return tiers.isEmpty ? nil : tiers
+    }
+
+    /// A tier's figures as the report shows them: overall error, shares, and stated confidence
+    /// against measured accuracy for each tenth of stated confidence that has values.
+    static func figures(_ figures: TierEvaluation, tier: String, evaluatedAt: Date) -> TierQuality {
+        let overall = figures.overall
+        return TierQuality(
+            tier: tier, meanAbsoluteError: overall.meanAbsoluteError, calibration: summary(figures),
+            evaluatedAt: Timestamp.string(evaluatedAt), values: overall.count, exactShare: overall.exactShare,
+            withinOneShare: overall.withinOneShare,
+            calibrationTable: figures.calibration.filter { $0.count > 0 }.map {
+                CalibrationRow(lower: $0.lower, upper: $0.upper, count: $0.count, meanStatedConfidence: $0.meanStatedConfidence,
+                               withinHalfShare: $0.withinHalfShare)
+            })
     }
 
     /// An evaluation's figures in one line: values measured, baseline, calibration per stated confidence.

@@ -45,8 +45,9 @@ public struct ReviewItem: Sendable, Codable, Equatable {
     public var action: String
 }
 
-/// A tier's latest evaluation: `onet` (`evaluate onet`), or `llm` once per model evaluated
-/// (`evaluate llm`), which also gives its figures one by one (nil for the other tiers).
+/// A tier's latest evaluation: `onet` (O*NET levels against OaSIS) and `onet-importance` (O*NET
+/// importances against O*NET itself, leave-one-SOC-out), both from `evaluate onet`, or `llm` once
+/// per model evaluated (`evaluate llm`), the only one with a model, invalid answers, tokens and cost.
 public struct TierQuality: Sendable, Codable, Equatable {
     public var tier: String
     public var meanAbsoluteError: Double?

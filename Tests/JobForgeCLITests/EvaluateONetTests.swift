@@ -124,6 +124,59 @@ struct EvaluateONetTests {
         #expect(text.status == 0)
         #expect(text.stdout.contains("Calibration: stated confidence -> measured"))
         #expect(text.stdout.contains("Skills") && text.stdout.contains("Knowledge"))
+
+        // The report shows both measures (levels and importances) as evaluate onet printed them.
+        try Self.expectReportShows(printed, db: db, in: folder)
+    }
+
+    /// `report --json` and the page (in a real browser) show the levels' and the importances'
+    /// figures and calibration tables of `evaluate onet --json` (`printed`).
+    static func expectReportShows(_ printed: [String: Any], db: String, in folder: TemporaryDirectory) throws {
+        let page = folder.url.appendingPathComponent("report.html")
+        let reported = try JobForgeBinary.run(["report", "--no-cost", "--sheets", "0", "--out", page.path, "--json", "--db", db], in: folder.url)
+        try #require(reported.status == 0, "\(reported.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(reported.stdout.utf8)) as? [String: Any])
+        let tiers = try #require(report["quality"] as? [[String: Any]])
+        let browser = try HeadlessChromium.load(page.absoluteString)
+        #expect(browser.consoleLines.isEmpty, "console: \(browser.consoleLines)")
+        let dom = DOMElements(browser.dom)
+        func number(_ value: Any?) -> Double { (value as? NSNumber)?.doubleValue ?? .nan }
+        func same(_ shown: Double?, _ expected: Double) -> Bool { shown.map { abs($0 - expected) <= 1e-12 * max(1, abs(expected)) } ?? false }
+
+        let measured = [("onet", printed), ("onet-importance", try #require(printed["importance"] as? [String: Any]))]
+        for (name, figures) in measured {
+            let overall = try #require(figures["overall"] as? [String: Any])
+            let buckets = try #require(figures["calibration"] as? [[String: Any]]).filter { ($0["count"] as? Int ?? 0) > 0 }
+            let shown = try #require(tiers.first { $0["tier"] as? String == name }, "report --json quality has \(name): \(tiers)")
+            let pairs = [("values", "values", "count"), ("mae", "meanAbsoluteError", "mae"),
+                         ("exact_share", "exactShare", "exact_share"), ("within_one_share", "withinOneShare", "within_one_share")]
+            for (_, key, printedKey) in pairs {
+                #expect(number(shown[key]) == number(overall[printedKey]), "report --json \(name) \(key)")
+            }
+            let table = try #require(shown["calibrationTable"] as? [[String: Any]])
+            #expect(table.count == buckets.count && table.count >= 2, "\(name): \(table.count) rows, \(buckets.count) buckets")
+            for (row, bucket) in zip(table, buckets) {
+                #expect(number(row["lower"]) == number(bucket["lower"]) && row["count"] as? Int == bucket["count"] as? Int)
+                #expect(number(row["withinHalfShare"]) == number(bucket["within_half_share"]), "\(name) from \(number(bucket["lower"]))")
+            }
+
+            // On the page: this tier's tables, up to the next tier's.
+            let start = try #require(dom.elements.firstIndex { $0.attributes["data-evaluation"] == name }, "the page shows \(name)")
+            let section = dom.elements[(start + 1)...].prefix { $0.attributes["data-evaluation"] == nil }
+            for (figure, _, printedKey) in pairs {
+                let cell = section.first { $0.attributes["data-figure"] == figure }
+                #expect(same(cell?.attributes["data-n"].flatMap(Double.init), number(overall[printedKey])), "page: \(name) \(figure)")
+            }
+            let rows = section.filter { $0.attributes["data-bucket"] != nil }
+            #expect(rows.count == buckets.count, "page: \(name) calibration rows")
+            for (row, bucket) in zip(rows, buckets) {
+                #expect(same(row.attributes["data-bucket"].flatMap(Double.init), number(bucket["lower"])))
+                let cells = section.drop { $0.attributes["data-bucket"] != row.attributes["data-bucket"] }.dropFirst().prefix(3)
+                let values = cells.map { $0.attributes["data-n"].flatMap(Double.init) }
+                let expected = [number(bucket["count"]), number(bucket["mean_stated_confidence"]), number(bucket["within_half_share"])]
+                #expect(values.count == 3 && zip(values, expected).allSatisfy { same($0, $1) }, "page: \(name) bucket \(number(bucket["lower"])): \(values)")
+            }
+        }
     }
 
     @Test("calibrated O*NET levels: better than the per-descriptor mean on skills and knowledge; values stated at c are right (within half a point) about c of the time; explain shows the rule and its held-out error")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JobForgeCLI
+import JobForgeCore
 import JobForgeStore
 import JobForgeTestSupport
 import Testing
@@ -120,6 +121,131 @@ struct StoreUpgradeTests {
                     """)
             }
         }
+    }
+
+    @Test("built again by this release (same trimmed data): the recalibrated O*NET values and confidences replace the release's, and every winner that changes is logged, none silently")
+    func rebuildLogsEveryRecalibratedWinner() throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-upgrade-rebuild")
+        defer { folder.remove() }
+        let path = try Self.copyFixture(into: folder)
+        // The data the fixture was built from: data/ trimmed by the script that made it.
+        let trim = Process()
+        trim.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        trim.arguments = ["python3", RepoPaths.root.appendingPathComponent("scripts/fixture-trim-data.py").path, RepoPaths.data.path, folder.path("data").path]
+        trim.standardOutput = FileHandle.nullDevice
+        try trim.run()
+        trim.waitUntilExit()
+        try #require(trim.terminationStatus == 0, "scripts/fixture-trim-data.py failed")
+
+        let before = try Self.winners(exportedFrom: path, in: folder, as: "before")
+        let queue = try DatabaseQueue(path: path)
+        let lastEvent = try queue.read { try Int.fetchOne($0, sql: "SELECT MAX(id) FROM override_event") } ?? 0
+        try queue.close()
+        let build = try JobForgeBinary.run(["build", "--db", path, "--data", folder.path("data").path], in: folder.url)
+        try #require(build.status == 0, "\(build.stderr)")
+        let after = try Self.winners(exportedFrom: path, in: folder, as: "after")
+
+        // This build's override events, by cell: old and new value, and the confidences its reason names.
+        struct Event { var oldValue: Double?; var newValue: Double?; var reason: String }
+        let reopened = try DatabaseQueue(path: path)
+        let events = try reopened.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT subject_kind, subject_code, descriptor_code, dimension, old_value, new_value, reason
+                FROM override_event WHERE id > ? ORDER BY id
+                """, arguments: [lastEvent])
+        }
+        try reopened.close()
+        var logged: [String: [Event]] = [:]
+        for row in events {
+            let key = [row["subject_kind"], row["subject_code"], row["descriptor_code"], row["dimension"]].map { $0 as String }.joined(separator: "|")
+            logged[key, default: []].append(Event(oldValue: row["old_value"], newValue: row["new_value"], reason: row["reason"]))
+        }
+
+        // A title's values come from its profile and unit group, a unit group's from its profiles,
+        // a profile's O*NET values from its unit group: derived when read, their change is logged
+        // where the value is kept. `resolution`: title -> profile code.
+        let resolutionQueue = try DatabaseQueue(path: path)
+        let resolution = try resolutionQueue.read { db in
+            try Dictionary(Row.fetchAll(db, sql: "SELECT title_id, profile_code FROM title_resolution").map { ($0[0] as String, $0[1] as String) }) { a, _ in a }
+        }
+        try resolutionQueue.close()
+        let loggedProfiles = Set(logged.keys.compactMap { key -> String? in
+            let parts = key.split(separator: "|", omittingEmptySubsequences: false)
+            return parts[0] == "profile" ? String(parts[1]) : nil
+        })
+        func keptAt(_ key: String) -> [String] {
+            let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let (kind, code, cell) = (parts[0], parts[1], parts[2] + "|" + parts[3])
+            func unitGroup(_ profile: String) -> String { String(profile.prefix { $0 != "." }) }
+            switch kind {
+            case "title":
+                return ["title|\(code)|\(cell)"]
+                    + (resolution[code].map { ["profile|\($0)|\(cell)", "unit_group|\(unitGroup($0))|\(cell)"] } ?? [])
+            case "profile": return ["profile|\(code)|\(cell)", "unit_group|\(unitGroup(code))|\(cell)"]
+            default: return ["unit_group|\(code)|\(cell)"] + loggedProfiles.filter { unitGroup($0) == code }.map { "profile|\($0)|\(cell)" }
+            }
+        }
+        func near(_ logged: Double?, _ exported: String) -> Bool {  // the export prints 2 decimals
+            guard let logged, let exported = Double(exported) else { return false }
+            return abs(logged - exported) < 0.006
+        }
+
+        var changed = 0, recalibrated = 0, derived = 0
+        let remaining = Set(after.keys.map { $0.split(separator: "|").prefix(2).joined(separator: "|") })
+        for (key, old) in before {
+            guard let new = after[key] else {
+                // Titles that left the architecture take their cells with them (the release kept the
+                // sample beside the user's titles; this one retires it): not a change of value.
+                if remaining.contains(key.split(separator: "|").prefix(2).joined(separator: "|")) {
+                    #expect(logged[key]?.contains { $0.reason.hasPrefix("withdrawn") } == true, "\(key): its winner left without a logged withdrawal")
+                }
+                continue
+            }
+            guard new != old else { continue }
+            changed += 1
+            guard let cellEvents = logged[key] else {
+                derived += 1
+                let sources = keptAt(key)
+                #expect(sources.dropFirst().contains { logged[$0] != nil },
+                        "\(key): \(old) -> \(new), with no override event at the cell nor where it is derived from (\(sources.dropFirst()))")
+                continue
+            }
+            #expect(cellEvents.contains { near($0.oldValue, old.value) && near($0.newValue, new.value) },
+                    "\(key): \(old) -> \(new) with no override event naming both values: \(cellEvents.map(\.reason))")
+            if new.source == "onet" && old.source == "onet" && new.confidence != old.confidence {
+                recalibrated += 1
+                // The reason names the change of confidence ("confidence 0.8 -> 0.707"), to the export's 3 decimals.
+                let named = cellEvents.contains { event in
+                    guard let range = event.reason.range(of: #"confidence ([0-9.]+) -> ([0-9.]+)"#, options: .regularExpression) else { return false }
+                    let numbers = event.reason[range].dropFirst("confidence ".count).components(separatedBy: " -> ").compactMap(Double.init)
+                    guard numbers.count == 2, let was = Double(old.confidence), let now = Double(new.confidence) else { return false }
+                    return abs(numbers[0] - was) < 0.0006 && abs(numbers[1] - now) < 0.0006
+                }
+                #expect(named, "\(key): confidence \(old.confidence) -> \(new.confidence) not named in \(cellEvents.map(\.reason))")
+            }
+        }
+        #expect(recalibrated >= 100, "the release's O*NET confidences were recalibrated on the rebuild: \(recalibrated) of \(changed) changed winners")
+        #expect(derived < changed)
+    }
+
+    /// A store's winners as `export --all-candidates` prints them: cell -> value, source, confidence.
+    struct Winner: Equatable { var value: String; var source: String; var confidence: String }
+    static func winners(exportedFrom store: String, in folder: TemporaryDirectory, as name: String) throws -> [String: Winner] {
+        let run = try JobForgeBinary.run(["export", "--all-candidates", "--db", store, "--out", folder.path(name).path], in: folder.url)
+        try #require(run.status == 0, "\(run.stderr)")
+        let records = try CSVReader().records(try Data(contentsOf: folder.path(name).appendingPathComponent("cells.csv")), file: "cells.csv")
+        let header = records[0].fields
+        func column(_ name: String) throws -> Int { try #require(header.firstIndex(of: name), "cells.csv has no \(name)") }
+        let kind = try column("subject_kind"), code = try column("subject_code"), descriptor = try column("descriptor_code")
+        let dimension = try column("dimension"), value = try column("value"), source = try column("source")
+        let confidence = try column("confidence"), winner = try column("is_winner")
+        var winners: [String: Winner] = [:]
+        for record in records.dropFirst() where record.fields[winner] == "1" {
+            let f = record.fields
+            winners[[f[kind], f[code], f[descriptor], f[dimension]].joined(separator: "|")] =
+                Winner(value: f[value], source: f[source], confidence: f[confidence])
+        }
+        return winners
     }
 
     // MARK: - Helpers
