@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "JobForgePublishTests", dependencies: ["JobForgePublish", "JobForgeTestSupport"]),
         .testTarget(name: "JobForgeCLITests", dependencies: [
             "JobForgeCLI", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
-            "JobForgeStore", .product(name: "GRDB", package: "GRDB.swift"),
+            "JobForgeStore", "JobForgeReport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ],

@@ -3,6 +3,7 @@ import JobForgeBuild
 import JobForgeCLI
 import JobForgeCore
 import JobForgeLLM
+import JobForgeReport
 import JobForgeStore
 import JobForgeTestSupport
 import JobForgeTitles
@@ -80,6 +81,29 @@ struct CostEstimateScaleTests {
             pairs += 1
         }
         #expect(pairs >= 10)
+    }
+
+    @Test("sheets streamed one title at a time (the page's path past 1,000 titles) equal the sheets held with the tallies, title by title, on the shipped build")
+    func streamedSheetsEqualHeldSheets() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-streamed-sheets")
+        defer { folder.remove() }
+        let path = try await LLMFaultCLITests.store(in: folder)
+        let store = try SQLiteStore(path: path, schemas: StoreOptions.schemas)
+        let builder = ReportBuilder(store: store, sheetLimit: Int.max, estimatesCost: false)
+        let held = try await builder.build(holdingSheets: true).sheets
+        var streamed: [ProfileSheets.Sheet] = []
+        try builder.forEachSheet { streamed.append($0) }
+
+        let titles = try TitleCatalog(store).titles()
+        #expect(held.titles.count == titles.count && titles.count > 200, "every title has a sheet: \(held.titles.count) of \(titles.count)")
+        #expect(streamed.map(\.id) == held.titles.map(\.id), "the same titles in the index's order")
+        #expect(held.titles.contains { !$0.cells.isEmpty } && held.titles.map(\.cells.count).reduce(0, +) > 50_000)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for (one, other) in zip(streamed, held.titles) where try encoder.encode(one) != encoder.encode(other) {
+            Issue.record("\(one.id): the streamed sheet differs from the held one (\(one.cells.count) vs \(other.cells.count) cells)")
+        }
+        #expect(try !builder.streamsSheets(), "the shipped build's page holds its sheets; past \(ReportBuilder.heldSheets) titles it streams them")
     }
 
     @Test("report --json's cost equals impute --dry-run's totals; the streamed dry run numbers its requests 1 to the total")
