@@ -289,7 +289,9 @@ struct LongRows {
     private var observedAt: Date?
     private var time = ""
     private var metadata: [String: String] = [:]
-    private var metadataText: String?
+    /// The metadata field as the encoder writes it (`RowEncoder.metadataField`), empty for none.
+    private var metadataField: [UInt8] = []
+    private var metadataScratch: [UInt8] = []
 
     init(writer: TableWriter, labels: [Subject: String]) {
         self.writer = writer
@@ -311,9 +313,12 @@ struct LongRows {
         }
         if cell.metadata != metadata {
             metadata = cell.metadata
-            metadataText = metadata.isEmpty ? nil : JSONText.object(metadata)
+            metadataField.removeAll(keepingCapacity: true)
+            if !metadata.isEmpty {
+                RowEncoder.metadataField(metadata, format: writer.format, scratch: &metadataScratch, to: &metadataField)
+            }
         }
-        let (label, joinedSourceIDs, time, metadataText) = (label, joinedSourceIDs, time, metadataText)
+        let (label, joinedSourceIDs, time) = (label, joinedSourceIDs, time)
         try writer.writeRow { row in
             row.text(cell.subject.kind.rawValue)
             row.text(cell.subject.code)
@@ -336,7 +341,8 @@ struct LongRows {
             row.text(time)
             row.boolean(isWinner)
             row.text(cell.rationale)
-            row.text(metadataText)
+            if metadataField.isEmpty { row.empty() } else { row.encoded(metadataField) }
         }
     }
 }
+

@@ -289,6 +289,77 @@ struct RowEncoder {
         }
     }
 
+    /// A field already encoded for this format (``metadataField(_:format:scratch:to:)``).
+    mutating func encoded(_ field: [UInt8]) {
+        guard startField() else { return }
+        bytes += field
+    }
+
+    /// The bytes that `text(JSONText.object(metadata))` writes for a non-empty `metadata`, without
+    /// the intermediate string: the JSON object (keys sorted, escaped as `JSONText.appendQuoted`
+    /// escapes), then quoted as a CSV field (every quote doubled: the object always holds one) or
+    /// as a JSON string. A long export writes one per O*NET row; building each as a String, then
+    /// scanning and copying it again, was a tenth of the export.
+    static func metadataField(_ metadata: [String: String], format: ExportCommand.Format, scratch: inout [UInt8],
+                              to field: inout [UInt8]) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(UInt8(ascii: "{"))
+        // The pairs sorted by key (keys are distinct): the same order as `keys.sorted()`, without a look-up per key.
+        for (index, pair) in metadata.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { scratch.append(UInt8(ascii: ",")) }
+            appendJSONQuoted(pair.key, to: &scratch)
+            scratch.append(UInt8(ascii: ":"))
+            appendJSONQuoted(pair.value, to: &scratch)
+        }
+        scratch.append(UInt8(ascii: "}"))
+        switch format {
+        case .csv:
+            // Begins with `{`: never neutralized. Holds a quote: always quoted.
+            field.append(UInt8(ascii: "\""))
+            scratch.withUnsafeBufferPointer { json in
+                var start = 0
+                for index in json.indices where json[index] == UInt8(ascii: "\"") {
+                    field += UnsafeBufferPointer(rebasing: json[start...index])
+                    field.append(UInt8(ascii: "\""))
+                    start = index + 1
+                }
+                field += UnsafeBufferPointer(rebasing: json[start...])
+            }
+            field.append(UInt8(ascii: "\""))
+        case .json:
+            field.append(UInt8(ascii: "\""))
+            scratch.withUnsafeBufferPointer { appendEscaped($0, to: &field) }
+            field.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// `JSONText.appendQuoted`, reading the text's UTF-8 in place and copying runs that need no escape whole.
+    private static func appendJSONQuoted(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { appendEscaped($0, to: &bytes) }
+        if done == nil { Array(text.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &bytes) } }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The escapes of `JSONText.appendQuoted`, quotes not included.
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        var start = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes += UnsafeBufferPointer(rebasing: utf8[start..<index])
+            start = index + 1
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            default: bytes += Array(String(format: "\\u%04x", byte).utf8)
+            }
+        }
+        bytes += UnsafeBufferPointer(rebasing: utf8[start...])
+    }
+
     /// A number already formatted (digits, a sign, a point): the same in CSV and JSON.
     mutating func number(_ text: String) {
         guard startField() else { return }

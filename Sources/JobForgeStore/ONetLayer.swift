@@ -167,7 +167,10 @@ enum ONetLayer {
                 }
                 // Every token is read, metadata or not, so that the numbering stays in step.
                 var metadata: [String: String] = [:]
-                for entry in split(fields[6], on: entrySeparator) {
+                let entries = split(fields[6], on: entrySeparator)
+                // Sized once: grown key by key, a row's dictionary was rehashed three or four times.
+                if withMetadata { metadata.reserveCapacity(entries.count) }
+                for entry in entries {
                     let parts = split(entry, on: keySeparator)
                     guard parts.count == 2 else { continue }
                     let key = token(parts[0]).text, value = token(parts[1]).text

@@ -152,37 +152,46 @@ extension SQLiteStore {
             if let categories = filter.categories, !categories.isEmpty, !categories.contains(descriptor.category) { continue }
             buffers.states.append((state, descriptor, catalog.scaleEntry(state.key.descriptor, state.key.dimension)))
         }
+        // Field by field, the dimension's text last: a tuple of all three would copy (retain) it
+        // at each of the ~10 comparisons per cell.
         buffers.states.sort {
-            ($0.descriptor.sortKey, $0.scale?.position ?? 9, $0.state.key.dimension.rawValue)
-                < ($1.descriptor.sortKey, $1.scale?.position ?? 9, $1.state.key.dimension.rawValue)
+            if $0.descriptor.sortKey != $1.descriptor.sortKey { return $0.descriptor.sortKey < $1.descriptor.sortKey }
+            let left = $0.scale?.position ?? 9, right = $1.scale?.position ?? 9
+            if left != right { return left < right }
+            return $0.state.key.dimension.rawValue < $1.state.key.dimension.rawValue
+        }
+        // A cell's entries all have its key, so the scale found for the cell is each one's.
+        func emit(_ entry: CellEntry, _ descriptor: DescriptorCatalog.Entry,
+                  _ scale: DescriptorCatalog.Scale?, isWinner: Bool) throws {
+            if let sources = filter.sources, !sources.isEmpty, !sources.contains(entry.candidate.source) { return }
+            if let minimum = filter.minimumConfidence, entry.candidate.confidence < minimum { return }
+            try body(CellValue(subject: subject, descriptorCode: entry.candidate.key.descriptor,
+                               descriptorName: descriptor.name, category: descriptor.category,
+                               dimension: entry.candidate.key.dimension, value: entry.candidate.value, text: entry.candidate.text,
+                               scale: scale?.summary, source: entry.candidate.source, precedence: entry.candidate.precedence,
+                               method: entry.candidate.method, sourceLevel: entry.candidate.sourceLevel,
+                               sourceIDs: entry.candidate.sourceIDs, confidence: entry.candidate.confidence,
+                               rationale: entry.candidate.rationale, release: entry.candidate.release,
+                               observedAt: entry.candidate.observedAt, runID: entry.runID,
+                               metadata: entry.candidate.metadata, candidateID: entry.origin.rowID ?? 0,
+                               isWinner: isWinner, scalePosition: scale?.position))
+        }
+        if winnersOnly {
+            // Read in place: copying each cell, its winner and its scale out first retained every one of their fields.
+            for position in buffers.states.indices {
+                let winner = buffers.states[position].state.winner
+                try emit(buffers.states[position].state.entries[winner], buffers.states[position].descriptor,
+                         buffers.states[position].scale, isWinner: true)
+            }
+            return
         }
         for (state, descriptor, scale) in buffers.states {
             let winner = state.winningEntry
-            // A cell's entries all have its key, so the scale found for the cell is each one's.
-            func emit(_ entry: CellEntry, isWinner: Bool) throws {
-                let candidate = entry.candidate
-                if let sources = filter.sources, !sources.isEmpty, !sources.contains(candidate.source) { return }
-                if let minimum = filter.minimumConfidence, candidate.confidence < minimum { return }
-                try body(CellValue(subject: subject, descriptorCode: candidate.key.descriptor,
-                                   descriptorName: descriptor.name, category: descriptor.category,
-                                   dimension: candidate.key.dimension, value: candidate.value, text: candidate.text,
-                                   scale: scale?.summary, source: candidate.source, precedence: candidate.precedence,
-                                   method: candidate.method, sourceLevel: candidate.sourceLevel,
-                                   sourceIDs: candidate.sourceIDs, confidence: candidate.confidence,
-                                   rationale: candidate.rationale, release: candidate.release,
-                                   observedAt: candidate.observedAt, runID: entry.runID,
-                                   metadata: candidate.metadata, candidateID: entry.origin.rowID ?? 0,
-                                   isWinner: isWinner, scalePosition: scale?.position))
-            }
-            if winnersOnly {
-                try emit(winner, isWinner: true)
-                continue
-            }
             buffers.entries.removeAll(keepingCapacity: true)
             buffers.entries += state.entries
             buffers.entries.sort { ($0.candidate.precedence, $1.origin) > ($1.candidate.precedence, $0.origin) }
             for entry in buffers.entries {
-                try emit(entry, isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate)
+                try emit(entry, descriptor, scale, isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate)
             }
         }
     }
