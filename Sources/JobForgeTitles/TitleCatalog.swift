@@ -427,6 +427,10 @@ extension TitleCatalog {
         private let existing: Set<String>
         private let single: RawStatement
         private let multiple: RawStatement
+        /// With the marking triggers set aside: the upserts that return the titles they changed,
+        /// for rows that may already be stored (a new title is marked without asking).
+        private let singleReturning: RawStatement?
+        private let multipleReturning: RawStatement?
         /// The titles' plain indexes, dropped for a large write (see ``init(runID:expectedTitles:in:)``).
         private var setAside: SetAsideIndexes?
         /// The marking triggers of inserts and updates, dropped for a large write: the writer
@@ -460,10 +464,16 @@ extension TitleCatalog {
                                                          in: db)
                 setAsideTriggers = triggers
             }
-            let returning = setAsideTriggers != nil
-            single = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: 1, returning: returning)))
-            multiple = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: Self.rowsPerStatement,
-                                                                                             returning: returning)))
+            single = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: 1)))
+            multiple = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: Self.rowsPerStatement)))
+            if setAsideTriggers != nil {
+                singleReturning = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: 1, returning: true)))
+                multipleReturning = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(
+                    rows: Self.rowsPerStatement, returning: true)))
+            } else {
+                singleReturning = nil
+                multipleReturning = nil
+            }
         }
 
         /// The titles a write needs to set the indexes aside (two import batches). Rebuilding an
@@ -475,28 +485,38 @@ extension TitleCatalog {
         public mutating func write(_ titles: [JobTitleRecord]) throws {
             // Bound through SQLite's C API, many titles per statement: building `StatementArguments`
             // and running a statement per title were most of a large import.
-            // With the marking triggers set aside: the titles whose rows the statements changed.
+            let isNew = titles.map { !existing.contains($0.id) }
+            // With the marking triggers set aside: the titles the statements inserted or changed,
+            // as the triggers would have marked them. A new title is inserted, so marked; for a
+            // stored one, the upserts say whether they changed it (RETURNING).
             var changed: [String]? = setAsideTriggers == nil ? nil : []
             let collect: ((RawStatement) -> Void)? = changed == nil ? nil : { changed!.append($0.text(0)) }
             var start = 0
             while start < titles.count {
-                let chunk = titles[start..<min(start + Self.rowsPerStatement, titles.count)]
-                start = chunk.endIndex
-                let inserted = chunk.count(where: { !existing.contains($0.id) })
+                let range = start..<min(start + Self.rowsPerStatement, titles.count)
+                let chunk = titles[range]
+                start = range.upperBound
+                let inserted = isNew[range].count(where: { $0 })
+                // All new: marked here, and the upsert need not return them.
+                if inserted == chunk.count, changed != nil { changed!.append(contentsOf: chunk.lazy.map(\.id)) }
                 // A title twice in one statement would be counted once: such a chunk goes row by row.
                 if chunk.count == Self.rowsPerStatement, Set(chunk.map(\.id)).count == chunk.count {
-                    for (row, title) in chunk.enumerated() { bind(multiple, row: Int32(row), title) }
-                    try multiple.step(db, row: collect)
+                    let upsert = inserted < chunk.count ? multipleReturning ?? multiple : multiple
+                    for (row, title) in chunk.enumerated() { bind(upsert, row: Int32(row), title) }
+                    try upsert.step(db, row: collect)
                     let changed = db.changesCount
                     counts.inserted += inserted
                     counts.updated += changed - inserted
                     counts.unchanged += chunk.count - changed
                     continue
                 }
-                for title in chunk {
-                    bind(single, row: 0, title)
-                    try single.step(db, row: collect)
-                    if !existing.contains(title.id) {
+                for (offset, title) in chunk.enumerated() {
+                    let new = isNew[range.lowerBound + offset]
+                    let upsert = new ? single : singleReturning ?? single
+                    bind(upsert, row: 0, title)
+                    try upsert.step(db, row: collect)
+                    if new {
+                        if inserted < chunk.count { changed?.append(title.id) }
                         counts.inserted += 1
                     } else if db.changesCount > 0 {
                         counts.updated += 1
@@ -505,7 +525,14 @@ extension TitleCatalog {
                     }
                 }
             }
-            try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db, changed: &changed)
+            if changed != nil {
+                // New titles are marked already: only the stored ones' resolutions are asked what changed.
+                try SQLiteStore.recordTitleResolutions(zip(titles, isNew).compactMap { $1 ? ($0.id, $0.resolution) : nil }, in: db)
+                try SQLiteStore.recordTitleResolutions(zip(titles, isNew).compactMap { $1 ? nil : ($0.id, $0.resolution) },
+                                                       in: db, changed: &changed)
+            } else {
+                try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
+            }
             try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
             if var changed {
                 // In key order, each once (a title whose row and resolution both changed is listed twice).
