@@ -185,6 +185,28 @@ extension PublishedModel {
         }
     }
 
+    /// The triggers that mark a title whose `title_resolution` row was inserted or changed. A bulk
+    /// writer may set them aside (``SetAsideTriggers``) and mark what
+    /// ``SQLiteStore/recordTitleResolutions(_:in:changed:)`` reports with ``markTitles(_:in:)``.
+    public static let resolutionMarkingTriggers = ["model_mark_resolution_insert", "model_mark_resolution_update"]
+
+    /// Marks these titles as changed in the open generation, as the marking triggers do one row
+    /// at a time (`model_change`), in `db`'s transaction.
+    public static func markTitles(_ ids: [String], in db: Database) throws {
+        guard !ids.isEmpty else { return }
+        let next = try generation(in: db) + 1
+        try RawStatement.forEachChunk(of: ids, in: db, sql: { rows in
+            """
+            INSERT INTO model_change (subject_kind, subject_code, generation)
+            VALUES \(Array(repeating: "('title', ?, ?)", count: rows).joined(separator: ", "))
+            ON CONFLICT (subject_kind, subject_code) DO UPDATE SET generation = excluded.generation
+            """
+        }, bind: { statement, row, id in
+            statement.bind(row * 2 + 1, id)
+            statement.bind(row * 2 + 2, next)
+        })
+    }
+
     /// The model's generation: it grows with every write that changed published rows.
     public static func generation(in db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT generation FROM model_state") ?? 0

@@ -35,9 +35,14 @@ public struct RawStatement {
         if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
     }
 
-    /// Runs the bound statement and resets it for the next row.
-    public func step(_ db: Database) throws {
-        let code = sqlite3_step(handle)
+    /// Runs the bound statement and resets it for the next row. A statement with a `RETURNING`
+    /// clause hands each row it returns to `row` (read it with ``text(_:)``).
+    public func step(_ db: Database, row: ((RawStatement) -> Void)? = nil) throws {
+        var code = sqlite3_step(handle)
+        while code == SQLITE_ROW {
+            row?(self)
+            code = sqlite3_step(handle)
+        }
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         texts.reuse()
@@ -45,6 +50,12 @@ public struct RawStatement {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
                                 sql: statement.sql)
         }
+    }
+
+    /// The text of column `index` (from 0) of the row the statement returned; "" for NULL.
+    public func text(_ index: Int32) -> String {
+        guard let bytes = sqlite3_column_text(handle, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))), as: UTF8.self)
     }
 
     /// `(?, ?, ?), (?, ?, ?)`: the VALUES of `rows` rows of `columns` columns.
@@ -63,21 +74,22 @@ public struct RawStatement {
     /// }
     /// ```
     public static func forEachChunk<Item>(of items: [Item], in db: Database, sql: (Int) -> String,
-                                          bind: (RawStatement, Int32, Item) -> Void) throws {
+                                          bind: (RawStatement, Int32, Item) -> Void,
+                                          returned: ((RawStatement) -> Void)? = nil) throws {
         guard !items.isEmpty else { return }
         let chunked = items.count / rowsPerStatement * rowsPerStatement
         if chunked > 0 {
             let multiple = RawStatement(try db.cachedStatement(sql: sql(rowsPerStatement)))
             for start in stride(from: 0, to: chunked, by: rowsPerStatement) {
                 for row in 0..<rowsPerStatement { bind(multiple, Int32(row), items[start + row]) }
-                try multiple.step(db)
+                try multiple.step(db, row: returned)
             }
         }
         if chunked < items.count {
             let single = RawStatement(try db.cachedStatement(sql: sql(1)))
             for item in items[chunked...] {
                 bind(single, 0, item)
-                try single.step(db)
+                try single.step(db, row: returned)
             }
         }
     }

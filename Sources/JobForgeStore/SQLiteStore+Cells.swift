@@ -441,13 +441,22 @@ extension SQLiteStore {
     ///   - db: the transaction that stores the titles.
     public static func recordTitleResolutions(_ resolutions: [(id: String, resolution: TitleInheritanceRule.Resolution?)],
                                               in db: Database) throws {
+        var ignored: [String]?
+        try recordTitleResolutions(resolutions, in: db, changed: &ignored)
+    }
+
+    /// ``recordTitleResolutions(_:in:)`` that appends to `changed`, when not nil, the titles whose
+    /// row it inserted or updated with other values: those that `PublishedModel.resolutionMarkingTriggers`
+    /// mark, for a writer that set them aside. (A removed row still marks through its trigger.)
+    public static func recordTitleResolutions(_ resolutions: [(id: String, resolution: TitleInheritanceRule.Resolution?)],
+                                              in db: Database, changed: inout [String]?) throws {
         let remove = RawStatement(try db.cachedStatement(sql: "DELETE FROM title_resolution WHERE title_id = ?"))
         // Rows are written in the order given (a title named twice ends as its last entry says).
         var resolved: [(id: String, resolution: TitleInheritanceRule.Resolution)] = []
         resolved.reserveCapacity(resolutions.count)
         for (id, resolution) in resolutions {
             guard let resolution, resolution.isResolved else {
-                try upsertTitleResolutions(resolved, in: db)
+                try upsertTitleResolutions(resolved, in: db, changed: &changed)
                 resolved.removeAll(keepingCapacity: true)
                 remove.bind(1, id)
                 try remove.step(db)
@@ -455,11 +464,21 @@ extension SQLiteStore {
             }
             resolved.append((id, resolution))
         }
-        try upsertTitleResolutions(resolved, in: db)
+        try upsertTitleResolutions(resolved, in: db, changed: &changed)
     }
 
     private static func upsertTitleResolutions(_ resolved: [(id: String, resolution: TitleInheritanceRule.Resolution)],
-                                               in db: Database) throws {
+                                               in db: Database, changed: inout [String]?) throws {
+        guard !resolved.isEmpty else { return }
+        // Rows updated with the values they hold are left alone, and not returned: the update
+        // trigger marks only a change (its WHEN compares every column).
+        let returning = changed == nil ? "" : """
+             WHERE profile_code IS NOT excluded.profile_code OR method IS NOT excluded.method
+                OR confidence IS NOT excluded.confidence OR unit_group_source IS NOT excluded.unit_group_source
+                OR fuzzy_score IS NOT excluded.fuzzy_score
+            RETURNING title_id
+            """
+        var returned: [String] = []
         // Bound through SQLite's C API, many rows per statement: an import writes a row per title.
         try RawStatement.forEachChunk(of: resolved, in: db, sql: { rows in
             """
@@ -467,14 +486,15 @@ extension SQLiteStore {
             VALUES \(RawStatement.placeholders(rows: rows, columns: 6))
             ON CONFLICT(title_id) DO UPDATE SET profile_code = excluded.profile_code, method = excluded.method,
                 confidence = excluded.confidence, unit_group_source = excluded.unit_group_source, fuzzy_score = excluded.fuzzy_score
-            """
-        }) { statement, row, item in
+            """ + returning
+        }, bind: { statement, row, item in
             let base = row * 6
             let (id, resolution) = item
             statement.bind(base + 1, id); statement.bind(base + 2, resolution.profileCode)
             statement.bind(base + 3, resolution.method); statement.bind(base + 4, resolution.confidence)
             statement.bind(base + 5, resolution.unitGroupSource); statement.bind(base + 6, resolution.fuzzyScore)
-        }
+        }, returned: changed == nil ? nil : { returned.append($0.text(0)) })
+        changed?.append(contentsOf: returned)
     }
 }
 

@@ -330,6 +330,12 @@ public struct TitleCatalog: Sendable {
 
 extension TitleCatalog {
     /// The upsert of `rows` titles in one statement.
+    /// ``upsertTitleSQL(rows:)`` that returns the ids of the rows it inserted or changed (those
+    /// the marking triggers mark; a title left alone is not returned).
+    private static func upsertTitleSQL(rows: Int, returning: Bool) -> String {
+        upsertTitleSQL(rows: rows) + (returning ? "\nRETURNING id" : "")
+    }
+
     private static func upsertTitleSQL(rows: Int) -> String {
         """
         INSERT INTO job_title (id, title, title_fr, function, family, managerial_level, noc_2021, noc_2016, extra,
@@ -421,9 +427,19 @@ extension TitleCatalog {
         private let existing: Set<String>
         private let single: RawStatement
         private let multiple: RawStatement
+        /// With the marking triggers set aside: the upserts that return the titles they changed,
+        /// for rows that may already be stored (a new title is marked without asking).
+        private let singleReturning: RawStatement?
+        private let multipleReturning: RawStatement?
         /// The titles' plain indexes, dropped for a large write (see ``init(runID:expectedTitles:in:)``).
         private var setAside: SetAsideIndexes?
+        /// The marking triggers of inserts and updates, dropped for a large write: the writer
+        /// marks the titles it changed itself, one statement per batch (``markChanged``).
+        private var setAsideTriggers: SetAsideTriggers?
         public private(set) var counts = TitleUpsertCounts()
+
+        /// The triggers that mark a title whose `job_title` row was inserted or updated.
+        static let markingTriggers = ["model_mark_title_insert", "model_mark_title_update"]
 
         /// Titles per statement: one statement's fixed work (its journal, its triggers' set-up)
         /// shared by many rows; 50 rows bind 1,000 values.
@@ -433,15 +449,31 @@ extension TitleCatalog {
         /// batches will hold), a write large next to the titles stored sets the plain indexes of
         /// `job_title` and `title_resolution` aside until ``finish()`` (``SetAsideIndexes``):
         /// the caller's transaction must then roll back on an error, as `dbQueue.write` does.
+        /// Such a write also sets aside the triggers that mark inserted and updated titles for the
+        /// published model, and marks them itself: until ``finish()``, nothing else may insert or
+        /// update rows of `job_title` or `title_resolution` in the transaction (removing is fine:
+        /// the delete triggers stay).
         public init(runID: Int64?, expectedTitles: Int = 0, in db: Database) throws {
             self.db = db
             self.runID = runID
             existing = Set(try String.fetchAll(db, sql: "SELECT id FROM job_title"))
-            if expectedTitles >= Self.setAsideFloor, expectedTitles >= existing.count / 2 {
-                setAside = try SetAsideIndexes.drop(on: ["job_title", "title_resolution"], in: db)
+            if expectedTitles >= Self.setAsideFloor, expectedTitles >= existing.count / 2, db.isInsideTransaction {
+                // model_change: its generation index too, which each mark moves.
+                setAside = try SetAsideIndexes.drop(on: ["job_title", "title_resolution", "model_change"], in: db)
+                let triggers = try SetAsideTriggers.drop(named: Self.markingTriggers + PublishedModel.resolutionMarkingTriggers,
+                                                         in: db)
+                setAsideTriggers = triggers
             }
             single = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: 1)))
             multiple = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: Self.rowsPerStatement)))
+            if setAsideTriggers != nil {
+                singleReturning = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(rows: 1, returning: true)))
+                multipleReturning = RawStatement(try db.cachedStatement(sql: TitleCatalog.upsertTitleSQL(
+                    rows: Self.rowsPerStatement, returning: true)))
+            } else {
+                singleReturning = nil
+                multipleReturning = nil
+            }
         }
 
         /// The titles a write needs to set the indexes aside (two import batches). Rebuilding an
@@ -453,25 +485,38 @@ extension TitleCatalog {
         public mutating func write(_ titles: [JobTitleRecord]) throws {
             // Bound through SQLite's C API, many titles per statement: building `StatementArguments`
             // and running a statement per title were most of a large import.
+            let isNew = titles.map { !existing.contains($0.id) }
+            // With the marking triggers set aside: the titles the statements inserted or changed,
+            // as the triggers would have marked them. A new title is inserted, so marked; for a
+            // stored one, the upserts say whether they changed it (RETURNING).
+            var changed: [String]? = setAsideTriggers == nil ? nil : []
+            let collect: ((RawStatement) -> Void)? = changed == nil ? nil : { changed!.append($0.text(0)) }
             var start = 0
             while start < titles.count {
-                let chunk = titles[start..<min(start + Self.rowsPerStatement, titles.count)]
-                start = chunk.endIndex
-                let inserted = chunk.count(where: { !existing.contains($0.id) })
+                let range = start..<min(start + Self.rowsPerStatement, titles.count)
+                let chunk = titles[range]
+                start = range.upperBound
+                let inserted = isNew[range].count(where: { $0 })
+                // All new: marked here, and the upsert need not return them.
+                if inserted == chunk.count, changed != nil { changed!.append(contentsOf: chunk.lazy.map(\.id)) }
                 // A title twice in one statement would be counted once: such a chunk goes row by row.
                 if chunk.count == Self.rowsPerStatement, Set(chunk.map(\.id)).count == chunk.count {
-                    for (row, title) in chunk.enumerated() { bind(multiple, row: Int32(row), title) }
-                    try multiple.step(db)
+                    let upsert = inserted < chunk.count ? multipleReturning ?? multiple : multiple
+                    for (row, title) in chunk.enumerated() { bind(upsert, row: Int32(row), title) }
+                    try upsert.step(db, row: collect)
                     let changed = db.changesCount
                     counts.inserted += inserted
                     counts.updated += changed - inserted
                     counts.unchanged += chunk.count - changed
                     continue
                 }
-                for title in chunk {
-                    bind(single, row: 0, title)
-                    try single.step(db)
-                    if !existing.contains(title.id) {
+                for (offset, title) in chunk.enumerated() {
+                    let new = isNew[range.lowerBound + offset]
+                    let upsert = new ? single : singleReturning ?? single
+                    bind(upsert, row: 0, title)
+                    try upsert.step(db, row: collect)
+                    if new {
+                        if inserted < chunk.count { changed?.append(title.id) }
                         counts.inserted += 1
                     } else if db.changesCount > 0 {
                         counts.updated += 1
@@ -480,8 +525,22 @@ extension TitleCatalog {
                     }
                 }
             }
-            try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
+            if changed != nil {
+                // New titles are marked already: only the stored ones' resolutions are asked what changed.
+                try SQLiteStore.recordTitleResolutions(zip(titles, isNew).compactMap { $1 ? ($0.id, $0.resolution) : nil }, in: db)
+                try SQLiteStore.recordTitleResolutions(zip(titles, isNew).compactMap { $1 ? nil : ($0.id, $0.resolution) },
+                                                       in: db, changed: &changed)
+            } else {
+                try SQLiteStore.recordTitleResolutions(titles.map { ($0.id, $0.resolution) }, in: db)
+            }
             try SQLiteStore.recordSubjectContexts(titles.map { (.title($0.id), $0.askedContext) }, in: db)
+            if var changed {
+                // In key order, each once (a title whose row and resolution both changed is listed twice).
+                changed.sort()
+                try PublishedModel.markTitles(changed.enumerated().compactMap { index, id in
+                    index > 0 && changed[index - 1] == id ? nil : id
+                }, in: db)
+            }
         }
 
         private func bind(_ upsert: RawStatement, row: Int32, _ title: JobTitleRecord) {
@@ -500,6 +559,10 @@ extension TitleCatalog {
         /// Builds the indexes set aside again and brings the published model up to date with
         /// the writes; returns what they did.
         public mutating func finish() throws -> TitleUpsertCounts {
+            if let setAsideTriggers {
+                try setAsideTriggers.restore(in: db)
+                self.setAsideTriggers = nil
+            }
             if let setAside {
                 try setAside.restore(in: db)
                 self.setAside = nil

@@ -159,11 +159,12 @@ public struct TitleImporter: Sendable {
             var records: [JobTitleRecord] = []
             records.reserveCapacity(batch.count)
             for title in batch {
-                let resolution = resolve(title, applied: applied, pins: pins, memo: &resolutions)
+                let resolved = resolveForRecord(title, applied: applied, pins: pins, memo: &resolutions)
+                let resolution = resolved.resolution
                 byMethod[resolution.method.rawValue, default: 0] += 1
                 if resolution.unitGroupSource == .noc2016Concordance && resolution.unitGroup != nil { fromNOC2016 += 1 }
                 if pins[title.id] != nil { pinnedCount += 1 }
-                records.append(Self.record(title, resolution))
+                records.append(Self.record(title, resolution, candidatesJSON: resolved.candidatesJSON))
             }
             try writer.write(records)
             batch.removeAll(keepingCapacity: true)
@@ -286,13 +287,23 @@ public struct TitleImporter: Sendable {
     /// the title and its codes.
     func resolve(_ title: JobTitle, applied: [String: SuggestedUnitGroup], pins: [String: TitlePin],
                  memo: inout ResolutionMemo) -> TitleResolution {
-        if let pin = pins[title.id] { return resolve(title, pin: pin) }
-        if !title.hasCode, let suggestion = applied[title.id] { return resolve(title, suggestion: suggestion) }
+        resolveForRecord(title, applied: applied, pins: pins, memo: &memo).resolution
+    }
+
+    /// ``resolve(_:applied:pins:memo:)`` with the resolution's candidates as `job_title` stores
+    /// them (``ResolutionJSON``), kept in `memo` with it: written once per distinct title, not per row.
+    func resolveForRecord(_ title: JobTitle, applied: [String: SuggestedUnitGroup], pins: [String: TitlePin],
+                          memo: inout ResolutionMemo) -> ResolutionMemo.Entry {
+        func entry(_ resolution: TitleResolution) -> ResolutionMemo.Entry {
+            ResolutionMemo.Entry(resolution: resolution, candidatesJSON: ResolutionJSON.candidates(resolution.candidates))
+        }
+        if let pin = pins[title.id] { return entry(resolve(title, pin: pin)) }
+        if !title.hasCode, let suggestion = applied[title.id] { return entry(resolve(title, suggestion: suggestion)) }
         let key = ResolutionMemo.Key(title: title.title, noc2021: title.noc2021, noc2016: title.noc2016)
         if let known = memo.resolutions[key] { return known }
-        let resolution = resolver.resolve(title)
-        memo.keep(resolution, for: key)
-        return resolution
+        let resolved = entry(resolver.resolve(title))
+        memo.keep(resolved, for: key)
+        return resolved
     }
 
     /// The resolver's answers by title and codes, within one import; bounded, so that a file
@@ -303,12 +314,16 @@ public struct TitleImporter: Sendable {
             var noc2021: String?
             var noc2016: String?
         }
-        private(set) var resolutions: [Key: TitleResolution] = [:]
+        struct Entry {
+            var resolution: TitleResolution
+            var candidatesJSON: String
+        }
+        private(set) var resolutions: [Key: Entry] = [:]
         let capacity: Int
 
         init(capacity: Int = 20_000) { self.capacity = capacity }
 
-        mutating func keep(_ resolution: TitleResolution, for key: Key) {
+        mutating func keep(_ resolution: Entry, for key: Key) {
             guard capacity > 0 else { return }
             if resolutions.count >= capacity { resolutions.removeAll(keepingCapacity: true) }
             resolutions[key] = resolution
@@ -396,13 +411,18 @@ public struct TitleImporter: Sendable {
 
     /// The stored form of a title and its resolution.
     public static func record(_ title: JobTitle, _ resolution: TitleResolution) -> JobTitleRecord {
+        record(title, resolution, candidatesJSON: ResolutionJSON.candidates(resolution.candidates))
+    }
+
+    /// ``record(_:_:)`` with the resolution's candidates already written (``ResolutionJSON``).
+    static func record(_ title: JobTitle, _ resolution: TitleResolution, candidatesJSON: String) -> JobTitleRecord {
         JobTitleRecord(id: title.id, title: title.title, titleFR: title.titleFR, function: title.function,
                        family: title.family, managerialLevel: title.managerialLevel, noc2021: title.noc2021,
                        noc2016: title.noc2016, extraJSON: JSONText.object(title.extra), sourceFile: title.sourceFile,
                        sourceLine: title.sourceLine, unitGroup: resolution.unitGroup,
                        unitGroupMethod: resolution.unitGroupSource, profileCode: resolution.profileCode,
                        method: resolution.method, confidence: resolution.confidence,
-                       fuzzyScore: resolution.fuzzyScore, candidatesJSON: ResolutionJSON.candidates(resolution.candidates),
+                       fuzzyScore: resolution.fuzzyScore, candidatesJSON: candidatesJSON,
                        note: resolution.note)
     }
 

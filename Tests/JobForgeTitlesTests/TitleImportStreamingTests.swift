@@ -39,9 +39,14 @@ import Testing
         let data = try Self.architecture(rows: rows)
         // A file this large next to the titles stored sets their indexes aside while it writes
         // (`TitleWriter`): every one is back, as it was, when the import is done.
-        let indexesSQL = "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('job_title', 'title_resolution') AND sql IS NOT NULL ORDER BY name"
+        // Its marking triggers too (it marks the titles itself), and the generation index of model_change.
+        let indexesSQL = """
+            SELECT name || ': ' || sql FROM sqlite_master WHERE type IN ('index', 'trigger')
+                AND tbl_name IN ('job_title', 'title_resolution', 'model_change') AND sql IS NOT NULL ORDER BY name
+            """
         let indexes = try temporary.store.dbQueue.read { try String.fetchAll($0, sql: indexesSQL) }
-        #expect(indexes.count == 4)
+        #expect(indexes.count == 11)
+        let generation = try temporary.store.dbQueue.read { try PublishedModel.generation(in: $0) }
         let summary = try temporary.importer.importData(data, file: "arch.csv")
         #expect(try temporary.store.dbQueue.read { try String.fetchAll($0, sql: indexesSQL) } == indexes)
 
@@ -72,6 +77,12 @@ import Testing
         }
         #expect(resolutions == expected.count { $0.resolution?.isResolved == true })
         #expect(contexts == parsed.titles.count)
+        // Every title the import wrote is marked changed for the published model, in the generation it closed.
+        let marked = try temporary.store.dbQueue.read { db in
+            try String.fetchAll(db, sql: "SELECT subject_code FROM model_change WHERE subject_kind = 'title' AND generation = ? ORDER BY subject_code",
+                                arguments: [generation + 1])
+        }
+        #expect(marked == expected.map(\.id).sorted())
     }
 
     @Test func aReimportCountsEachTitleOnceAcrossBatchesAndFindsTheOneEdit() throws {
