@@ -101,36 +101,51 @@ public struct ReadOnlyAPI: Sendable {
         guard method == "GET" || method == "HEAD" else {
             return .problem(405, "Method not allowed", detail: "the API is read-only: only GET (and HEAD) are answered, not \(method)")
         }
-        guard let responses else { return await pool.withStore { store in await respond(store, path: path, query: query, generation: nil) } }
-        // Asked before reading: a response is kept only for the store as it was before the read began.
-        guard let generation = try? pool.changeCount() else {
-            return await pool.withStore { store in await respond(store, path: path, query: query, generation: nil) }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+        if parts.isEmpty {
+            // The report page: its builder is async, and it is kept apart (`report`), made again after a run.
+            return await pool.withStore { store in
+                do { return .html(try await report(store).html) } catch { return Self.problem(for: error) }
+            }
         }
-        let key = path + "?" + query.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
-        if let known = responses.get(key, generation: generation) { return known }
-        let response = await pool.withStore { store in await respond(store, path: path, query: query, generation: generation) }
-        if response.status < 500 { responses.set(key, response, generation: generation) }
-        return response
+        return await pool.withConnection { connection in
+            // Reads block their thread: on the connection's own, not on one of Swift's (one per core),
+            // so that a slow one (a first coverage, seconds) holds up neither the others nor the sockets.
+            await connection.run { store in
+                guard let responses else { return respond(store, parts, path: path, query: query, generation: nil) }
+                // Asked before reading: a response is kept only for the store as it was before the read began.
+                guard let generation = try? connection.changeCount() else {
+                    return respond(store, parts, path: path, query: query, generation: nil)
+                }
+                let key = path + "?" + query.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
+                if let known = responses.get(key, generation: generation) { return known }
+                let response = respond(store, parts, path: path, query: query, generation: generation)
+                if response.status < 500 { responses.set(key, response, generation: generation) }
+                return response
+            }
+        }
     }
 
     /// `generation`: the pool's change count taken before the read, under which what is read may be kept (nil: keep nothing).
-    func respond(_ store: SQLiteStore, path: String, query: [String: String], generation: UInt64?) async -> APIResponse {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+    func respond(_ store: SQLiteStore, _ parts: [String], path: String, query: [String: String], generation: UInt64?) -> APIResponse {
         do {
             switch parts.first {
-            case nil: return .html(try await report(store).html)
             case "openapi.json": return APIResponse(status: 200, contentType: "application/json", body: Self.openAPIDocument)
             case "titles" where parts.count == 2: return try titlePage(store, parts[1])
             case "api": return try api(store, Array(parts.dropFirst()), query: query, generation: generation)
             default: break
             }
             return .problem(404, "Not found", detail: "no page at \(path); the report is at /, the API under /api (see /openapi.json)")
-        } catch let error as QueryError {
-            return .problem(400, "Bad parameter", detail: error.message, type: "/problems/bad-parameter")
-        } catch let error as StoreViews.LookupError {
-            return .problem(404, "Not found", detail: error.description, type: "/problems/not-found")
         } catch {
-            return .problem(500, "The store could not be read", detail: String(describing: error))
+            return Self.problem(for: error)
+        }
+    }
+
+    static func problem(for error: any Error) -> APIResponse {
+        switch error {
+        case let error as QueryError: .problem(400, "Bad parameter", detail: error.message, type: "/problems/bad-parameter")
+        case let error as StoreViews.LookupError: .problem(404, "Not found", detail: error.description, type: "/problems/not-found")
+        default: .problem(500, "The store could not be read", detail: String(describing: error))
         }
     }
 
