@@ -37,9 +37,10 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         #if Server
         let db = try store.openStoreForReading()
-        // One read-only connection per request served at once (at most the cores, and 2 at least:
-        // one request waiting on the disk does not hold up the next).
-        let readers = [db] + (try (1..<max(2, min(8, ProcessInfo.processInfo.activeProcessorCount))).map { _ in try store.openStoreForReading() })
+        // One read-only connection per request served at once, each read on its own thread (at
+        // most 8, and 4 at least: a slow request, a first /api/coverage of seconds, leaves three
+        // for the others; with 2 on 2 cores it and /api/review held the server).
+        let readers = [db] + (try (1..<max(4, min(8, ProcessInfo.processInfo.activeProcessorCount))).map { _ in try store.openStoreForReading() })
         // The review's codes in doubt come from the offline NOC coder, as in `titles review`.
         let api = ReadOnlyAPI(stores: readers, language: lang, suggester: try OfflineCodeAuditor.of(db))
         let server = ReportServer(api: api, host: host, port: UInt16(port)) { line in

@@ -305,6 +305,15 @@ public struct HTMLReport: Sendable {
     /// The sheets as compact arrays, read by the inline script. `<` is escaped so that no text
     /// can close the script element.
     static func sheetsJSONHead(_ dimensions: [ProfileSheets.Dimension], text: ReportText) -> String {
+        // Every sheet page of a store has the same head (all its descriptors' dimensions): made once
+        // per language and list, it was a sixth of `serve`'s `/titles/ID`.
+        if let known = SheetsHeadMemo.shared.head(dimensions, text.language) { return known }
+        let made = makeSheetsJSONHead(dimensions, text: text)
+        SheetsHeadMemo.shared.keep(made, dimensions, text.language)
+        return made
+    }
+
+    static func makeSheetsJSONHead(_ dimensions: [ProfileSheets.Dimension], text: ReportText) -> String {
         var out = "{\"dimensions\":["
         for (index, dimension) in dimensions.enumerated() {
             if index > 0 { out += "," }
@@ -357,6 +366,10 @@ public struct HTMLReport: Sendable {
 
     /// A JSON string safe inside `<script>`: `<`, `>`, `&` and the JavaScript line separators escaped.
     static func jsonString(_ text: String) -> String {
+        // Most texts (codes, sources, names) need no escape: quoted as they are.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0xE2 && $0 != 0x22 && $0 != 0x5C && $0 != 0x3C && $0 != 0x3E && $0 != 0x26 }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -392,5 +405,21 @@ public struct HTMLReport: Sendable {
 
     public static func percentEncoded(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? id
+    }
+}
+
+/// The last sheets head made (``HTMLReport/sheetsJSONHead(_:text:)``), for the list and language it was made of.
+final class SheetsHeadMemo: @unchecked Sendable {  // guarded by `lock`
+    static let shared = SheetsHeadMemo()
+    private let lock = NSLock()
+    private var last: (dimensions: [ProfileSheets.Dimension], language: ReportLanguage, head: String)?
+
+    func head(_ dimensions: [ProfileSheets.Dimension], _ language: ReportLanguage) -> String? {
+        guard let last = lock.withLock({ last }), last.language == language, last.dimensions == dimensions else { return nil }
+        return last.head
+    }
+
+    func keep(_ head: String, _ dimensions: [ProfileSheets.Dimension], _ language: ReportLanguage) {
+        lock.withLock { last = (dimensions, language, head) }
     }
 }

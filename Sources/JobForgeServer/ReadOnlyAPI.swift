@@ -61,6 +61,8 @@ public struct ReadOnlyAPI: Sendable {
     public static var openAPIDocument: Data { Data(OpenAPIDocument.text.utf8) }
     private let cache = ReportCache()
     private let responses: ResponseCache?
+    /// Every title's list item, for pages of `/api/titles` (a page read all the titles again).
+    private let titleLists = TitleListMemo()
 
     /// The bytes of responses kept in memory by default: every profile of the shipped build (285
     /// titles, about 110 MB with their pages) fits.
@@ -99,41 +101,57 @@ public struct ReadOnlyAPI: Sendable {
         guard method == "GET" || method == "HEAD" else {
             return .problem(405, "Method not allowed", detail: "the API is read-only: only GET (and HEAD) are answered, not \(method)")
         }
-        guard let responses else { return await pool.withStore { store in await respond(store, path: path, query: query) } }
-        // Asked before reading: a response is kept only for the store as it was before the read began.
-        guard let generation = try? pool.changeCount() else {
-            return await pool.withStore { store in await respond(store, path: path, query: query) }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+        if parts.isEmpty {
+            // The report page: its builder is async, and it is kept apart (`report`), made again after a run.
+            return await pool.withStore { store in
+                do { return .html(try await report(store).html) } catch { return Self.problem(for: error) }
+            }
         }
-        let key = path + "?" + query.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
-        if let known = responses.get(key, generation: generation) { return known }
-        let response = await pool.withStore { store in await respond(store, path: path, query: query) }
-        if response.status < 500 { responses.set(key, response, generation: generation) }
-        return response
+        return await pool.withConnection { connection in
+            // Reads block their thread: on the connection's own, not on one of Swift's (one per core),
+            // so that a slow one (a first coverage, seconds) holds up neither the others nor the sockets.
+            await connection.run { store in
+                guard let responses else { return respond(store, parts, path: path, query: query, generation: nil) }
+                // Asked before reading: a response is kept only for the store as it was before the read began.
+                guard let generation = try? connection.changeCount() else {
+                    return respond(store, parts, path: path, query: query, generation: nil)
+                }
+                let key = path + "?" + query.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
+                if let known = responses.get(key, generation: generation) { return known }
+                let response = respond(store, parts, path: path, query: query, generation: generation)
+                if response.status < 500 { responses.set(key, response, generation: generation) }
+                return response
+            }
+        }
     }
 
-    func respond(_ store: SQLiteStore, path: String, query: [String: String]) async -> APIResponse {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { String($0).removingPercentEncoding ?? String($0) }
+    /// `generation`: the pool's change count taken before the read, under which what is read may be kept (nil: keep nothing).
+    func respond(_ store: SQLiteStore, _ parts: [String], path: String, query: [String: String], generation: UInt64?) -> APIResponse {
         do {
             switch parts.first {
-            case nil: return .html(try await report(store).html)
             case "openapi.json": return APIResponse(status: 200, contentType: "application/json", body: Self.openAPIDocument)
             case "titles" where parts.count == 2: return try titlePage(store, parts[1])
-            case "api": return try await api(store, Array(parts.dropFirst()), query: query)
+            case "api": return try api(store, Array(parts.dropFirst()), query: query, generation: generation)
             default: break
             }
             return .problem(404, "Not found", detail: "no page at \(path); the report is at /, the API under /api (see /openapi.json)")
-        } catch let error as QueryError {
-            return .problem(400, "Bad parameter", detail: error.message, type: "/problems/bad-parameter")
-        } catch let error as StoreViews.LookupError {
-            return .problem(404, "Not found", detail: error.description, type: "/problems/not-found")
         } catch {
-            return .problem(500, "The store could not be read", detail: String(describing: error))
+            return Self.problem(for: error)
         }
     }
 
-    func api(_ store: SQLiteStore, _ parts: [String], query: [String: String]) async throws -> APIResponse {
+    static func problem(for error: any Error) -> APIResponse {
+        switch error {
+        case let error as QueryError: .problem(400, "Bad parameter", detail: error.message, type: "/problems/bad-parameter")
+        case let error as StoreViews.LookupError: .problem(404, "Not found", detail: error.description, type: "/problems/not-found")
+        default: .problem(500, "The store could not be read", detail: String(describing: error))
+        }
+    }
+
+    func api(_ store: SQLiteStore, _ parts: [String], query: [String: String], generation: UInt64?) throws -> APIResponse {
         switch (parts.first, parts.count) {
-        case ("titles", 1): return try titles(store, query)
+        case ("titles", 1): return try titles(store, query, generation: generation)
         case ("titles", 2):
             // Written by hand: the same document as JSONEncoder's, a third of the request's CPU less.
             let profile = try StoreViews.profile(store, of: parts[1], filter: try Self.filter(query))
@@ -141,7 +159,8 @@ public struct ReadOnlyAPI: Sendable {
         case ("cells", 3): return .json(try StoreViews.explanation(store, of: parts[1], descriptor: parts[2], dimension: query["dimension"]))
         case ("descriptors", 1):
             return .json(try store.descriptors(category: try query["category"].map(Self.category)))
-        case ("coverage", 1): return .json(try await report(store).report.model.coverage)  // the page's own numbers
+        // The page's own numbers (`ReportBuilder.coverage()` is the report's tallies, without the rest of it).
+        case ("coverage", 1): return .json(try ReportBuilder(store: store, estimatesCost: false, suggester: suggester).coverage())
         case ("review", 1): return .json(try ReportBuilder(store: store, estimatesCost: false, suggester: suggester).reviewQueue())
         case ("tbs", 2) where parts[1] == "groups":
             let language = try Self.language(query["lang"] ?? "en")
@@ -164,19 +183,24 @@ public struct ReadOnlyAPI: Sendable {
     }
 
     /// A page of titles: `limit` (1-1000, default 100), `offset`; `unresolved=true` keeps those without a profile.
-    func titles(_ store: SQLiteStore, _ query: [String: String]) throws -> APIResponse {
+    func titles(_ store: SQLiteStore, _ query: [String: String], generation: UInt64?) throws -> APIResponse {
         let limit = try Self.integer(query, "limit", default: 100, in: 1...Self.maximumLimit)
         let offset = try Self.integer(query, "offset", default: 0, in: 0...Int.max)
         let unresolved = try Self.boolean(query, "unresolved")
-        let all = try TitleCatalog(store).titles(unresolvedOnly: unresolved)
+        let all: [TitleItem]
+        if let generation, let known = titleLists.get(unresolved: unresolved, generation: generation) {
+            all = known
+        } else {
+            all = try TitleCatalog(store).titles(unresolvedOnly: unresolved).map {
+                TitleItem(id: $0.id, title: $0.title, titleFR: $0.titleFR, noc2021: $0.noc2021, unitGroup: $0.unitGroup,
+                          profileCode: $0.profileCode, method: $0.method.rawValue, confidence: $0.confidence)
+            }
+            if let generation { titleLists.set(all, unresolved: unresolved, generation: generation) }
+        }
         if offset > 0, offset >= all.count {
             return .problem(404, "Page past the end", detail: "offset \(offset) is past the last of \(all.count) titles", type: "/problems/page-past-end")
         }
-        let items = all.dropFirst(offset).prefix(limit).map {
-            TitleItem(id: $0.id, title: $0.title, titleFR: $0.titleFR, noc2021: $0.noc2021, unitGroup: $0.unitGroup,
-                      profileCode: $0.profileCode, method: $0.method.rawValue, confidence: $0.confidence)
-        }
-        return .json(TitlePage(total: all.count, limit: limit, offset: offset, items: Array(items)))
+        return .json(TitlePage(total: all.count, limit: limit, offset: offset, items: Array(all.dropFirst(offset).prefix(limit))))
     }
 
     struct TitlePage: Encodable {
@@ -186,7 +210,7 @@ public struct ReadOnlyAPI: Sendable {
         var items: [TitleItem]
     }
 
-    struct TitleItem: Encodable {
+    struct TitleItem: Encodable, Sendable {
         var id: String
         var title: String
         var titleFR: String?
@@ -280,5 +304,29 @@ actor ReportCache {
 
     func set(_ version: String, _ value: (report: Report, html: String)) {
         entry = (version, value)
+    }
+}
+
+/// Every title's list item, for the store as it was at a pool change count (as ``ResponseCache``
+/// keeps responses): a later count empties it.
+final class TitleListMemo: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var generation: UInt64?
+    private var lists: [Bool: [ReadOnlyAPI.TitleItem]] = [:]
+
+    func get(unresolved: Bool, generation current: UInt64) -> [ReadOnlyAPI.TitleItem]? {
+        lock.withLock { generation == current ? lists[unresolved] : nil }
+    }
+
+    /// Kept only under a count at least the newest seen: a list read before a change is never kept after it.
+    func set(_ items: [ReadOnlyAPI.TitleItem], unresolved: Bool, generation current: UInt64) {
+        lock.withLock {
+            if generation != current {
+                guard generation.map({ current > $0 }) ?? true else { return }
+                lists.removeAll()
+                generation = current
+            }
+            lists[unresolved] = items
+        }
     }
 }

@@ -228,7 +228,14 @@ extension SQLiteStore {
     }
 
     public func descriptors(category: Category?) throws -> [DescriptorInfo] {
-        try dbQueue.read { db in try Self.descriptors(category: category, in: db) }
+        try dbQueue.read { db in
+            // A server's connection reads the list once per store version (GRDB's row decoding
+            // of ~1,000 descriptors and their scales was a tenth of a sheet page's time).
+            guard try sharedReads.validate(db) else { return try Self.descriptors(category: category, in: db) }
+            let all = try sharedReads.descriptorInfos(db)
+            guard let category else { return all }
+            return all.filter { $0.descriptor.category == category }  // the same order: the query's
+        }
     }
 
     /// ``descriptors(category:)`` in the caller's transaction.
@@ -259,6 +266,10 @@ extension SQLiteStore {
                 """, arguments: [trimmed, trimmed, trimmed])
             guard let row else { return nil }
             let descriptor = try Self.descriptor(from: row)
+            if try sharedReads.validate(db) {  // a server's: the scales of the list read once
+                return DescriptorInfo(descriptor: descriptor,
+                                      scales: try sharedReads.descriptorInfos(db).first { $0.descriptor.code == descriptor.code }?.scales ?? [])
+            }
             return DescriptorInfo(descriptor: descriptor, scales: try Self.allScales(db)[descriptor.code] ?? [])
         }
     }
@@ -309,8 +320,9 @@ extension SQLiteStore {
     /// The dimensions a descriptor has values in for a subject (O*NET adds importance, for one).
     public func dimensionsWithValues(subject: Subject, descriptor: String) throws -> [CellDimension] {
         try dbQueue.read { db in
-            Set(try CellReader(db, withMetadata: false).cells(of: subject).filter { $0.key.descriptor == descriptor }
-                .map(\.key.dimension)).sorted()
+            // A server's connection derives with what it shares (the cell's candidates are read next, with the same).
+            let reader = try sharedReads.validate(db) ? CellReader(db, shared: sharedReads) : CellReader(db, withMetadata: false)
+            return Set(try reader.cells(of: subject).filter { $0.key.descriptor == descriptor }.map(\.key.dimension)).sorted()
         }
     }
 

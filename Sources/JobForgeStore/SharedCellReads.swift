@@ -6,7 +6,7 @@ import JobForgeCore
 /// that answers one subject at a time (`jobforge serve`): what a title inherits from each
 /// profile (deriving the profile's cells was a third of a profile request's CPU; a title's JSON,
 /// filtered JSON, page and cells all need it), the runs of the layers' loads, the descriptor
-/// catalog. Off unless turned on (``SQLiteStore/shareReads()``), and only for a read-only
+/// catalog and list. Off unless turned on (``SQLiteStore/shareReads()``), and only for a read-only
 /// connection: it is emptied when the connection sees a commit by another connection (SQLite's
 /// `PRAGMA data_version`, read in the same transaction as the cells), which a connection's own
 /// writes would not show.
@@ -17,6 +17,8 @@ public final class SharedCellReads: @unchecked Sendable {  // guarded by `lock`
     private var inheritable: [String: [Candidate]] = [:]
     private var layerRuns: [Date: String] = [:]
     private var catalog: DescriptorCatalog?
+    /// Every descriptor with its scales (`descriptors(category: nil)`): each sheet page and cell story reads it.
+    private var descriptorInfos: [DescriptorInfo]?
     /// Profiles kept at most (about 100 KB each): a store has ~1,400; a page of titles needs a few.
     static let profileLimit = 256
 
@@ -34,6 +36,7 @@ public final class SharedCellReads: @unchecked Sendable {  // guarded by `lock`
                 inheritable.removeAll()
                 layerRuns.removeAll()
                 catalog = nil
+                descriptorInfos = nil
                 version = current
             }
         }
@@ -54,6 +57,13 @@ public final class SharedCellReads: @unchecked Sendable {  // guarded by `lock`
 
     func layerRun(at time: Date) -> String? {
         lock.withLock { layerRuns[time] }
+    }
+
+    func descriptorInfos(_ db: Database) throws -> [DescriptorInfo] {
+        if let known = lock.withLock({ descriptorInfos }) { return known }
+        let made = try SQLiteStore.descriptors(category: nil, in: db)
+        lock.withLock { descriptorInfos = made }
+        return made
     }
 
     func descriptorCatalog(_ db: Database) throws -> DescriptorCatalog {

@@ -217,6 +217,7 @@ struct ServeTests {
         let served = try Served(store: store, in: folder.url)
         let first = try await served.get("/api/titles/JA-0002")
         let page = try await served.get("/titles/JA-0002")
+        let list = try await served.get("/api/titles?limit=5")
         let again = try await served.get("/api/titles/JA-0002")
         #expect(first.status == 200 && again.body == first.body, "answered again the same")
         let before = try #require(try JSONSerialization.jsonObject(with: first.body) as? [String: Any])
@@ -231,6 +232,11 @@ struct ServeTests {
         #expect(try Self.canonical(after.body) == (try Self.canonical(Data(show.stdout.utf8))), "= show --json after the pin")
         let pageAfter = try await served.get("/titles/JA-0002")
         #expect(pageAfter.body != page.body, "the HTML sheet too")
+        // A page of the list: its items are kept apart from the responses, and forgotten with them.
+        let listAfter = try await served.get("/api/titles?limit=5&offset=0")
+        let items = try #require((try JSONSerialization.jsonObject(with: listAfter.body) as? [String: Any])?["items"] as? [[String: Any]])
+        #expect(items.first { $0["id"] as? String == "JA-0002" }?["profileCode"] as? String == "10011.00", "the list after the pin")
+        #expect(list.status == 200 && listAfter.body != list.body)
         #expect(served.stop(SIGTERM) == 0)
     }
 
