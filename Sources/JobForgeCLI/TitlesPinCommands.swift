@@ -290,8 +290,9 @@ struct ReviewListing: Encodable {
         candidates = []
         suggested = []
         switch item.reason {
-        case .noCode, .noProfile: break
-        case .unknownCode(let code): given = code
+        case .noProfile: break
+        case .noCode(let list): suggested = list
+        case .unknownCode(let code, let list): given = code; suggested = list
         case .ambiguousNOC2016(let code, let groups): given = code; candidates = groups
         case .tie(let profiles): candidates = profiles
         case .lowConfidence(_, _, let list): candidates = list
@@ -313,8 +314,9 @@ extension TitlesCLI {
     }
 }
 
-/// The offline NOC coder as the review's source of codes in doubt: a title whose given NOC 2021
-/// code the coder's audit finds in doubt (`CodeAudit.Rule`) gets the coder's top groups as its
+/// The offline NOC coder as the review's source of codes in doubt and of unit groups for titles
+/// without a usable code: a title whose given NOC 2021 code the coder's audit finds in doubt
+/// (`CodeAudit.Rule`), or that has no NOC 2021 unit group, gets the coder's top groups as its
 /// suggestions, with the example titles that matched; a title whose code fits gets none.
 struct OfflineCodeAuditor: UnitGroupSuggesting {
     let coder: NOCCoder
@@ -326,7 +328,10 @@ struct OfflineCodeAuditor: UnitGroupSuggesting {
 
     func suggestions(for title: JobTitle) throws -> [SuggestedUnitGroupRanking] {
         let audit = coder.audit(title: title.title, givenCode: title.noc2021)
-        guard audit.verdict == .inDoubt else { return [] }
+        switch audit.verdict {
+        case .inDoubt, .noCode, .unknownCode: break
+        case .fits: return []
+        }
         return audit.candidates.map {
             SuggestedUnitGroupRanking(unitGroup: $0.code, score: $0.score,
                                       evidence: "\($0.title); matched " + $0.matchedTitles.map { "\"\($0)\"" }.joined(separator: ", "))

@@ -329,13 +329,13 @@ public struct TitleCatalog: Sendable {
 }
 
 extension TitleCatalog {
-    /// The upsert of `rows` titles in one statement.
     /// ``upsertTitleSQL(rows:)`` that returns the ids of the rows it inserted or changed (those
     /// the marking triggers mark; a title left alone is not returned).
     private static func upsertTitleSQL(rows: Int, returning: Bool) -> String {
         upsertTitleSQL(rows: rows) + (returning ? "\nRETURNING id" : "")
     }
 
+    /// The upsert of `rows` titles in one statement.
     private static func upsertTitleSQL(rows: Int) -> String {
         """
         INSERT INTO job_title (id, title, title_fr, function, family, managerial_level, noc_2021, noc_2016, extra,

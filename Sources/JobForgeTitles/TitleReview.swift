@@ -17,7 +17,9 @@ public struct SuggestedUnitGroupRanking: Sendable, Codable, Equatable {
 }
 
 /// The seam where a provider of "suggested unit groups for a title" plugs into the review: the
-/// composition root (CLI, Build) hands one in; the Titles source never imports its module.
+/// composition root (CLI, Build) hands one in; the Titles source never imports its module. The
+/// review asks it twice over: for a title without a usable code (which groups to pin it to) and
+/// for a title whose NOC 2021 code was given (is that code in doubt).
 ///
 /// ```swift
 /// struct Coder: UnitGroupSuggesting {
@@ -26,16 +28,19 @@ public struct SuggestedUnitGroupRanking: Sendable, Codable, Equatable {
 /// let queue = try TitleReview(suggester: Coder()).queue(records, pins: pins)
 /// ```
 public protocol UnitGroupSuggesting: Sendable {
-    /// The unit groups that fit the title, best first.
+    /// The unit groups that fit the title, best first: for a title without a NOC 2021 unit group
+    /// of its own (no code, an unknown one), the best ones; for a title with one, those that fit
+    /// clearly better than its code, or none when its code fits.
     func suggestions(for title: JobTitle) throws -> [SuggestedUnitGroupRanking]
 }
 
 /// Why a title needs a person, with its evidence.
 public enum ReviewReason: Sendable, Equatable {
-    /// No NOC code at all.
-    case noCode
-    /// A code that is not a NOC 2021 unit group (or an unknown NOC 2016 code), as given.
-    case unknownCode(given: String)
+    /// No NOC code at all; the unit groups a coder suggests for the title, if any.
+    case noCode(suggested: [SuggestedUnitGroupRanking])
+    /// A code that is not a NOC 2021 unit group (or an unknown NOC 2016 code), as given; the unit
+    /// groups a coder suggests for the title, if any.
+    case unknownCode(given: String, suggested: [SuggestedUnitGroupRanking])
     /// A NOC 2016 code that maps to several NOC 2021 unit groups.
     case ambiguousNOC2016(code: String, unitGroups: [ResolutionCandidate])
     /// A unit group without an OaSIS profile in the store.
@@ -82,7 +87,7 @@ public struct ReviewItem: Sendable, Equatable {
 public struct TitleReview: Sendable {
     /// Profiles scoring within this many points of the best score are tied.
     public static let tieMargin: Double = 1
-    /// How many suggestions a code in doubt keeps as evidence.
+    /// How many suggestions a code in doubt, or a title without a usable code, keeps as evidence.
     static let keptSuggestions = 3
 
     public var suggester: (any UnitGroupSuggesting)?
@@ -120,12 +125,23 @@ public struct TitleReview: Sendable {
             ReviewItem(titleID: record.id, title: record.title, unitGroup: record.unitGroup, profileCode: record.profileCode,
                        method: record.method, confidence: record.confidence, reason: reason, detail: detail, actions: actions)
         }
+        // A title without a usable code: the coder's groups, best first, are the likeliest pins.
+        func uncoded(_ detail: String, _ reason: ([SuggestedUnitGroupRanking]) -> ReviewReason) throws -> ReviewItem {
+            var title = TitleImporter.jobTitle(record)
+            title.noc2021 = nil
+            title.noc2016 = nil
+            let suggested = Array(try suggester?.suggestions(for: title).prefix(Self.keptSuggestions) ?? [])
+            let evidence = suggested.isEmpty ? "" : "; suggested: " + Self.describe(suggested)
+            return make(reason(suggested), detail + evidence,
+                        suggested.map { "jobforge titles pin \(id) --noc \($0.unitGroup) \(why)" }
+                            + ["jobforge titles pin \(id) --noc UNIT_GROUP \(why)"])
+        }
         switch record.method {
         case .noCode:
-            return make(.noCode, "no NOC code", ["jobforge titles pin \(id) --noc UNIT_GROUP \(why)"])
+            return try uncoded("no NOC code") { .noCode(suggested: $0) }
         case .unknownCode:
             let given = record.noc2021 ?? record.noc2016 ?? ""
-            return make(.unknownCode(given: given), record.note, ["jobforge titles pin \(id) --noc UNIT_GROUP \(why)"])
+            return try uncoded(record.note) { .unknownCode(given: given, suggested: $0) }
         case .ambiguousNOC2016:
             let groups = resolution.candidates
             return make(.ambiguousNOC2016(code: record.noc2016 ?? "", unitGroups: groups),
@@ -138,14 +154,13 @@ public struct TitleReview: Sendable {
         case .manual, .exactLabel, .exactTitle, .singleProfile, .fuzzy, .unitGroupFallback:
             break
         }
-        // A code in doubt comes first: while the unit group is wrong, choosing a profile within it is moot.
-        if let suggester, let unitGroup = record.unitGroup {
+        // A code in doubt comes first: while the unit group is wrong, choosing a profile within it is
+        // moot. Only a given NOC 2021 code is audited (a unit group from NOC 2016 or a pin is not).
+        if let suggester, let unitGroup = record.unitGroup, record.noc2021 != nil {
             let suggested = try suggester.suggestions(for: TitleImporter.jobTitle(record)).prefix(Self.keptSuggestions)
             if let best = suggested.first, !suggested.contains(where: { $0.unitGroup == unitGroup }) {
                 return make(.codeInDoubt(unitGroup: unitGroup, suggested: Array(suggested)),
-                            "unit group \(unitGroup) is not among the suggested ones: "
-                                + suggested.map { "\($0.unitGroup) (\(String(format: "%.2f", $0.score)): \($0.evidence))" }
-                                .joined(separator: "; "),
+                            "unit group \(unitGroup) is not among the suggested ones: " + Self.describe(Array(suggested)),
                             ["jobforge titles pin \(id) --noc \(best.unitGroup) \(why)", "jobforge titles pin \(id) --noc \(unitGroup) \(why)"])
             }
         }
@@ -167,6 +182,11 @@ public struct TitleReview: Sendable {
                             + others.map { "jobforge titles pin \(id) \($0.code) \(why)" })
         }
         return nil
+    }
+
+    /// Suggestions as evidence: `31301 (0.82: Registered nurses; matched "nurse"); ...`.
+    static func describe(_ suggested: [SuggestedUnitGroupRanking]) -> String {
+        suggested.map { "\($0.unitGroup) (\(String(format: "%.2f", $0.score)): \($0.evidence))" }.joined(separator: "; ")
     }
 
     /// `word` as one shell word: unchanged when it is plain, else in single quotes.

@@ -304,13 +304,13 @@ struct TitleDecisionTests {
         #expect(tied.contains { $0["code"] as? String == chosen }, "the choice is one of the tied profiles")
     }
 
-    @Test("review flags a code in doubt with the offline coder's better groups and their matched example titles; a code that fits is not flagged")
+    @Test("review flags a code in doubt with the offline coder's better groups and their matched example titles; a code that fits is not flagged; a title without a code gets the coder's three best groups as pins, best first")
     func codeInDoubt() async throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-code-doubt")
         defer { folder.remove() }
         _ = try await LLMFaultCLITests.store(in: folder)
         let file = folder.path("audit.csv")
-        try "id,title,noc_2021\nD-1,Registered nurse,72400\nD-2,Data scientist,21211\n"
+        try "id,title,noc_2021\nD-1,Registered nurse,72400\nD-2,Data scientist,21211\nD-3,Registered nurse,\n"
             .write(to: file, atomically: true, encoding: .utf8)
         #expect(try Self.run(["titles", "import", file.path], folder).status == 0)
         let review = try Self.run(["titles", "review", "--json"], folder)
@@ -324,5 +324,18 @@ struct TitleDecisionTests {
         #expect((suggested.first?["evidence"] as? String)?.contains("matched") == true)
         #expect((doubt["actions"] as? [String])?.first?.hasPrefix("jobforge titles pin D-1 --noc ") == true)
         #expect(!items.contains { $0["id"] as? String == "D-2" && $0["reason"] as? String == "code_in_doubt" })
+
+        // No code (an import refuses unknown ones): the coder's best groups, with their evidence, and a pin to each, best first.
+        let uncoded = try #require(items.first { $0["id"] as? String == "D-3" }, "\(items)")
+        #expect(uncoded["reason"] as? String == "no_code", "\(uncoded)")
+        let groups = try #require(uncoded["suggested"] as? [[String: Any]]).compactMap { $0["unitGroup"] as? String }
+        #expect(groups.count == 3 && groups.first == "31301", "\(uncoded)")
+        #expect(uncoded["actions"] as? [String] == groups.map { "jobforge titles pin D-3 --noc \($0) --reason \"...\"" }
+            + ["jobforge titles pin D-3 --noc UNIT_GROUP --reason \"...\""], "\(uncoded)")
+        #expect((uncoded["detail"] as? String)?.hasPrefix("no NOC code; suggested: 31301 (") == true, "\(uncoded)")
+        // Settled by the first action, the title leaves the queue.
+        #expect(try Self.run(["titles", "pin", "D-3", "--noc", "31301", "--reason", "coder's first"], folder).status == 0)
+        let after = try #require(try Self.json(try Self.run(["titles", "review", "--json"], folder).stdout) as? [[String: Any]])
+        #expect(!after.contains { $0["id"] as? String == "D-3" })
     }
 }

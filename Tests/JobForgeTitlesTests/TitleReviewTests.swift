@@ -64,7 +64,34 @@ import Testing
     @Test("ids that are not one shell word are quoted in the actions")
     func actionsQuoteIDs() throws {
         let item = try #require(try TitleReview().queue([record("odd id's", "Head of things")], pins: [:]).first)
-        #expect(item.reason == .noCode)
+        #expect(item.reason == .noCode(suggested: []))
         #expect(item.actions == [#"jobforge titles pin 'odd id'\''s' --noc UNIT_GROUP --reason "...""#])
+    }
+
+    @Test("a title without a code, or with an unknown one, gets the suggester's groups (asked without the code), best first, as evidence and as pins")
+    func uncodedTitlesGetSuggestions() throws {
+        struct Recording: UnitGroupSuggesting {
+            func suggestions(for title: JobTitle) throws -> [SuggestedUnitGroupRanking] {
+                // The review asks for a title without a usable code as for one with none.
+                #expect(title.noc2021 == nil && title.noc2016 == nil)
+                return ["31301", "31302", "32101", "33102"].enumerated().map {
+                    SuggestedUnitGroupRanking(unitGroup: $1, score: 0.9 - Double($0) / 10, evidence: "matched \"nurse\"")
+                }
+            }
+        }
+        let review = TitleReview(suggester: Recording())
+        let none = try #require(try review.queue([record("U-1", "charge nurse")], pins: [:]).first)
+        guard case .noCode(let suggested) = none.reason else {
+            Issue.record("expected no code, got \(none.reason)")
+            return
+        }
+        #expect(suggested.map(\.unitGroup) == ["31301", "31302", "32101"], "the first three")
+        #expect(none.actions == ["31301", "31302", "32101", "UNIT_GROUP"].map { #"jobforge titles pin U-1 --noc \#($0) --reason "...""# })
+        #expect(none.detail.hasPrefix("no NOC code; suggested: 31301 (0.90: matched \"nurse\")"), "\(none.detail)")
+
+        let unknown = try #require(try review.queue([record("U-2", "charge nurse", noc2021: "99999")], pins: [:]).first)
+        #expect(unknown.reason == .unknownCode(given: "99999", suggested: suggested))
+        #expect(unknown.actions.first == #"jobforge titles pin U-2 --noc 31301 --reason "...""#)
+        #expect(unknown.detail.contains("99999") && unknown.detail.contains("suggested: 31301"), "\(unknown.detail)")
     }
 }
