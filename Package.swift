@@ -118,6 +118,7 @@ let package = Package(
             "JobForgeCLI", "JobForgeBuild", "JobForgeTitles", "JobForgeLLM", "JobForgeNet", "JobForgeONet", "JobForgeTestSupport",
             "JobForgeStore", "JobForgeReport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .target(name: "JobForgeServer", condition: .when(traits: ["Server"])),
         ]),
     ],
     swiftLanguageModes: [.v6]

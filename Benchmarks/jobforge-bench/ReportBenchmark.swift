@@ -30,7 +30,7 @@ func runReportBenchmark(arguments: [String]) async throws {
     print(String(format: "  file size                                 %8.2f MB", Double(html.utf8.count) / 1_000_000))
 }
 
-/// `jobforge-bench serve [--requests 2000] [--clients 16] [--titles N] [--jobforge A,B] [--rounds N]`:
+/// `jobforge-bench serve [--requests 2000] [--clients 16] [--titles N] [--jobforge A,B] [--rounds N] [--client socket|urlsession]`:
 /// `jobforge serve`'s API on loopback, loaded by concurrent clients over real HTTP; prints errors
 /// and latency percentiles per route, for each URL's first request (cold: made by the server) and
 /// the later ones (warm: answered again, from the response cache when there is one).
@@ -39,17 +39,27 @@ func runReportBenchmark(arguments: [String]) async throws {
 /// its own process, in turn, `--rounds` times; the server's CPU (user + sys, from /proc) per
 /// request and its peak RSS are printed with the latencies. Without it, the server runs in this
 /// process (no CPU figure: the clients share it).
+///
+/// The clients (`--client`): `socket` (the default), a bare kept-alive HTTP/1.1 connection each
+/// (``LoopbackHTTPConnection``), so that the clients, on the server's own cores here, take as
+/// little of its CPU as clients on other machines would; `urlsession`, Foundation's client, which
+/// spends about as much CPU per request as the server (the figures before 2026-12-07).
 func runServeBenchmark(arguments: [String]) async throws {
     let options = BenchOptions(arguments)
     let requests = options.int("--requests") ?? 2_000
     let clients = options.int("--clients") ?? 16
     let rounds = options.int("--rounds") ?? 1
     let binaries = options.string("--jobforge")?.split(separator: ",").map(String.init) ?? []
+    let client = options.string("--client") ?? "socket"
+    guard client == "socket" || client == "urlsession" else {
+        throw LoopbackHTTPConnection.Failure(description: "--client: socket or urlsession, not \(client)")
+    }
+    let load = client == "socket" ? loadServerWithSockets : loadServer
     let (store, directory) = try await builtStore(dataFolder: options.dataFolder, extraTitles: options.int("--titles"))
     defer { try? FileManager.default.removeItem(at: directory) }
     let ids = try TitleCatalog(store).titles().map(\.id)
     let paths = serveLoad(ids: ids, requests: requests)
-    print("serve: \(requests) requests from \(clients) clients over loopback, \(ids.count) titles, release build")
+    print("serve: \(requests) requests from \(clients) clients (\(client)) over loopback, \(ids.count) titles, release build")
     guard !binaries.isEmpty else {
         let api = ReadOnlyAPI(store: store)
         let server = ReportServer(api: api, host: "127.0.0.1", port: 0) { _ in }
@@ -57,7 +67,7 @@ func runServeBenchmark(arguments: [String]) async throws {
         let serverTask = Task { try await server.run { port in Task { await portBox.set(port) } } }
         var port: UInt16 = 0
         while port == 0 { try await Task.sleep(for: .milliseconds(20)); port = await portBox.port }
-        let (results, wall) = try await loadServer(port: port, paths: paths, clients: clients)
+        let (results, wall) = try await load(port, paths, clients)
         serverTask.cancel()
         printServeResults("in process", results, wall: wall, cpu: nil, peakRSS: nil)
         return
@@ -66,7 +76,7 @@ func runServeBenchmark(arguments: [String]) async throws {
         for binary in binaries {
             let served = try ServedProcess(binary: binary, store: store.path, folder: directory)
             let cpuBefore = served.cpuSeconds()
-            let (results, wall) = try await loadServer(port: served.port, paths: paths, clients: clients)
+            let (results, wall) = try await load(served.port, paths, clients)
             let cpu = served.cpuSeconds() - cpuBefore
             let rss = served.peakRSSKilobytes()
             served.stop()

@@ -108,22 +108,27 @@ public struct ReadOnlyAPI: Sendable {
                 do { return .html(try await report(store).html) } catch { return Self.problem(for: error) }
             }
         }
+        // Asked before reading: a response is kept only for the store as it was before the read
+        // began. Asked before taking a connection: a kept response waits for none.
+        let generation = responses == nil ? nil : try? pool.changeCount()
+        let key = path + "?" + query.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
+        if let generation, let known = responses?.get(key, generation: generation) { return known }
         return await pool.withConnection { connection in
             // Reads block their thread: on the connection's own, not on one of Swift's (one per core),
-            // so that a slow one (a first coverage, seconds) holds up neither the others nor the sockets.
-            await connection.run { store in
-                guard let responses else { return respond(store, parts, path: path, query: query, generation: nil) }
-                // Asked before reading: a response is kept only for the store as it was before the read began.
-                guard let generation = try? connection.changeCount() else {
-                    return respond(store, parts, path: path, query: query, generation: nil)
-                }
-                let key = path + "?" + query.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
-                if let known = responses.get(key, generation: generation) { return known }
+            // so that a slow one holds up neither the others nor the sockets; one that takes seconds
+            // runs behind every other request (`LowPriorityLane`).
+            return await connection.run(slow: Self.takesSeconds(parts)) { store in
                 let response = respond(store, parts, path: path, query: query, generation: generation)
-                if response.status < 500 { responses.set(key, response, generation: generation) }
+                if let generation, response.status < 500 { responses?.set(key, response, generation: generation) }
                 return response
             }
         }
+    }
+
+    /// The routes whose first answer (before the response cache holds it) takes seconds on a large
+    /// store: the coverage tallies every title's cells, the review audits every title's code.
+    static func takesSeconds(_ parts: [String]) -> Bool {
+        parts.count == 2 && parts[0] == "api" && (parts[1] == "coverage" || parts[1] == "review")
     }
 
     /// `generation`: the pool's change count taken before the read, under which what is read may be kept (nil: keep nothing).

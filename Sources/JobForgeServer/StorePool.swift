@@ -25,6 +25,11 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     private var changes: UInt64 = 0
     /// One serial queue per connection: a thread of its own (a serial queue overcommits) for its reads.
     fileprivate let threads: [DispatchQueue]
+    /// Where the reads that take seconds run, behind every other request.
+    fileprivate let slowLane = LowPriorityLane(name: "jobforge.serve.slow")
+    /// A connection of its own for ``changeCount()``, so that a request answered from the cache
+    /// never waits for a connection (nil when it could not be opened: the requests' are asked).
+    private let watcher: StoreChangeWatcher?
 
     public init(_ stores: [SQLiteStore]) {
         precondition(!stores.isEmpty, "a pool needs at least one connection")
@@ -36,6 +41,7 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
         // asked later would otherwise take a commit made in between for its starting point.
         // (Unreadable: -1, which the first real reading replaces, emptying a cache that is empty.)
         versions = stores.map { store in (try? Self.dataVersion(store)) ?? -1 }
+        watcher = try? StoreChangeWatcher(path: stores[0].path)
     }
 
     static func dataVersion(_ store: SQLiteStore) throws -> Int64 {
@@ -61,8 +67,7 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
         try await withConnection { connection in try await body(connection.store) }
     }
 
-    /// `withStore`, with the connection's thread and ``changeCount()`` (asked on the connection
-    /// held, so that it never waits for another request's read).
+    /// `withStore`, with the connection's thread.
     func withConnection<T>(_ body: (Connection) async throws -> T) async rethrows -> T {
         let index = await acquireWaiting()
         defer { release(index) }
@@ -76,11 +81,11 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
 
         var store: SQLiteStore { pool.stores[index] }
 
-        func changeCount() throws -> UInt64 { try pool.changeCount(index) }
-
-        /// Runs `body`, which blocks its thread (GRDB reads), on the connection's own thread.
-        func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteStore) -> T) async -> T {
+        /// Runs `body`, which blocks its thread (GRDB reads), on the connection's own thread, or,
+        /// when it takes seconds (`slow`), on the pool's low-priority thread (``LowPriorityLane``).
+        func run<T: Sendable>(slow: Bool = false, _ body: @escaping @Sendable (SQLiteStore) -> T) async -> T {
             let store = self.store
+            if slow { return await pool.slowLane.run { body(store) } }
             return await withCheckedContinuation { continuation in
                 pool.threads[index].async { continuation.resume(returning: body(store)) }
             }
@@ -90,6 +95,7 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     /// A number that changes whenever the store was committed to since it was last asked (by this
     /// process's reader or another process's writer): ask it before using what was read earlier.
     public func changeCount() throws -> UInt64 {
+        if let watcher { return try watcher.changeCount() }
         let index = acquireSharing()
         defer { release(index) }
         return try changeCount(index)
