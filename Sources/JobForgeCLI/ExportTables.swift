@@ -307,9 +307,9 @@ struct RowEncoder {
         // The pairs sorted by key (keys are distinct): the same order as `keys.sorted()`, without a look-up per key.
         for (index, pair) in metadata.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { scratch.append(UInt8(ascii: ",")) }
-            appendJSONQuoted(pair.key, to: &scratch)
+            JSONText.appendQuoted(pair.key, to: &scratch)
             scratch.append(UInt8(ascii: ":"))
-            appendJSONQuoted(pair.value, to: &scratch)
+            JSONText.appendQuoted(pair.value, to: &scratch)
         }
         scratch.append(UInt8(ascii: "}"))
         switch format {
@@ -328,36 +328,9 @@ struct RowEncoder {
             field.append(UInt8(ascii: "\""))
         case .json:
             field.append(UInt8(ascii: "\""))
-            scratch.withUnsafeBufferPointer { appendEscaped($0, to: &field) }
+            scratch.withUnsafeBufferPointer { JSONText.appendEscaped($0, to: &field) }
             field.append(UInt8(ascii: "\""))
         }
-    }
-
-    /// `JSONText.appendQuoted`, reading the text's UTF-8 in place and copying runs that need no escape whole.
-    private static func appendJSONQuoted(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { appendEscaped($0, to: &bytes) }
-        if done == nil { Array(text.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &bytes) } }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// The escapes of `JSONText.appendQuoted`, quotes not included.
-    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
-        var start = 0
-        for index in utf8.indices {
-            let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            bytes += UnsafeBufferPointer(rebasing: utf8[start..<index])
-            start = index + 1
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            default: bytes += Array(String(format: "\\u%04x", byte).utf8)
-            }
-        }
-        bytes += UnsafeBufferPointer(rebasing: utf8[start...])
     }
 
     /// A number already formatted (digits, a sign, a point): the same in CSV and JSON.

@@ -52,29 +52,30 @@ public enum JSONText {
     /// ```
     public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        // Most texts need no escaping: copied whole, instead of a byte at a time (an import
-        // quotes a dozen texts per title).
-        var text = text
-        let copied = text.withUTF8 { utf8 in
-            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
-            bytes.append(contentsOf: utf8)
-            return true
-        }
-        if copied {
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in text.utf8 {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { appendEscaped($0, to: &bytes) }
+        if done == nil { Array(text.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &bytes) } }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The inside of ``appendQuoted(_:to:)``: `utf8` escaped, without the quotes (for bytes that
+    /// are already JSON, say, quoted as a JSON string). Runs that need no escape, most texts
+    /// whole, are copied at once (an import quotes a dozen texts per title, an export one per row).
+    public static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        var start = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes += UnsafeBufferPointer(rebasing: utf8[start..<index])
+            start = index + 1
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
             case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
             case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
             case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case ..<0x20: bytes += Array(String(format: "\\u%04x", byte).utf8)
-            default: bytes.append(byte)
+            default: bytes += Array(String(format: "\\u%04x", byte).utf8)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        bytes += UnsafeBufferPointer(rebasing: utf8[start...])
     }
 
     public static func quote(_ text: String) -> String {

@@ -56,15 +56,7 @@ enum ProfileJSON {
 
         /// As `JSONText` quotes (byte by byte, exact for UTF-8), `/` left as it is (`.withoutEscapingSlashes`).
         mutating func string(_ text: String) {
-            // Most texts (codes, names, runs) need no escape: their bytes go in at once.
-            let plain = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-                guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
-                bytes.append(UInt8(ascii: "\""))
-                bytes.append(contentsOf: utf8)
-                bytes.append(UInt8(ascii: "\""))
-                return true
-            }
-            if plain != true { JSONText.appendQuoted(text, to: &bytes) }
+            JSONText.appendQuoted(text, to: &bytes)
         }
 
         /// As `JSONEncoder` writes a Double: the shortest text that reads back the same, an

@@ -2,62 +2,39 @@ import Foundation
 import JobForgeStore
 
 /// Several read-only connections to one store, so that concurrent requests read in parallel
-/// instead of queueing on one (a GRDB queue serializes its reads). Each connection also tells
-/// whether another process committed to the store since it last looked (SQLite's
+/// instead of queueing on one (a GRDB queue serializes its reads), and a connection of its own
+/// that tells whether anyone committed to the store since it last looked (SQLite's
 /// `PRAGMA data_version`), which is what the response cache is keyed on.
 ///
 /// ```swift
-/// let pool = try StorePool([store] + (1..<4).map { _ in try SQLiteStore(path: store.path, schemas: schemas, mode: .readOnly) })
-/// let count = try pool.withStore { store in try TitleCatalog(store).count() }
+/// let pool = StorePool([store] + (1..<4).map { _ in try SQLiteStore(path: store.path, schemas: schemas, mode: .readOnly) })
+/// let count = try await pool.withStore { store in try TitleCatalog(store).count() }
 /// ```
 public final class StorePool: @unchecked Sendable {  // mutable state guarded by `lock`
     fileprivate let stores: [SQLiteStore]
     private let lock = NSLock()
     private var free: [Int]
-    private var next = 0
-    /// Requests using each connection (more than one only through the synchronous `withStore`).
-    private var users: [Int]
     /// Requests waiting for a free connection, first come first served.
     private var waiting: [CheckedContinuation<Int, Never>] = []
-    /// Each connection's last `data_version`: it changes when another connection commits.
-    private var versions: [Int64]
-    /// Grows whenever any connection sees a commit by someone else.
-    private var changes: UInt64 = 0
     /// One serial queue per connection: a thread of its own (a serial queue overcommits) for its reads.
     fileprivate let threads: [DispatchQueue]
     /// Where the reads that take seconds run, behind every other request.
     fileprivate let slowLane = LowPriorityLane(name: "jobforge.serve.slow")
     /// A connection of its own for ``changeCount()``, so that a request answered from the cache
-    /// never waits for a connection (nil when it could not be opened: the requests' are asked).
+    /// never waits for a connection (the first one's, shared, when it cannot be opened).
     private let watcher: StoreChangeWatcher?
 
     public init(_ stores: [SQLiteStore]) {
         precondition(!stores.isEmpty, "a pool needs at least one connection")
         self.stores = stores
         free = Array(stores.indices.reversed())
-        users = Array(repeating: 0, count: stores.count)
         threads = stores.indices.map { DispatchQueue(label: "jobforge.serve.connection-\($0)") }
-        // Every connection's starting point, read before anything is cached: a connection first
-        // asked later would otherwise take a commit made in between for its starting point.
-        // (Unreadable: -1, which the first real reading replaces, emptying a cache that is empty.)
-        versions = stores.map { store in (try? Self.dataVersion(store)) ?? -1 }
-        watcher = try? StoreChangeWatcher(path: stores[0].path)
-    }
-
-    static func dataVersion(_ store: SQLiteStore) throws -> Int64 {
-        try store.dbQueue.read { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        // Its starting point is read now, before anything is cached.
+        watcher = (try? StoreChangeWatcher(path: stores[0].path)) ?? (try? StoreChangeWatcher(sharing: stores[0]))
     }
 
     public var size: Int { stores.count }
     public var primary: SQLiteStore { stores[0] }
-
-    /// Runs `body` on a connection no other request is using (or, when all are busy, on one
-    /// that a request is using: GRDB then serializes the two, blocking this thread).
-    public func withStore<T>(_ body: (SQLiteStore) throws -> T) rethrows -> T {
-        let index = acquireSharing()
-        defer { release(index) }
-        return try body(stores[index])
-    }
 
     /// Runs `body` on a connection no other request is using, waiting (suspended, not blocking
     /// a thread) for the first that is free. Queueing on a busy connection instead made a
@@ -95,33 +72,13 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     /// A number that changes whenever the store was committed to since it was last asked (by this
     /// process's reader or another process's writer): ask it before using what was read earlier.
     public func changeCount() throws -> UInt64 {
-        if let watcher { return try watcher.changeCount() }
-        let index = acquireSharing()
-        defer { release(index) }
-        return try changeCount(index)
+        guard let watcher else { throw StoreChangeUnknown() }
+        return try watcher.changeCount()
     }
 
-    private func changeCount(_ index: Int) throws -> UInt64 {
-        let version = try Self.dataVersion(stores[index])
-        return lock.withLock {
-            if versions[index] != version { changes += 1 }
-            versions[index] = version
-            return changes
-        }
-    }
-
-    private func acquireSharing() -> Int {
-        lock.withLock {
-            let index: Int
-            if let first = free.popLast() {
-                index = first
-            } else {
-                next = (next + 1) % stores.count
-                index = next
-            }
-            users[index] += 1
-            return index
-        }
+    /// Neither a watcher's connection nor the first connection could be read when the pool was made.
+    struct StoreChangeUnknown: Error, CustomStringConvertible {
+        var description: String { "the store's change count could not be read" }
     }
 
     private func acquireWaiting() async -> Int {
@@ -131,7 +88,6 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
                     waiting.append(continuation)
                     return nil
                 }
-                users[index] += 1
                 return index
             }
             if let index { continuation.resume(returning: index) }
@@ -140,13 +96,10 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
 
     private func release(_ index: Int) {
         let handedTo: CheckedContinuation<Int, Never>? = lock.withLock {
-            users[index] -= 1
-            guard users[index] == 0 else { return nil }
             guard !waiting.isEmpty else {
                 free.append(index)
                 return nil
             }
-            users[index] = 1
             return waiting.removeFirst()
         }
         handedTo?.resume(returning: index)

@@ -24,6 +24,12 @@ public final class StoreChangeWatcher: @unchecked Sendable {  // `version` and `
         version = try Self.dataVersion(queue)
     }
 
+    /// Asks on `store`'s own connection: a question waits while that connection reads.
+    public init(sharing store: SQLiteStore) throws {
+        queue = store.dbQueue
+        version = try Self.dataVersion(queue)
+    }
+
     /// A number that grows whenever the store was committed to since the last call.
     public func changeCount() throws -> UInt64 {
         try lock.withLock {
