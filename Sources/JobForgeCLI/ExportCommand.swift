@@ -164,10 +164,11 @@ public struct Exporter {
             }
             if long.rows % 4096 == 0 { progress.update(long.rows, detail: "cells.\(format.rawValue), \(cell.subject)") }
         }
+        // The cells are derived on the other core while this one encodes them.
         if allCandidates {
-            try store.forEachCandidate(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: $1) }
+            try store.forEachCandidatePrefetched(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: $1) }
         } else {
-            try store.forEachWinner(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: true) }
+            try store.forEachWinnerPrefetched(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: true) }
         }
         written.append(try long.finish())
 
