@@ -72,10 +72,11 @@ public struct ReadOnlyAPI: Sendable {
     /// is used for what needs only one); `cacheBytes` 0 turns the response cache off.
     public init(stores: [SQLiteStore], language: ReportLanguage = .english, suggester: (any UnitGroupSuggesting)? = nil,
                 cacheBytes: Int = ReadOnlyAPI.defaultCacheBytes) {
-        // Read-only connections of a server: their single-subject reads share what they derive
-        // (what a title inherits from its profile) until the store changes.
-        for store in stores { store.shareReads() }
         pool = StorePool(stores)
+        // Read-only connections of a server: their single-subject reads share what they derive
+        // (what a title inherits from its profile) until the store changes, across the pool
+        // when its change watcher has a connection of its own.
+        for store in stores { store.shareReads(with: stores[0], watcher: pool.ownWatcher) }
         self.language = language
         self.suggester = suggester
         responses = cacheBytes > 0 ? ResponseCache(capacity: cacheBytes) : nil

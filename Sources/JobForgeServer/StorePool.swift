@@ -23,6 +23,10 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     /// A connection of its own for ``changeCount()``, so that a request answered from the cache
     /// never waits for a connection (the first one's, shared, when it cannot be opened).
     private let watcher: StoreChangeWatcher?
+    /// The watcher's connection when it has one of its own: what the pool's connections share
+    /// (``SQLiteStore/shareReads(with:watcher:)``) is forgotten when it sees a commit.
+    var ownWatcher: StoreChangeWatcher? { ownsWatcherConnection ? watcher : nil }
+    private let ownsWatcherConnection: Bool
 
     public init(_ stores: [SQLiteStore]) {
         precondition(!stores.isEmpty, "a pool needs at least one connection")
@@ -30,7 +34,9 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
         free = Array(stores.indices.reversed())
         threads = stores.indices.map { DispatchQueue(label: "jobforge.serve.connection-\($0)") }
         // Its starting point is read now, before anything is cached.
-        watcher = (try? StoreChangeWatcher(path: stores[0].path)) ?? (try? StoreChangeWatcher(sharing: stores[0]))
+        let own = try? StoreChangeWatcher(path: stores[0].path)
+        ownsWatcherConnection = own != nil
+        watcher = own ?? (try? StoreChangeWatcher(sharing: stores[0]))
     }
 
     public var size: Int { stores.count }

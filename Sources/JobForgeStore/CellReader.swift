@@ -67,12 +67,12 @@ final class CellReader {
     /// The run of each load of the layer, by its time: a derived value carries its source's time.
     private var layerRuns: [Date: String] = [:]
     /// What earlier reads of the unchanged store derived (a server's), or nil.
-    private let shared: SharedCellReads?
+    private let shared: SharedCellReads.Session?
     /// Subjects whose stored candidates were read: past a few, every subject's id is read at once.
     private var storedReads = 0
 
-    /// `shared`: only for a reader with metadata, in a transaction `shared.validate` accepted.
-    init(_ db: Database, withMetadata: Bool = true, shared: SharedCellReads? = nil) {
+    /// `shared`: only for a reader with metadata, in the transaction the session was opened in.
+    init(_ db: Database, withMetadata: Bool = true, shared: SharedCellReads.Session? = nil) {
         self.db = db
         self.withMetadata = withMetadata
         self.shared = withMetadata ? shared : nil

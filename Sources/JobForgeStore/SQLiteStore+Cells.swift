@@ -57,9 +57,9 @@ extension SQLiteStore {
     public func winners(of subject: Subject, filter: CellFilter) throws -> [CellValue] {
         try dbQueue.read { db in
             var values: [CellValue] = []
-            if try sharedReads.validate(db) {
+            if let shared = try sharedReads.session(db) {
                 var buffers = CellPassBuffers()
-                try Self.forEachCell(of: subject, catalog: try sharedReads.descriptorCatalog(db), reader: CellReader(db, shared: sharedReads),
+                try Self.forEachCell(of: subject, catalog: try shared.descriptorCatalog(db), reader: CellReader(db, shared: shared),
                                      winnersOnly: true, filter: filter, buffers: &buffers) { values.append($0) }
             } else {
                 try Self.forEachCell(db, winnersOnly: true, subjects: [subject], filter: filter) { values.append($0) }
@@ -71,8 +71,17 @@ extension SQLiteStore {
     /// Lets this connection's single-subject reads (`winners(of:)`, `candidates(for:)`) share
     /// what they derive until the store changes (``SharedCellReads``). For a read-only store
     /// that serves many reads (`jobforge serve`); never for one that writes.
-    public func shareReads() {
-        sharedReads.enable()
+    ///
+    /// With a `watcher`, the connections given the same `other` share with it too (a server's
+    /// pool: what one request derived serves the next on any connection); without, it shares
+    /// with itself only.
+    ///
+    /// ```swift
+    /// let watcher = try StoreChangeWatcher(path: path)
+    /// for reader in readers { reader.shareReads(with: readers[0], watcher: watcher) }
+    /// ```
+    public func shareReads(with other: SQLiteStore? = nil, watcher: StoreChangeWatcher? = nil) {
+        sharedReads.enable(sharingWith: other?.sharedReads, watcher: watcher)
     }
 
     /// Each subject's winning cells (as `winners(of:)` gives them), in one read: a pass over many
@@ -237,7 +246,7 @@ extension SQLiteStore {
 
     public func candidates(for key: CellKey) throws -> [StoredCandidate] {
         try dbQueue.read { db in
-            let reader = CellReader(db, shared: try sharedReads.validate(db) ? sharedReads : nil)
+            let reader = CellReader(db, shared: try sharedReads.session(db))
             guard let state = try reader.cells(of: key.subject).first(where: { $0.key == key }) else { return [] }
             let winner = state.winningEntry
             return state.entries.map { entry in
@@ -270,8 +279,8 @@ extension SQLiteStore {
         try dbQueue.read { db in
             // A server's connection reads the list once per store version (GRDB's row decoding
             // of ~1,000 descriptors and their scales was a tenth of a sheet page's time).
-            guard try sharedReads.validate(db) else { return try Self.descriptors(category: category, in: db) }
-            let all = try sharedReads.descriptorInfos(db)
+            guard let shared = try sharedReads.session(db) else { return try Self.descriptors(category: category, in: db) }
+            let all = try shared.descriptorInfos(db)
             guard let category else { return all }
             return all.filter { $0.descriptor.category == category }  // the same order: the query's
         }
@@ -298,6 +307,7 @@ extension SQLiteStore {
     public func descriptor(matching text: String) throws -> DescriptorInfo? {
         let trimmed = text.trimmingSpacesAndNBSP
         return try dbQueue.read { db in
+            let shared = try sharedReads.session(db)  // first: before this transaction reads
             let row = try Row.fetchOne(db, sql: """
                 SELECT * FROM descriptor WHERE structure_type = 'Descriptor'
                   AND (code = ? COLLATE NOCASE OR name = ? COLLATE NOCASE)
@@ -305,9 +315,9 @@ extension SQLiteStore {
                 """, arguments: [trimmed, trimmed, trimmed])
             guard let row else { return nil }
             let descriptor = try Self.descriptor(from: row)
-            if try sharedReads.validate(db) {  // a server's: the scales of the list read once
+            if let shared {  // a server's: the scales of the list read once
                 return DescriptorInfo(descriptor: descriptor,
-                                      scales: try sharedReads.descriptorInfos(db).first { $0.descriptor.code == descriptor.code }?.scales ?? [])
+                                      scales: try shared.descriptorInfos(db).first { $0.descriptor.code == descriptor.code }?.scales ?? [])
             }
             return DescriptorInfo(descriptor: descriptor, scales: try Self.allScales(db)[descriptor.code] ?? [])
         }
@@ -360,7 +370,7 @@ extension SQLiteStore {
     public func dimensionsWithValues(subject: Subject, descriptor: String) throws -> [CellDimension] {
         try dbQueue.read { db in
             // A server's connection derives with what it shares (the cell's candidates are read next, with the same).
-            let reader = try sharedReads.validate(db) ? CellReader(db, shared: sharedReads) : CellReader(db, withMetadata: false)
+            let reader = try sharedReads.session(db).map { CellReader(db, shared: $0) } ?? CellReader(db, withMetadata: false)
             return Set(try reader.cells(of: subject).filter { $0.key.descriptor == descriptor }.map(\.key.dimension)).sorted()
         }
     }

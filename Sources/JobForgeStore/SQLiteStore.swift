@@ -18,7 +18,7 @@ public final class SQLiteStore: Sendable {
     /// The GRDB queue. Serialized access; every write is a transaction.
     public let dbQueue: DatabaseQueue
     public let path: String
-    /// What single-subject reads share while the store does not change; off unless ``shareReads()``.
+    /// What single-subject reads share while the store does not change; off unless ``shareReads(with:watcher:)``.
     let sharedReads = SharedCellReads()
 
     /// Opens the store at `path` and brings the engine's tables and those of `schemas` up to date.

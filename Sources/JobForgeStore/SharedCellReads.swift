@@ -2,74 +2,115 @@ import Foundation
 import GRDB
 import JobForgeCore
 
-/// What one subject's reads can share while the store does not change, for a long-lived reader
-/// that answers one subject at a time (`jobforge serve`): what a title inherits from each
+/// What one subject's reads can share while the store does not change, for long-lived readers
+/// that answer one subject at a time (`jobforge serve`): what a title inherits from each
 /// profile (deriving the profile's cells was a third of a profile request's CPU; a title's JSON,
 /// filtered JSON, page and cells all need it), the runs of the layers' loads, the descriptor
-/// catalog and list. Off unless turned on (``SQLiteStore/shareReads()``), and only for a read-only
-/// connection: it is emptied when the connection sees a commit by another connection (SQLite's
-/// `PRAGMA data_version`, read in the same transaction as the cells), which a connection's own
-/// writes would not show.
-public final class SharedCellReads: @unchecked Sendable {  // guarded by `lock`
+/// catalog and list. Off unless turned on (``SQLiteStore/shareReads(with:watcher:)``), and only
+/// for read-only connections, whose own writes cannot change what they share.
+///
+/// Several connections to one store share one of these when a ``StoreChangeWatcher`` tells them
+/// the store changed (a server's pool: a profile derived by one request serves the next whatever
+/// its connection); a connection alone asks its own `PRAGMA data_version`.
+public final class SharedCellReads: @unchecked Sendable {  // `state` guarded by `lock`
     private let lock = NSLock()
-    private var enabled = false
-    private var version: Int64?
-    private var inheritable: [String: [Candidate]] = [:]
-    private var layerRuns: [Date: String] = [:]
-    private var catalog: DescriptorCatalog?
-    /// Every descriptor with its scales (`descriptors(category: nil)`): each sheet page and cell story reads it.
-    private var descriptorInfos: [DescriptorInfo]?
+    /// nil while off; the same object in every connection that shares.
+    private var state: State?
+
+    /// Turns sharing on: with `other`'s connections when `watcher` (a connection of its own
+    /// that sees every commit) says when to forget; else for this connection alone.
+    func enable(sharingWith other: SharedCellReads?, watcher: StoreChangeWatcher?) {
+        let shared = watcher == nil ? nil : other?.lock.withLock { other?.state }
+        let state = shared ?? State(watcher: watcher)
+        lock.withLock { self.state = state }
+    }
+
+    /// What may be shared in `db`'s transaction, or nil when sharing is off. Asked first in the
+    /// transaction, before it reads anything: the store's version is taken before its snapshot,
+    /// so that what the transaction derives is never kept under a later version than it saw.
+    func session(_ db: Database) throws -> Session? {
+        guard let state = lock.withLock({ state }) else { return nil }
+        return try state.session(db)
+    }
+
+    /// The reads of one transaction: they see and keep entries of the version the transaction
+    /// began under only, so that a transaction that began before a change (on another
+    /// connection) neither reads what was derived after it nor keeps what it derived.
+    struct Session {
+        fileprivate let state: State
+        fileprivate let version: Int64
+
+        func inheritable(profile: String) -> [Candidate]? {
+            state.withCurrent(version) { $0.inheritable[profile] } ?? nil
+        }
+
+        func keep(profile: String, inheritable candidates: [Candidate], layerRuns runs: [Date: String]) {
+            state.withCurrent(version) { caches in
+                if caches.inheritable.count >= SharedCellReads.profileLimit { caches.inheritable.removeAll(keepingCapacity: true) }
+                caches.inheritable[profile] = candidates
+                caches.layerRuns.merge(runs) { _, new in new }
+            }
+        }
+
+        func layerRun(at time: Date) -> String? {
+            state.withCurrent(version) { $0.layerRuns[time] } ?? nil
+        }
+
+        func descriptorInfos(_ db: Database) throws -> [DescriptorInfo] {
+            if let known = state.withCurrent(version, { $0.descriptorInfos }) ?? nil { return known }
+            let made = try SQLiteStore.descriptors(category: nil, in: db)
+            state.withCurrent(version) { $0.descriptorInfos = made }
+            return made
+        }
+
+        func descriptorCatalog(_ db: Database) throws -> DescriptorCatalog {
+            if let known = state.withCurrent(version, { $0.catalog }) ?? nil { return known }
+            let made = try DescriptorCatalog(db)
+            state.withCurrent(version) { $0.catalog = made }
+            return made
+        }
+    }
+
     /// Profiles kept at most (about 100 KB each): a store has ~1,400; a page of titles needs a few.
     static let profileLimit = 256
 
-    var isEnabled: Bool { lock.withLock { enabled } }
+    fileprivate struct Caches {
+        var inheritable: [String: [Candidate]] = [:]
+        var layerRuns: [Date: String] = [:]
+        var catalog: DescriptorCatalog?
+        /// Every descriptor with its scales (`descriptors(category: nil)`): each sheet page and cell story reads it.
+        var descriptorInfos: [DescriptorInfo]?
+    }
 
-    func enable() { lock.withLock { enabled = true } }
+    fileprivate final class State: @unchecked Sendable {  // `version` and `caches` guarded by `lock`
+        private let lock = NSLock()
+        let watcher: StoreChangeWatcher?
+        private var version: Int64?
+        private var caches = Caches()
 
-    /// Brings the cache to the store as `db`'s transaction sees it: emptied if anything was
-    /// committed since it was filled. Returns whether the cache may be used in this transaction.
-    func validate(_ db: Database) throws -> Bool {
-        guard isEnabled else { return false }
-        let current = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
-        lock.withLock {
-            if version != current {
-                inheritable.removeAll()
-                layerRuns.removeAll()
-                catalog = nil
-                descriptorInfos = nil
-                version = current
+        init(watcher: StoreChangeWatcher?) { self.watcher = watcher }
+
+        func session(_ db: Database) throws -> Session {
+            let current: Int64
+            if let watcher {
+                current = Int64(clamping: try watcher.changeCount())
+            } else {
+                current = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
             }
+            lock.withLock {
+                // A version only grows: a session that asked before a later one reset the caches
+                // keeps its older version and matches nothing.
+                if version.map({ current > $0 }) ?? true {
+                    caches = Caches()
+                    version = current
+                }
+            }
+            return Session(state: self, version: current)
         }
-        return true
-    }
 
-    func inheritable(profile: String) -> [Candidate]? {
-        lock.withLock { inheritable[profile] }
-    }
-
-    func keep(profile: String, inheritable candidates: [Candidate], layerRuns runs: [Date: String]) {
-        lock.withLock {
-            if inheritable.count >= Self.profileLimit { inheritable.removeAll(keepingCapacity: true) }
-            inheritable[profile] = candidates
-            layerRuns.merge(runs) { _, new in new }
+        /// `body` on the caches when they are still those of `expected`; nil otherwise.
+        func withCurrent<T>(_ expected: Int64, _ body: (inout Caches) -> T) -> T? {
+            lock.withLock { version == expected ? body(&caches) : nil }
         }
-    }
-
-    func layerRun(at time: Date) -> String? {
-        lock.withLock { layerRuns[time] }
-    }
-
-    func descriptorInfos(_ db: Database) throws -> [DescriptorInfo] {
-        if let known = lock.withLock({ descriptorInfos }) { return known }
-        let made = try SQLiteStore.descriptors(category: nil, in: db)
-        lock.withLock { descriptorInfos = made }
-        return made
-    }
-
-    func descriptorCatalog(_ db: Database) throws -> DescriptorCatalog {
-        if let known = lock.withLock({ catalog }) { return known }
-        let made = try DescriptorCatalog(db)
-        lock.withLock { catalog = made }
-        return made
     }
 }

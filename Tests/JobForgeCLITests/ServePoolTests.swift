@@ -1,8 +1,10 @@
 #if Server
 import Foundation
 import JobForgeCLI
+import JobForgeCore
+import GRDB
 @testable import JobForgeServer
-import JobForgeStore
+@testable import JobForgeStore
 import JobForgeTestSupport
 import Testing
 
@@ -65,6 +67,67 @@ struct ServePoolTests {
         #expect(other.status == 200)
         #expect(String(decoding: other.body, as: UTF8.self).contains("\"JA-0003\""), "JA-0003's profile")
         #expect(other.body != first.body)
+    }
+
+    @Test("the pool's connections share what a profile gives its titles, and forget it when another process commits")
+    func sharedDerivationsFollowCommits() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-serve-shared")
+        defer { folder.remove() }
+        let path = try await LLMFaultCLITests.store(in: folder)
+        let stores = try (0..<3).map { _ in try SQLiteStore(path: path, schemas: StoreOptions.schemas, mode: .readOnly) }
+        let api = ReadOnlyAPI(stores: stores)
+        let title = Subject.title("JA-0002")
+        func profileOfTitle() throws -> String? {
+            try stores[0].dbQueue.read { db in
+                try String.fetchOne(db, sql: "SELECT profile_code FROM title_resolution WHERE title_id = 'JA-0002'")
+            }
+        }
+        let profile = try #require(try profileOfTitle())
+        func shared(_ store: SQLiteStore) throws -> [Candidate]? {
+            try store.dbQueue.read { db in try store.sharedReads.session(db)?.inheritable(profile: profile) }
+        }
+
+        // Derived on one connection, known to the others.
+        #expect(try shared(stores[2]) == nil)
+        let before = try stores[1].winners(of: title, filter: CellFilter())
+        let rated = try #require(before.first { $0.source == .authoritative && $0.dimension == .level })
+        #expect(try shared(stores[2])?.isEmpty == false, "connection 2 holds what connection 1 derived")
+        let again = try stores[2].winners(of: title, filter: CellFilter())
+        #expect(again.map(\.descriptorCode) == before.map(\.descriptorCode) && again.map(\.value) == before.map(\.value))
+        _ = await api.respond(method: "GET", path: "/api/titles/JA-0002", query: [:])
+
+        // Another process loads the profile's ratings again, one of them changed (a later load
+        // outranks an earlier one): every connection serves the new value.
+        let changed = rated.value == 1 ? 2.0 : 1.0
+        let writer = try SQLiteStore(path: path, schemas: StoreOptions.schemas)
+        try await writer.dbQueue.write { db in
+            let old = try #require(try Row.fetchOne(db, sql: """
+                SELECT r.ratings, p.* FROM profile_rating r JOIN provenance p ON p.id = r.provenance_id WHERE r.profile_code = ?
+                """, arguments: [profile]))
+            try db.execute(sql: """
+                INSERT INTO provenance (source, precedence, method, source_level, source_ids, release, observed_at, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, '2099-01-01T00:00:00.000Z', ?)
+                """, arguments: [old["source"], old["precedence"], old["method"], old["source_level"], old["source_ids"],
+                                 old["release"], old["run_id"]])
+            let ratings = (old["ratings"] as String).split(separator: "\n").map { line -> String in
+                var fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                if fields[0] == rated.descriptorCode && fields[1] == "level" { fields[2] = changed == 1 ? "1" : "2" }
+                return fields.joined(separator: "\t")
+            }.joined(separator: "\n") + "\n"
+            try db.execute(sql: "INSERT INTO profile_rating (profile_code, provenance_id, cells, ratings) SELECT ?, last_insert_rowid(), cells, ? FROM profile_rating WHERE profile_code = ?",
+                           arguments: [profile, ratings, profile])
+        }
+        #expect(try shared(stores[2]) == nil, "forgotten once the store changed")
+        for store in stores {
+            let after = try store.winners(of: title, filter: CellFilter())
+            #expect(after.first { $0.descriptorCode == rated.descriptorCode && $0.dimension == .level }?.value == changed,
+                    "every connection reads the new load")
+        }
+        let served = await api.respond(method: "GET", path: "/api/titles/JA-0002", query: [:])
+        let json = try JSONSerialization.jsonObject(with: served.body) as? [String: Any]
+        let cells = (json?["categories"] as? [[String: Any]] ?? []).flatMap { $0["cells"] as? [[String: Any]] ?? [] }
+        #expect(cells.first { $0["descriptorCode"] as? String == rated.descriptorCode && $0["dimension"] as? String == "level" }?["value"]
+                    as? Double == changed, "the API serves the new value")
     }
 
     @Test("the first coverage and review (seconds, on the low-priority thread) answer as a second call does, kept afterwards")
