@@ -82,8 +82,10 @@ final class CellReader {
 
     /// Every cell of `subject`, derived and stored candidates together, in no particular order.
     func cells(of subject: Subject) throws -> [CellState] {
-        if subject.kind == .profile { return try profileStates(subject.code) }
-        return Self.states(try entries(of: subject))
+        if let known = shared?.states(of: subject) { return known }
+        let states = subject.kind == .profile ? try profileStates(subject.code) : Self.states(try entries(of: subject))
+        shared?.keep(states: states, of: subject)
+        return states
     }
 
     /// Groups candidates into cells and picks each cell's winner.

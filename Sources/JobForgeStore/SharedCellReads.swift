@@ -52,6 +52,28 @@ public final class SharedCellReads: @unchecked Sendable {  // `state` guarded by
             }
         }
 
+        /// A subject's cells as ``CellReader/cells(of:)`` derived them: a title's JSON, filtered
+        /// JSON, page and cell story all start from them.
+        func states(of subject: Subject) -> [CellState]? {
+            state.withCurrent(version) { $0.states[subject] } ?? nil
+        }
+
+        func keep(states: [CellState], of subject: Subject) {
+            let weight = states.reduce(0) { $0 + $1.entries.count }
+            guard weight <= SharedCellReads.stateEntriesLimit / 4 else { return }
+            state.withCurrent(version) { caches in
+                guard caches.states[subject] == nil else { return }
+                // The oldest go first: a server's visitors mostly come back to what they just read.
+                while caches.stateEntries + weight > SharedCellReads.stateEntriesLimit, !caches.stateOrder.isEmpty {
+                    let oldest = caches.stateOrder.removeFirst()
+                    caches.stateEntries -= caches.states.removeValue(forKey: oldest)?.reduce(0) { $0 + $1.entries.count } ?? 0
+                }
+                caches.states[subject] = states
+                caches.stateOrder.append(subject)
+                caches.stateEntries += weight
+            }
+        }
+
         func layerRun(at time: Date) -> String? {
             state.withCurrent(version) { $0.layerRuns[time] } ?? nil
         }
@@ -73,6 +95,9 @@ public final class SharedCellReads: @unchecked Sendable {  // `state` guarded by
 
     /// Profiles kept at most (about 100 KB each): a store has ~1,400; a page of titles needs a few.
     static let profileLimit = 256
+    /// Candidates of subjects' cells kept at most (about 200 bytes each, so about 60 MB): every
+    /// title of the shipped build (~700 each), the most recent few hundred of a large store.
+    static let stateEntriesLimit = 300_000
 
     fileprivate struct Caches {
         var inheritable: [String: [Candidate]] = [:]
@@ -80,6 +105,10 @@ public final class SharedCellReads: @unchecked Sendable {  // `state` guarded by
         var catalog: DescriptorCatalog?
         /// Every descriptor with its scales (`descriptors(category: nil)`): each sheet page and cell story reads it.
         var descriptorInfos: [DescriptorInfo]?
+        var states: [Subject: [CellState]] = [:]
+        /// The subjects of `states`, oldest first, and how many candidates they hold together.
+        var stateOrder: [Subject] = []
+        var stateEntries = 0
     }
 
     fileprivate final class State: @unchecked Sendable {  // `version` and `caches` guarded by `lock`
