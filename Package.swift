@@ -17,6 +17,10 @@ let package = Package(
         // `jobforge publish` to PostgreSQL: off by default, since postgres-nio (SwiftNIO, swift-crypto)
         // adds minutes to a clean build. `swift build -c release --product jobforge --traits PostgreSQL`.
         .trait(name: "PostgreSQL", description: "jobforge publish: the published model to a PostgreSQL server (postgres-nio)."),
+        // For the test suite only (the README's test command turns every trait on, in release): a
+        // test can hold a step before its commit and kill it there (`TestHooks`). Debug builds have
+        // the hooks anyway; a binary built for use never should.
+        .trait(name: "TestHooks", description: "Test hooks in a release build (JOBFORGE_TEST_HOLD_IN_STEP), for the test suite only."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,7 +67,7 @@ let package = Package(
         .target(name: "JobForgeBuild", dependencies: [
             "JobForgeCore", "JobForgeStore", "JobForgeNet", "JobForgeOaSIS", "JobForgeTitles", "JobForgeONet", "JobForgeLLM",
             "JobForgeNOCCoder", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        ], swiftSettings: [.define("JOBFORGE_TEST_HOOKS", .when(traits: ["TestHooks"]))]),
         // `jobforge report` (and the pages `serve` shows): coverage, cost, review, profile sheets, as
         // typed values and one self-contained HTML page; reads the store only.
         .target(name: "JobForgeReport", dependencies: [

@@ -3,7 +3,7 @@
 # generated parameters, valid and invalid; fails on any 500 or any response that does not conform
 # to the document (status, media type, schema).
 #
-#   scripts/schemathesis.sh                      # the debug build, a store built from data/
+#   scripts/schemathesis.sh                      # the debug build, a store built from data/ (CI: JOBFORGE=.build/release/jobforge)
 #   JOBFORGE=.build/release/jobforge JOBFORGE_STORE=store.sqlite EXAMPLES=50 scripts/schemathesis.sh
 #
 # Needs a jobforge built with the Server trait (`swift build --traits Server`) and

@@ -173,10 +173,11 @@ extension BuildPipeline {
 
 /// A hook for the crash test: with `JOBFORGE_TEST_HOLD_IN_STEP=<step>`, the step announces
 /// itself on stderr once its writes are done but before its transaction commits, and waits
-/// to be killed. Debug builds only: a release binary never reads this variable.
+/// to be killed. Debug builds, and release builds with the package trait `TestHooks` (the test
+/// suite's): a release binary built for use never reads this variable.
 public enum TestHooks {
     public static func holdIfAsked(step: String) {
-        #if DEBUG
+        #if DEBUG || JOBFORGE_TEST_HOOKS
         guard ProcessInfo.processInfo.environment["JOBFORGE_TEST_HOLD_IN_STEP"] == step else { return }
         FileHandle.standardError.write(Data("holding in \(step)\n".utf8))
         Thread.sleep(forTimeInterval: 120)
