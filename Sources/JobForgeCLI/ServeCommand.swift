@@ -42,7 +42,9 @@ public struct ServeCommand: AsyncParsableCommand {
         // for the others; with 2 on 2 cores it and /api/review held the server).
         let readers = [db] + (try (1..<max(4, min(8, ProcessInfo.processInfo.activeProcessorCount))).map { _ in try store.openStoreForReading() })
         // The review's codes in doubt come from the offline NOC coder, as in `titles review`.
-        let api = ReadOnlyAPI(stores: readers, language: lang, suggester: try OfflineCodeAuditor.of(db))
+        // One more for the low-priority reads that take seconds (the first coverage and review).
+        let api = ReadOnlyAPI(stores: readers, slowStore: try store.openStoreForReading(), language: lang,
+                              suggester: try OfflineCodeAuditor.of(db))
         let server = ReportServer(api: api, host: host, port: UInt16(port)) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

@@ -69,14 +69,15 @@ public struct ReadOnlyAPI: Sendable {
     public static let defaultCacheBytes = 128 << 20
 
     /// `stores`: read-only connections to one store (one per request served at once; the first
-    /// is used for what needs only one); `cacheBytes` 0 turns the response cache off.
-    public init(stores: [SQLiteStore], language: ReportLanguage = .english, suggester: (any UnitGroupSuggesting)? = nil,
-                cacheBytes: Int = ReadOnlyAPI.defaultCacheBytes) {
-        pool = StorePool(stores)
+    /// is used for what needs only one); `slowStore`: one more, for the reads that take seconds
+    /// (``takesSeconds(_:)``); `cacheBytes` 0 turns the response cache off.
+    public init(stores: [SQLiteStore], slowStore: SQLiteStore? = nil, language: ReportLanguage = .english,
+                suggester: (any UnitGroupSuggesting)? = nil, cacheBytes: Int = ReadOnlyAPI.defaultCacheBytes) {
+        pool = StorePool(stores, slowStore: slowStore)
         // Read-only connections of a server: their single-subject reads share what they derive
         // (what a title inherits from its profile) until the store changes, across the pool
         // when its change watcher has a connection of its own.
-        for store in stores { store.shareReads(with: stores[0], watcher: pool.ownWatcher) }
+        for store in stores + (slowStore.map { [$0] } ?? []) { store.shareReads(with: stores[0], watcher: pool.ownWatcher) }
         self.language = language
         self.suggester = suggester
         responses = cacheBytes > 0 ? ResponseCache(capacity: cacheBytes) : nil
@@ -114,15 +115,18 @@ public struct ReadOnlyAPI: Sendable {
         let generation = responses == nil ? nil : try? pool.changeCount()
         let key = path + "?" + query.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "&")
         if let generation, let known = responses?.get(key, generation: generation) { return known }
+        let read: @Sendable (SQLiteStore) -> APIResponse = { store in
+            let response = respond(store, parts, path: path, query: query, generation: generation)
+            if let generation, response.status < 500 { responses?.set(key, response, generation: generation) }
+            return response
+        }
+        // One that takes seconds runs behind every other request (`LowPriorityLane`), on a
+        // connection of its own when the pool has one.
+        if Self.takesSeconds(parts) { return await pool.withSlowStore(read) }
         return await pool.withConnection { connection in
             // Reads block their thread: on the connection's own, not on one of Swift's (one per core),
-            // so that a slow one holds up neither the others nor the sockets; one that takes seconds
-            // runs behind every other request (`LowPriorityLane`).
-            return await connection.run(slow: Self.takesSeconds(parts)) { store in
-                let response = respond(store, parts, path: path, query: query, generation: generation)
-                if let generation, response.status < 500 { responses?.set(key, response, generation: generation) }
-                return response
-            }
+            // so that a slow one holds up neither the others nor the sockets.
+            await connection.run(read)
         }
     }
 

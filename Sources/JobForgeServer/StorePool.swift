@@ -28,9 +28,15 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     var ownWatcher: StoreChangeWatcher? { ownsWatcherConnection ? watcher : nil }
     private let ownsWatcherConnection: Bool
 
-    public init(_ stores: [SQLiteStore]) {
+    /// The low-priority lane's own connection, if any: a read that takes seconds then holds none
+    /// of `stores` while it waits for the lane and runs.
+    fileprivate let slowStore: SQLiteStore?
+
+    /// `slowStore`: a connection of its own for the reads that take seconds (``withSlowStore(_:)``).
+    public init(_ stores: [SQLiteStore], slowStore: SQLiteStore? = nil) {
         precondition(!stores.isEmpty, "a pool needs at least one connection")
         self.stores = stores
+        self.slowStore = slowStore
         free = Array(stores.indices.reversed())
         threads = stores.indices.map { DispatchQueue(label: "jobforge.serve.connection-\($0)") }
         // Its starting point is read now, before anything is cached.
@@ -48,6 +54,15 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     /// with the thread blocked meanwhile (two cores: half the server).
     public func withStore<T>(_ body: (SQLiteStore) async throws -> T) async rethrows -> T {
         try await withConnection { connection in try await body(connection.store) }
+    }
+
+    /// Runs `body`, a read that takes seconds, on the low-priority thread (``LowPriorityLane``),
+    /// behind the reads queued there before it: on the lane's own connection when the pool has
+    /// one, so that the first coverage and review (a second together on the shipped build, at a
+    /// low priority) do not hold two of the connections the pages need; else on one of them.
+    func withSlowStore<T: Sendable>(_ body: @escaping @Sendable (SQLiteStore) -> T) async -> T {
+        if let slowStore { return await slowLane.run { body(slowStore) } }
+        return await withConnection { connection in await connection.run(slow: true, body) }
     }
 
     /// `withStore`, with the connection's thread.

@@ -69,6 +69,29 @@ struct ServePoolTests {
         #expect(other.body != first.body)
     }
 
+    @Test("with a connection of its own for the slow lane, the first coverage and review hold none of the pages' connections")
+    func slowRoutesHoldNoPageConnection() async throws {
+        let folder = try TemporaryDirectory(prefix: "jobforge-serve-slow-lane")
+        defer { folder.remove() }
+        let path = try await LLMFaultCLITests.store(in: folder)
+        let page = try SQLiteStore(path: path, schemas: StoreOptions.schemas, mode: .readOnly)
+        let lane = try SQLiteStore(path: path, schemas: StoreOptions.schemas, mode: .readOnly)
+        let api = ReadOnlyAPI(stores: [page], slowStore: lane)
+        // The pages' only connection is held (a long read): the slow routes still answer.
+        let holder = Holder()
+        let held = Task { await holder.hold(api.pool) }
+        while !holder.isHolding { try await Task.sleep(for: .milliseconds(5)) }
+        for path in ["/api/coverage", "/api/review"] {
+            let response = await api.respond(method: "GET", path: path, query: [:])
+            #expect(holder.isHolding, "\(path) answered while the pages' connection was held")
+            #expect(response.status == 200 && (try? JSONSerialization.jsonObject(with: response.body)) != nil, "\(path)")
+        }
+        holder.release()
+        await held.value
+        let coverage = await api.respond(method: "GET", path: "/api/coverage", query: [:])
+        #expect(coverage.status == 200)
+    }
+
     @Test("the pool's connections share what a profile gives its titles, and forget it when another process commits")
     func sharedDerivationsFollowCommits() async throws {
         let folder = try TemporaryDirectory(prefix: "jobforge-serve-shared")
