@@ -23,10 +23,9 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     /// A connection of its own for ``changeCount()``, so that a request answered from the cache
     /// never waits for a connection (the first one's, shared, when it cannot be opened).
     private let watcher: StoreChangeWatcher?
-    /// The watcher's connection when it has one of its own: what the pool's connections share
+    /// The watcher when it has a connection of its own: what the pool's connections share
     /// (``SQLiteStore/shareReads(with:watcher:)``) is forgotten when it sees a commit.
-    var ownWatcher: StoreChangeWatcher? { ownsWatcherConnection ? watcher : nil }
-    private let ownsWatcherConnection: Bool
+    let ownWatcher: StoreChangeWatcher?
 
     /// The low-priority lane's own connection, if any: a read that takes seconds then holds none
     /// of `stores` while it waits for the lane and runs.
@@ -40,9 +39,8 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
         free = Array(stores.indices.reversed())
         threads = stores.indices.map { DispatchQueue(label: "jobforge.serve.connection-\($0)") }
         // Its starting point is read now, before anything is cached.
-        let own = try? StoreChangeWatcher(path: stores[0].path)
-        ownsWatcherConnection = own != nil
-        watcher = own ?? (try? StoreChangeWatcher(sharing: stores[0]))
+        ownWatcher = try? StoreChangeWatcher(path: stores[0].path)
+        watcher = ownWatcher ?? (try? StoreChangeWatcher(sharing: stores[0]))
     }
 
     public var size: Int { stores.count }
@@ -62,7 +60,10 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
     /// low priority) do not hold two of the connections the pages need; else on one of them.
     func withSlowStore<T: Sendable>(_ body: @escaping @Sendable (SQLiteStore) -> T) async -> T {
         if let slowStore { return await slowLane.run { body(slowStore) } }
-        return await withConnection { connection in await connection.run(slow: true, body) }
+        return await withConnection { connection in
+            let store = connection.store
+            return await slowLane.run { body(store) }
+        }
     }
 
     /// `withStore`, with the connection's thread.
@@ -79,11 +80,9 @@ public final class StorePool: @unchecked Sendable {  // mutable state guarded by
 
         var store: SQLiteStore { pool.stores[index] }
 
-        /// Runs `body`, which blocks its thread (GRDB reads), on the connection's own thread, or,
-        /// when it takes seconds (`slow`), on the pool's low-priority thread (``LowPriorityLane``).
-        func run<T: Sendable>(slow: Bool = false, _ body: @escaping @Sendable (SQLiteStore) -> T) async -> T {
+        /// Runs `body`, which blocks its thread (GRDB reads), on the connection's own thread.
+        func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteStore) -> T) async -> T {
             let store = self.store
-            if slow { return await pool.slowLane.run { body(store) } }
             return await withCheckedContinuation { continuation in
                 pool.threads[index].async { continuation.resume(returning: body(store)) }
             }

@@ -55,7 +55,7 @@ public final class SharedCellReads: @unchecked Sendable {  // `state` guarded by
         /// A subject's cells as ``CellReader/cells(of:)`` derived them: a title's JSON, filtered
         /// JSON, page and cell story all start from them.
         func states(of subject: Subject) -> [CellState]? {
-            state.withCurrent(version) { $0.states[subject] } ?? nil
+            state.withCurrent(version) { $0.states[subject]?.cells } ?? nil
         }
 
         func keep(states: [CellState], of subject: Subject) {
@@ -66,9 +66,9 @@ public final class SharedCellReads: @unchecked Sendable {  // `state` guarded by
                 // The oldest go first: a server's visitors mostly come back to what they just read.
                 while caches.stateEntries + weight > SharedCellReads.stateEntriesLimit, !caches.stateOrder.isEmpty {
                     let oldest = caches.stateOrder.removeFirst()
-                    caches.stateEntries -= caches.states.removeValue(forKey: oldest)?.reduce(0) { $0 + $1.entries.count } ?? 0
+                    caches.stateEntries -= caches.states.removeValue(forKey: oldest)?.weight ?? 0
                 }
-                caches.states[subject] = states
+                caches.states[subject] = (states, weight)
                 caches.stateOrder.append(subject)
                 caches.stateEntries += weight
             }
@@ -105,7 +105,8 @@ public final class SharedCellReads: @unchecked Sendable {  // `state` guarded by
         var catalog: DescriptorCatalog?
         /// Every descriptor with its scales (`descriptors(category: nil)`): each sheet page and cell story reads it.
         var descriptorInfos: [DescriptorInfo]?
-        var states: [Subject: [CellState]] = [:]
+        /// Each subject's cells, with how many candidates they hold.
+        var states: [Subject: (cells: [CellState], weight: Int)] = [:]
         /// The subjects of `states`, oldest first, and how many candidates they hold together.
         var stateOrder: [Subject] = []
         var stateEntries = 0
