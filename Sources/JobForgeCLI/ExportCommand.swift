@@ -147,35 +147,31 @@ public struct Exporter {
 
         // One pass over the cells, in subject order: the long table streams straight to its file,
         // and each category's wide table takes the winners, a subject's row complete when the
-        // next subject starts.
+        // next subject starts. The rows are read on the other core while this one encodes them.
         let long = try TableWriter(url: file("cells"), format: format, columns: Self.longColumns)
         var longRows = LongRows(writer: long, labels: labels)
-        var pivots: [Category: WidePivot] = [:]
-        func add(_ cell: CellValue, isWinner: Bool) throws {
-            try longRows.write(cell, isWinner: isWinner)
-            if isWinner {
-                if let pivot = pivots[cell.category] {
-                    try pivot.add(cell)
-                } else {
-                    let pivot = try WidePivot(category: cell.category, spoolIn: folder)
-                    pivots[cell.category] = pivot
-                    try pivot.add(cell)
-                }
+        var pivots: [WidePivot?] = Array(repeating: nil, count: Category.allCases.count)
+        try store.forEachLongRowBatch(filter: filter, subjectKinds: subjectKinds, allCandidates: allCandidates) { batch in
+            longRows.add(batch)
+            for row in batch.rows {
+                try longRows.write(row)
+                guard row.isWinner else { continue }
+                let cell = longRows.cells[Int(row.cell)]
+                let category = Category.allCases.firstIndex(of: cell.category)!
+                if pivots[category] == nil { pivots[category] = try WidePivot(category: cell.category, spoolIn: folder) }
+                try pivots[category]!.add(row, cell: cell, source: longRows.provenances[Int(row.provenance)].source)
             }
-            if long.rows % 4096 == 0 { progress.update(long.rows, detail: "cells.\(format.rawValue), \(cell.subject)") }
-        }
-        // The cells are derived on the other core while this one encodes them.
-        if allCandidates {
-            try store.forEachCandidatePrefetched(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: $1) }
-        } else {
-            try store.forEachWinnerPrefetched(filter: filter, subjectKinds: subjectKinds) { try add($0, isWinner: true) }
+            if let last = batch.rows.last { progress.update(long.rows, detail: "cells.\(format.rawValue), \(last.subject)") }
         }
         written.append(try long.finish())
+        // What the pass derived and kept is freed on the reading thread: handed back to the system
+        // now, the tables that follow reuse the memory instead of adding to the peak.
+        Self.returnFreedMemory()
 
         // One wide table per category, columns in guide order.
         let guideOrder = Dictionary(try store.descriptors(category: nil).enumerated().map { ($1.descriptor.code, $0) }) { first, _ in first }
-        for category in Category.allCases {
-            guard let pivot = pivots[category] else { continue }
+        for case let pivot? in pivots {
+            let category = pivot.category
             progress.update(long.rows, detail: "\(category.slug).\(format.rawValue)")
             let columns = pivot.sortedColumns(guideOrder: guideOrder)
             let writer = try TableWriter(url: file(category.slug), format: format, columns: Self.wideHeader(columns))
@@ -215,14 +211,16 @@ public struct Exporter {
     /// Each title with its resolution, its profile's label, then the columns of the user's file
     /// that the import did not map (`Notes`, `Headcount`), as text, under their own header.
     func writeTitles(_ labels: [Subject: String]) throws -> Written {
-        let titles = try TitleCatalog(store).titles()
-        let extras = titles.map { JSONText.decodeObject($0.extraJSON) }
         let fixedNames = Set(Self.titleColumns.map(\.name))
-        let extraKeys = Set(extras.flatMap(\.keys)).sorted()
-        // A user's column named like one of ours (`title`, `note`) keeps its data under `extra_<name>`.
-        let extraColumns = extraKeys.map { ExportColumn.text(fixedNames.contains($0) ? "extra_" + $0 : $0) }
-        let writer = try TableWriter(url: file("titles"), format: format, columns: Self.titleColumns + extraColumns)
-        for (t, extra) in zip(titles, extras) {
+        var writer: TableWriter?
+        var extraKeys: [String] = []
+        try TitleCatalog(store).forEachTitle { names in
+            extraKeys = names.sorted()
+            // A user's column named like one of ours (`title`, `note`) keeps its data under `extra_<name>`.
+            let extraColumns = extraKeys.map { ExportColumn.text(fixedNames.contains($0) ? "extra_" + $0 : $0) }
+            writer = try TableWriter(url: file("titles"), format: format, columns: Self.titleColumns + extraColumns)
+        } body: { t in
+            let extra = JSONText.decodeObject(t.extraJSON)
             var row: [ExportField] = [
                 .text(t.id), .text(t.title), .text(t.titleFR), .text(t.function), .text(t.family), .text(t.managerialLevel),
                 .text(t.noc2021), .text(t.noc2016), .text(t.unitGroup), .text(t.unitGroupMethod?.rawValue), .text(t.profileCode),
@@ -232,9 +230,20 @@ public struct Exporter {
             ]
             // An empty cell of the user's is nothing: null in JSON, as the other columns.
             row += extraKeys.map { key in .text(extra[key].flatMap { $0.isEmpty ? nil : $0 }) }
-            try writer.write(row)
+            try writer!.write(row)
         }
-        return try writer.finish()
+        return try writer!.finish()
+    }
+
+    /// glibc's `malloc_trim(0)`, looked up at run time (Swift's Glibc module leaves `malloc.h` out);
+    /// nothing elsewhere.
+    static func returnFreedMemory() {
+        #if canImport(Glibc)
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        }
+        #endif
     }
 
     func file(_ name: String) -> URL { folder.appendingPathComponent(name + "." + format.rawValue) }
@@ -272,78 +281,100 @@ public struct Exporter {
     }
 
     /// `Time Pressure` for the main dimension, `Time Pressure (importance)` for another one.
-    static func columnName(_ cell: CellValue) -> String {
-        Formatting.isPrimary(cell) ? cell.descriptorName : "\(cell.descriptorName) (\(cell.dimension))"
+    static func columnName(_ cell: LongRowCell) -> String {
+        cell.scalePosition == 1 ? cell.descriptorName : "\(cell.descriptorName) (\(cell.dimension))"
     }
 }
 
 
-/// Writes the long table's rows. Consecutive rows share most of their texts (a subject's label, a
-/// title's metadata, a load's time and source ids): each is encoded once and reused while it repeats.
+/// Writes the long table's rows. Most of a row's fields are its subject's, its cell's or its
+/// load's, which a few thousand of each share among half a million rows: each is encoded once,
+/// when the batch that first uses it arrives, and copied into its rows.
 struct LongRows {
     let writer: TableWriter
     let labels: [Subject: String]
+    private(set) var cells: [LongRowCell] = []
+    private(set) var provenances: [LongRowProvenance] = []
+    /// Per cell: descriptor_code to dimension (fields 3-6), and scale (field 9).
+    private var cellFields: [(names: [UInt8], scale: [UInt8])] = []
+    /// Per provenance: source to source_level (fields 10-13), and source_ids to observed_at (fields 15-18).
+    private var provenanceFields: [(how: [UInt8], whence: [UInt8])] = []
     private var subject: Subject?
-    private var label: String?
-    private var sourceIDs: [String] = []
-    private var joinedSourceIDs: String?
-    private var observedAt: Date?
-    private var time = ""
-    private var metadata: [String: String] = [:]
-    /// The metadata field as the encoder writes it (`RowEncoder.metadataField`), empty for none.
-    private var metadataField: [UInt8] = []
-    private var metadataScratch: [UInt8] = []
+    /// subject_kind, subject_code, subject_label (fields 0-2).
+    private var subjectFields: [UInt8] = []
+    /// The last rationale and metadata written, and their fields (20 and 21) once written twice
+    /// in a row: a title's inherited values share them, and each is long (a note, a JSON object)
+    /// and needs quoting. A text that does not repeat (an O*NET value's metadata) is written as is.
+    private var rationale: (text: String?, field: [UInt8]?)
+    private var metadata: (text: String?, field: [UInt8]?)
 
     init(writer: TableWriter, labels: [Subject: String]) {
         self.writer = writer
         self.labels = labels
+        rationale = (nil, nil)
+        metadata = (nil, nil)
     }
 
-    mutating func write(_ cell: CellValue, isWinner: Bool) throws {
-        if cell.subject != subject {
-            subject = cell.subject
-            label = labels[cell.subject]
+    mutating func add(_ batch: LongRowBatch) {
+        for cell in batch.newCells {
+            cells.append(cell)
+            cellFields.append((writer.segment(at: 3) { row in
+                row.text(cell.descriptorCode)
+                row.text(cell.descriptorName)
+                row.text(cell.category.rawValue)
+                row.text(cell.dimension.rawValue)
+            }, writer.segment(at: 9) { $0.text(cell.scale) }))
         }
-        if cell.sourceIDs != sourceIDs {
-            sourceIDs = cell.sourceIDs
-            joinedSourceIDs = sourceIDs.isEmpty ? nil : sourceIDs.joined(separator: ";")
+        for provenance in batch.newProvenances {
+            provenances.append(provenance)
+            provenanceFields.append((writer.segment(at: 10) { row in
+                row.text(provenance.source.rawValue)
+                row.integer(provenance.precedence)
+                row.text(provenance.method.rawValue)
+                row.text(provenance.sourceLevel.rawValue)
+            }, writer.segment(at: 15) { row in
+                row.text(provenance.sourceIDs.isEmpty ? nil : provenance.sourceIDs.joined(separator: ";"))
+                row.text(provenance.release)
+                row.text(provenance.runID)
+                row.text(Timestamp.string(provenance.observedAt))
+            }))
         }
-        if cell.observedAt != observedAt {
-            observedAt = cell.observedAt
-            time = Timestamp.string(cell.observedAt)
-        }
-        if cell.metadata != metadata {
-            metadata = cell.metadata
-            metadataField.removeAll(keepingCapacity: true)
-            if !metadata.isEmpty {
-                RowEncoder.metadataField(metadata, format: writer.format, scratch: &metadataScratch, to: &metadataField)
+    }
+
+    mutating func write(_ row: LongRow) throws {
+        if row.subject != subject {
+            let subject = row.subject
+            self.subject = subject
+            subjectFields = writer.segment(at: 0) { fields in
+                fields.text(subject.kind.rawValue)
+                fields.text(subject.code)
+                fields.text(labels[subject])
             }
         }
-        let (label, joinedSourceIDs, time) = (label, joinedSourceIDs, time)
-        try writer.writeRow { row in
-            row.text(cell.subject.kind.rawValue)
-            row.text(cell.subject.code)
-            row.text(label)
-            row.text(cell.descriptorCode)
-            row.text(cell.descriptorName)
-            row.text(cell.category.rawValue)
-            row.text(cell.dimension.rawValue)
-            row.number(cell.value)
-            row.text(cell.text)
-            row.text(cell.scale)
-            row.text(cell.source.rawValue)
-            row.integer(cell.precedence)
-            row.text(cell.method.rawValue)
-            row.text(cell.sourceLevel.rawValue)
-            row.fixed3(cell.confidence)
-            row.text(joinedSourceIDs)
-            row.text(cell.release)
-            row.text(cell.runID)
-            row.text(time)
-            row.boolean(isWinner)
-            row.text(cell.rationale)
-            if metadataField.isEmpty { row.empty() } else { row.encoded(metadataField) }
+        if row.rationale != rationale.text {
+            rationale = (row.rationale, nil)
+        } else if rationale.field == nil {
+            rationale.field = writer.segment(at: 20) { $0.text(row.rationale) }
+        }
+        if row.metadata != metadata.text {
+            metadata = (row.metadata, nil)
+        } else if metadata.field == nil {
+            metadata.field = writer.segment(at: 21) { $0.text(row.metadata) }
+        }
+        let cell = cellFields[Int(row.cell)], provenance = provenanceFields[Int(row.provenance)], subjectFields = subjectFields
+        let (rationale, metadata) = (rationale.field, metadata.field)
+        try writer.writeRow { fields in
+            fields.append(segment: subjectFields, fields: 3)
+            fields.append(segment: cell.names, fields: 4)
+            fields.number(row.value)
+            fields.text(row.text)
+            fields.append(segment: cell.scale, fields: 1)
+            fields.append(segment: provenance.how, fields: 4)
+            fields.fixed3(row.confidence)
+            fields.append(segment: provenance.whence, fields: 4)
+            fields.boolean(row.isWinner)
+            if let rationale { fields.append(segment: rationale, fields: 1) } else { fields.text(row.rationale) }
+            if let metadata { fields.append(segment: metadata, fields: 1) } else { fields.text(row.metadata) }
         }
     }
 }
-

@@ -133,6 +133,11 @@ final class TableWriter {
         if encoder.bytes.count >= Self.blockSize { try flush() }
     }
 
+    /// Fields that many rows repeat, encoded once (``RowEncoder/segment(at:_:)``).
+    func segment(at first: Int, _ body: (inout RowEncoder) -> Void) -> [UInt8] {
+        encoder.segment(at: first, body)
+    }
+
     private func flush() throws {
         var written = 0
         let count = encoder.bytes.count
@@ -289,48 +294,26 @@ struct RowEncoder {
         }
     }
 
-    /// A field already encoded for this format (``metadataField(_:format:scratch:to:)``).
-    mutating func encoded(_ field: [UInt8]) {
-        guard startField() else { return }
-        bytes += field
+    /// The fields `body` appends, encoded apart as they would be from position `first` of a row
+    /// on (their separators and JSON keys depend on it), to be copied into many rows by
+    /// ``append(segment:fields:)``: a long export's rows share most of their fields.
+    ///
+    /// ```swift
+    /// let names = encoder.segment(at: 3) { $0.text("A01a01"); $0.text("Information Ordering") }
+    /// encoder.append(segment: names, fields: 2)   // in a row, after its first three fields
+    /// ```
+    func segment(at first: Int, _ body: (inout RowEncoder) -> Void) -> [UInt8] {
+        var encoder = self
+        encoder.bytes = []
+        encoder.field = first
+        body(&encoder)
+        return encoder.bytes
     }
 
-    /// The bytes that `text(JSONText.object(metadata))` writes for a non-empty `metadata`, without
-    /// the intermediate string: the JSON object (keys sorted, escaped as `JSONText.appendQuoted`
-    /// escapes), then quoted as a CSV field (every quote doubled: the object always holds one) or
-    /// as a JSON string. A long export writes one per O*NET row; building each as a String, then
-    /// scanning and copying it again, was a tenth of the export.
-    static func metadataField(_ metadata: [String: String], format: ExportCommand.Format, scratch: inout [UInt8],
-                              to field: inout [UInt8]) {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(UInt8(ascii: "{"))
-        // The pairs sorted by key (keys are distinct): the same order as `keys.sorted()`, without a look-up per key.
-        for (index, pair) in metadata.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { scratch.append(UInt8(ascii: ",")) }
-            JSONText.appendQuoted(pair.key, to: &scratch)
-            scratch.append(UInt8(ascii: ":"))
-            JSONText.appendQuoted(pair.value, to: &scratch)
-        }
-        scratch.append(UInt8(ascii: "}"))
-        switch format {
-        case .csv:
-            // Begins with `{`: never neutralized. Holds a quote: always quoted.
-            field.append(UInt8(ascii: "\""))
-            scratch.withUnsafeBufferPointer { json in
-                var start = 0
-                for index in json.indices where json[index] == UInt8(ascii: "\"") {
-                    field += UnsafeBufferPointer(rebasing: json[start...index])
-                    field.append(UInt8(ascii: "\""))
-                    start = index + 1
-                }
-                field += UnsafeBufferPointer(rebasing: json[start...])
-            }
-            field.append(UInt8(ascii: "\""))
-        case .json:
-            field.append(UInt8(ascii: "\""))
-            scratch.withUnsafeBufferPointer { JSONText.appendEscaped($0, to: &field) }
-            field.append(UInt8(ascii: "\""))
-        }
+    /// Fields encoded by ``segment(at:_:)`` at the position the row has reached.
+    mutating func append(segment: [UInt8], fields: Int) {
+        bytes += segment
+        field += fields
     }
 
     /// A number already formatted (digits, a sign, a point): the same in CSV and JSON.

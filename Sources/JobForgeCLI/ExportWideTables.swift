@@ -33,31 +33,26 @@ final class WidePivot {
     let category: Category
     private(set) var columns: [Column] = []
     private var columnByName: [String: Int] = [:]
-    /// The column of a descriptor and dimension, once its name is known (the name is built per cell otherwise).
-    private var columnByKey: [ColumnKey: Int] = [:]
+    /// The column of each of the long table's cells (`LongRow.cell`), once its name is known.
+    private var columnByCell: [Int?] = []
     private var subject: Subject?
     private var row: [Value] = []
     private let spool: Spool
     private(set) var rows = 0
-
-    private struct ColumnKey: Hashable {
-        var descriptor: String
-        var dimension: String
-    }
 
     init(category: Category, spoolIn folder: URL) throws {
         self.category = category
         spool = try Spool(in: folder, name: category.slug)
     }
 
-    func add(_ cell: CellValue) throws {
-        if cell.subject != subject {
+    /// Adds a winning cell of the category: `cell` is the row's, `source` its provenance's.
+    func add(_ row: LongRow, cell: LongRowCell, source: Source) throws {
+        if row.subject != subject {
             try endRow()
-            subject = cell.subject
+            subject = row.subject
         }
-        let key = ColumnKey(descriptor: cell.descriptorCode, dimension: cell.dimension.rawValue)
         let index: Int
-        if let known = columnByKey[key] {
+        if Int(row.cell) < columnByCell.count, let known = columnByCell[Int(row.cell)] {
             index = known
         } else {
             let name = Exporter.columnName(cell)
@@ -69,11 +64,12 @@ final class WidePivot {
                 columns.append(Column(name: name, descriptorCode: cell.descriptorCode, dimension: cell.dimension.rawValue,
                                       scalePosition: cell.scalePosition))
             }
-            columnByKey[key] = index
+            while columnByCell.count <= Int(row.cell) { columnByCell.append(nil) }
+            columnByCell[Int(row.cell)] = index
         }
-        let text = cell.text.flatMap { $0.isEmpty ? nil : $0 }
+        let text = row.text.flatMap { $0.isEmpty ? nil : $0 }
         if text != nil { columns[index].hasText = true }
-        row.append(Value(column: index, value: cell.value, text: text, source: cell.source, confidence: cell.confidence))
+        self.row.append(Value(column: index, value: row.value, text: text, source: source, confidence: row.confidence))
     }
 
     /// Spools the current subject's row.

@@ -11,6 +11,7 @@ public enum EngineSchema: StoreSchema {
         registerTitleResolutionMigration(&migrator)
         registerAskedContextMigration(&migrator)
         PublishedModel.registerMigration(&migrator)
+        PublishedModel.registerMetadataMigration(&migrator)
     }
 
     /// v5: answers tied to what was asked. `subject_context` holds each subject's current context

@@ -120,16 +120,13 @@ enum ONetLayer {
         result.reserveCapacity(200)
         var payload = payload
         payload.withUTF8 { bytes in
-            var fields: [Range<Int>] = []
-            fields.reserveCapacity(7)
-            var start = 0
             var written: [String] = []
             var splitCodes: [Int: [String]] = [:]
             func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
             /// A written-out text (numbered when long enough) or the number of one written before.
             func token(_ range: Range<Int>) -> (text: String, number: Int?) {
                 if let first = range.first, bytes[first] == repeatMark {
-                    let number = Int(text(first + 1..<range.upperBound)) ?? -1
+                    let number = ONetLayer.number(UnsafeBufferPointer(rebasing: bytes[first + 1..<range.upperBound]))
                     return written.indices.contains(number) ? (written[number], number) : ("", nil)
                 }
                 let value = text(range)
@@ -138,24 +135,12 @@ enum ONetLayer {
                 return (value, written.count - 1)
             }
             func split(_ range: Range<Int>, on separator: UInt8) -> [Range<Int>] {
-                guard !range.isEmpty else { return [] }
                 var parts: [Range<Int>] = []
-                var from = range.lowerBound
-                for index in range where bytes[index] == separator {
-                    parts.append(from..<index)
-                    from = index + 1
-                }
-                parts.append(from..<range.upperBound)
+                forEachPart(of: range, in: bytes, on: separator) { parts.append($0) }
                 return parts
             }
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte == tab || byte == newline else { continue }
-                fields.append(start..<index)
-                start = index + 1
-                guard byte == newline else { continue }
-                defer { fields.removeAll(keepingCapacity: true) }
-                guard fields.count == 7, let value = Double(text(fields[2])), let confidence = Double(text(fields[3])) else { continue }
+            forEachLine(bytes) { fields in
+                guard fields.count == 7, let value = Double(text(fields[2])), let confidence = Double(text(fields[3])) else { return }
                 let method = CandidateMethod(token(fields[4]).text)
                 let codes = token(fields[5])
                 var sourceIDs: [String]
@@ -183,6 +168,114 @@ enum ONetLayer {
             }
         }
         return result
+    }
+
+    /// Each line of a packed row, as the ranges of its tab-separated fields (a last line without
+    /// its newline is not read: every line is written with one).
+    private static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, _ body: ([Range<Int>]) -> Void) {
+        var fields: [Range<Int>] = []
+        fields.reserveCapacity(7)
+        var start = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte == tab || byte == newline else { continue }
+            fields.append(start..<index)
+            start = index + 1
+            guard byte == newline else { continue }
+            body(fields)
+            fields.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// The parts of `range` between `separator`s (none for an empty range).
+    private static func forEachPart(of range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>, on separator: UInt8,
+                                    _ part: (Range<Int>) -> Void) {
+        guard !range.isEmpty else { return }
+        var from = range.lowerBound
+        for index in range where bytes[index] == separator {
+            part(from..<index)
+            from = index + 1
+        }
+        part(from..<range.upperBound)
+    }
+
+    /// The number after a repeat mark (digits, as `RatingLayer.number` writes a whole number), or
+    /// -1 for anything else: what `Int(String(...))` reads, without a string per token.
+    static func number(_ digits: UnsafeBufferPointer<UInt8>) -> Int {
+        guard !digits.isEmpty, digits.count < 16 else { return -1 }
+        var value = 0
+        for digit in digits {
+            guard digit >= 0x30, digit <= 0x39 else { return -1 }
+            value = value * 10 + Int(digit - 0x30)
+        }
+        return value
+    }
+
+    /// Each offer's metadata as `JSONText.object` writes it (nil for none), with the offer's
+    /// descriptor and dimension: what ``decode(_:subject:provenance:withMetadata:)`` gives, read
+    /// straight from the packed bytes without a dictionary per offer (an export writes one per O*NET row).
+    static func forEachMetadataObject(_ payload: String, _ body: (_ descriptor: String, _ dimension: String, _ json: String?) -> Void) {
+        var payload = payload
+        payload.withUTF8 { bytes in
+            // The numbered texts are ranges of this same payload.
+            var written: [Range<Int>] = []
+            var pairs: [(key: Range<Int>, value: Range<Int>)] = []
+            var json: [UInt8] = []
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            /// As `decode`'s `token`: the range of the text written out here or earlier.
+            func token(_ range: Range<Int>) -> Range<Int>? {
+                if let first = range.first, bytes[first] == repeatMark {
+                    let number = ONetLayer.number(UnsafeBufferPointer(rebasing: bytes[first + 1..<range.upperBound]))
+                    return written.indices.contains(number) ? written[number] : nil
+                }
+                if range.count >= shortestRepeat { written.append(range) }
+                return range
+            }
+            func precedes(_ left: Range<Int>, _ right: Range<Int>) -> Bool {
+                UnsafeBufferPointer(rebasing: bytes[left]).lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[right]))
+            }
+            forEachLine(bytes) { fields in
+                guard fields.count == 7, Double(text(fields[2])) != nil, Double(text(fields[3])) != nil else { return }
+                _ = token(fields[4])
+                _ = token(fields[5])
+                pairs.removeAll(keepingCapacity: true)
+                forEachPart(of: fields[6], in: bytes, on: entrySeparator) { entry in
+                    // Exactly one key separator, as `decode` requires.
+                    var separator: Int?
+                    for index in entry where bytes[index] == keySeparator {
+                        guard separator == nil else { return }
+                        separator = index
+                    }
+                    guard let separator else { return }
+                    let key = token(entry.lowerBound..<separator), value = token(separator + 1..<entry.upperBound)
+                    pairs.append((key ?? 0..<0, value ?? 0..<0))
+                }
+                guard !pairs.isEmpty else {
+                    body(text(fields[0]), text(fields[1]), nil)
+                    return
+                }
+                // Packed sorted by key; a key written twice, never packed, would be the dictionary's to settle.
+                pairs.sort { precedes($0.key, $1.key) }
+                if zip(pairs, pairs.dropFirst()).contains(where: { !precedes($0.key, $1.key) }) {
+                    var metadata: [String: String] = [:]
+                    for pair in pairs { metadata[text(pair.key)] = text(pair.value) }
+                    body(text(fields[0]), text(fields[1]), JSONText.object(metadata))
+                    return
+                }
+                json.removeAll(keepingCapacity: true)
+                json.append(UInt8(ascii: "{"))
+                for (position, pair) in pairs.enumerated() {
+                    if position > 0 { json.append(UInt8(ascii: ",")) }
+                    json.append(UInt8(ascii: "\""))
+                    JSONText.appendEscaped(UnsafeBufferPointer(rebasing: bytes[pair.key]), to: &json)
+                    json.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: "\"")])
+                    JSONText.appendEscaped(UnsafeBufferPointer(rebasing: bytes[pair.value]), to: &json)
+                    json.append(UInt8(ascii: "\""))
+                }
+                json.append(UInt8(ascii: "}"))
+                body(text(fields[0]), text(fields[1]), String(decoding: json, as: UTF8.self))
+            }
+        }
     }
 
     /// Calls `body` with the bytes of each line's cell, "descriptor TAB dimension" (its first two

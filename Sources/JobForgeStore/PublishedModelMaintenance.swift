@@ -185,6 +185,21 @@ extension PublishedModel {
         }
     }
 
+    /// v7: the metadata of the values the derivation computes itself (a unit-group mean's count,
+    /// minimum and maximum), which only the rule knows once its profiles' values have been read
+    /// (`UnitGroupRule`). The metadata of a stored candidate stays in `candidate`, and that of an
+    /// O*NET offer in `onet_layer`: an export reads it from there (`LongRowReader`). The unit groups
+    /// are derived again on first use, as v6's rows were.
+    static func registerMetadataMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v7-model-derived-metadata") { db in
+            try db.execute(sql: """
+                ALTER TABLE model_candidate ADD COLUMN metadata TEXT;
+                INSERT OR IGNORE INTO model_dirty (subject_kind, subject_code)
+                    SELECT DISTINCT subject_kind, subject_code FROM model_candidate WHERE subject_kind = 'unit_group';
+                """)
+        }
+    }
+
     /// The triggers that mark a title whose `title_resolution` row was inserted or changed. A bulk
     /// writer may set them aside (``SetAsideTriggers``) and mark what
     /// ``SQLiteStore/recordTitleResolutions(_:in:changed:)`` reports with ``markTitles(_:in:)``.
@@ -281,8 +296,8 @@ extension PublishedModel {
         // Half a million rows for the shipped data: bound through SQLite's C API.
         let insert = RawStatement(try db.cachedStatement(sql: """
             INSERT INTO model_candidate (subject_kind, subject_code, descriptor_code, dimension, ordinal, value, text_value,
-                confidence, rationale, provenance_id, candidate_id, is_winner, is_inheritable, is_inherited_winner)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                confidence, rationale, provenance_id, candidate_id, is_winner, is_inheritable, is_inherited_winner, metadata)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """))
         let change = try db.cachedStatement(sql: """
             INSERT INTO model_change (subject_kind, subject_code, generation)
@@ -322,6 +337,9 @@ extension PublishedModel {
                     insert.bind(12, Int64(index == state.winner ? 1 : 0))
                     insert.bind(13, Int64(inherited.all.contains(index) ? 1 : 0))
                     insert.bind(14, Int64(inherited.winner == index ? 1 : 0))
+                    // The reader decodes no stored or O*NET metadata here (`withMetadata: false`):
+                    // what it has is what the rule computed, which nothing else keeps.
+                    insert.bind(15, candidate.metadata.isEmpty ? nil : JSONText.object(candidate.metadata))
                     try insert.step(db)
                 }
             }

@@ -152,7 +152,7 @@ extension SQLiteStore {
     }
 
     /// One subject's cells for `forEachCell`, with the reader (and what it caches) and the buffers of the whole pass.
-    private static func forEachCell(of subject: Subject, catalog: DescriptorCatalog, reader: CellReader, winnersOnly: Bool,
+    static func forEachCell(of subject: Subject, catalog: DescriptorCatalog, reader: CellReader, winnersOnly: Bool,
                                     filter: CellFilter, buffers: inout CellPassBuffers, _ body: (CellValue) throws -> Void) throws {
         defer { reader.releaseProfileCells() }
         buffers.states.removeAll(keepingCapacity: true)
@@ -203,45 +203,6 @@ extension SQLiteStore {
                 try emit(entry, descriptor, scale, isWinner: entry.origin == winner.origin && entry.candidate == winner.candidate)
             }
         }
-    }
-
-    /// ``forEachWinner(filter:subjectKinds:_:)`` with the cells derived ahead, on a thread of their
-    /// own, while `body` runs on the caller's (``BlockingPipeline``): on two cores an export encodes
-    /// cells while the next ones are derived, in about the time of the slower half.
-    ///
-    /// `body` must not use this store: the derivation holds its connection until the pass ends.
-    public func forEachWinnerPrefetched(filter: CellFilter, subjectKinds: [Subject.Kind] = Subject.Kind.allCases,
-                                        _ body: (CellValue) throws -> Void) throws {
-        try Self.prefetched({ emit in try self.forEachWinner(filter: filter, subjectKinds: subjectKinds, emit) }, body)
-    }
-
-    /// ``forEachCandidate(filter:subjectKinds:_:)`` derived ahead as ``forEachWinnerPrefetched(filter:subjectKinds:_:)``.
-    public func forEachCandidatePrefetched(filter: CellFilter, subjectKinds: [Subject.Kind] = Subject.Kind.allCases,
-                                           _ body: (CellValue, Bool) throws -> Void) throws {
-        try Self.prefetched({ emit in try self.forEachCandidate(filter: filter, subjectKinds: subjectKinds) { cell, _ in try emit(cell) } },
-                            { try body($0, $0.isWinner) })
-    }
-
-    /// Cells handed over this many at a time: few hand-overs, little memory held between the threads.
-    static let prefetchBatch = 2_048
-
-    private static func prefetched(_ pass: @escaping @Sendable (_ emit: (CellValue) throws -> Void) throws -> Void,
-                                   _ body: (CellValue) throws -> Void) throws {
-        try BlockingPipeline.run(capacity: 4, produce: { send in
-            var batch: [CellValue] = []
-            batch.reserveCapacity(prefetchBatch)
-            try pass { cell in
-                batch.append(cell)
-                if batch.count == prefetchBatch {
-                    try send(batch)
-                    batch = []
-                    batch.reserveCapacity(prefetchBatch)
-                }
-            }
-            if !batch.isEmpty { try send(batch) }
-        }, consume: { batch in
-            for cell in batch { try body(cell) }
-        })
     }
 
     public func candidates(for key: CellKey) throws -> [StoredCandidate] {

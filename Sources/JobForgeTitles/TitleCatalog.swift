@@ -592,6 +592,23 @@ extension TitleCatalog {
                                 arguments: StatementArguments(arguments)).map { try JobTitleRecord(row: $0) }
     }
 
+    /// Every stored title in id order, one at a time in one read (an export of 200,000 titles
+    /// holds one), and before them the names of the user's own columns that any of them has.
+    ///
+    /// ```swift
+    /// try TitleCatalog(store).forEachTitle { columns in header += columns.sorted() } body: { title in write(title) }
+    /// ```
+    public func forEachTitle(columns: (Set<String>) throws -> Void, body: (JobTitleRecord) throws -> Void) throws {
+        try dbQueue.read { db in
+            var names: Set<String> = []
+            let extras = try String.fetchCursor(db, sql: "SELECT DISTINCT extra FROM job_title")
+            while let extra = try extras.next() { names.formUnion(JSONText.decodeObject(extra).keys) }
+            try columns(names)
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM job_title ORDER BY id")
+            while let row = try rows.next() { try body(try JobTitleRecord(row: row)) }
+        }
+    }
+
     /// A title by id, or else by exact title (ignoring case; the lowest id when several share it).
     public func title(matching text: String) throws -> JobTitleRecord? {
         try dbQueue.read { db in

@@ -170,4 +170,28 @@ struct ONetLayerTests {
             #expect(cell.sourceLevel == subject.level && cell.runID == "r1")
         }
     }
+
+    @Test("each offer's metadata read straight from the packed row is the JSON text of the decoded dictionary, escapes and repeated texts included")
+    func metadataObjects() {
+        var offers = [Self.offer(.importance, 4, at: 0), Self.offer(.level, 3.5, at: 0)]
+        offers.append(UnitGroupOffer(unitGroup: "21211", descriptor: "A01a01", dimension: .importance, value: 2, confidence: 0.5,
+                                     source: .onet, method: "onet_rating", sourceIDs: ["15-2051.00"], release: nil, observedAt: Self.at,
+                                     details: [("quote", "say \"hi\", then, go"), ("back\\slash", "a\\b"), ("é", "café €"),
+                                               ("control", "\u{1}x"), ("conversion", "IM 1-5 kept as is (OaSIS has no importance scale)")]))
+        offers.append(UnitGroupOffer(unitGroup: "21211", descriptor: "A01a02", dimension: .importance, value: 1, confidence: 0.5,
+                                     source: .onet, method: "onet_rating", sourceIDs: [], release: nil, observedAt: Self.at))
+        let payload = ONetLayer.encode(offers)
+        let decoded = ONetLayer.decode(payload, subject: .unitGroup("21211"),
+                                       provenance: Provenance(source: .onet, method: ONetLayer.loadMethod, sourceLevel: .l5,
+                                                              sourceIDs: [], release: nil, observedAt: Self.at),
+                                       withMetadata: true)
+        var read: [(descriptor: String, dimension: String, json: String?)] = []
+        ONetLayer.forEachMetadataObject(payload) { read.append(($0, $1, $2)) }
+        #expect(read.count == decoded.count)
+        for (object, candidate) in zip(read, decoded) {
+            #expect(object.descriptor == candidate.key.descriptor && object.dimension == candidate.key.dimension.rawValue)
+            #expect(object.json == (candidate.metadata.isEmpty ? nil : JSONText.object(candidate.metadata)))
+        }
+        #expect(read.last?.json == nil)
+    }
 }
