@@ -259,13 +259,8 @@ final class CellReader {
     func onetOffers(_ unitGroup: String, to subject: Subject) throws -> [Candidate] {
         if offersCache?.unitGroup != unitGroup {
             var offers: [Candidate] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT provenance_id, offers FROM onet_layer WHERE unit_group = ? ORDER BY provenance_id
-                """), arguments: [unitGroup])
-            while let row = try rows.next() {
-                let record = try self.provenance(row[0])
-                layerRuns[record.provenance.observedAt] = record.runID
-                offers += ONetLayer.decode(row[1], subject: .unitGroup(unitGroup), provenance: record.provenance, withMetadata: withMetadata)
+            try forEachONetLoad(of: unitGroup) { record, packed in
+                offers += ONetLayer.decode(packed, subject: .unitGroup(unitGroup), provenance: record.provenance, withMetadata: withMetadata)
             }
             // Profiles of a unit group are read one after another: one unit group's offers are kept.
             offersCache = (unitGroup, offers)
@@ -277,6 +272,19 @@ final class CellReader {
             copy.key.subject = subject
             copy.sourceLevel = subject.level
             return copy
+        }
+    }
+
+    /// Each load of what O*NET offers a unit group, oldest first: its provenance and its packed
+    /// offers (`ONetLayer`), its run noted for the values derived from it.
+    func forEachONetLoad(of unitGroup: String, _ body: (ProvenanceRecord, String) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT provenance_id, offers FROM onet_layer WHERE unit_group = ? ORDER BY provenance_id
+            """), arguments: [unitGroup])
+        while let row = try rows.next() {
+            let record = try provenance(row[0])
+            layerRuns[record.provenance.observedAt] = record.runID
+            try body(record, row[1])
         }
     }
 

@@ -28,6 +28,14 @@ public struct LongRowProvenance: Sendable, Hashable {
     public var observedAt: Date
 }
 
+extension LongRowProvenance {
+    init(_ provenance: Provenance, runID: String) {
+        self.init(source: provenance.source, precedence: provenance.source.precedence, method: provenance.method,
+                  sourceLevel: provenance.sourceLevel, sourceIDs: provenance.sourceIDs, release: provenance.release, runID: runID,
+                  observedAt: provenance.observedAt)
+    }
+}
+
 /// One row of the long table: a candidate of a cell, its cell and provenance given by their place
 /// in the pass's lists (``LongRowBatch``), since a few thousand of each serve half a million rows.
 public struct LongRow: Sendable {
@@ -223,19 +231,13 @@ struct LongRowReader {
     // MARK: Subjects read from the published model
 
     private mutating func readModelProvenances() throws {
-        for row in try Row.fetchAll(db, sql: """
-            SELECT id, source, precedence, method, source_level, source_ids, release, observed_at, run_id FROM model_provenance
-            """) {
-            let observedAt: String = row[7]
-            guard let time = Timestamp.date(observedAt) else {
-                throw StoreError.corrupt(table: "model_provenance", column: "observed_at", value: observedAt)
-            }
-            let provenance = LongRowProvenance(source: try row.decode(at: 1, table: "model_provenance", column: "source"),
-                                               precedence: row[2], method: CandidateMethod(row[3] as String),
-                                               sourceLevel: try row.decode(at: 4, table: "model_provenance", column: "source_level"),
-                                               sourceIDs: JSONText.decodeArray(row[5]), release: row[6], runID: row[8],
-                                               observedAt: time)
-            modelProvenances[row[0]] = (self.provenance(provenance), provenance)
+        let (records, unreadableTimes) = try ModelProvenances.read(db)
+        if let observedAt = unreadableTimes.first {
+            throw StoreError.corrupt(table: "model_provenance", column: "observed_at", value: observedAt)
+        }
+        for record in records {
+            let provenance = LongRowProvenance(record.provenance, runID: record.runID)
+            modelProvenances[record.id] = (self.provenance(provenance), provenance)
         }
     }
 
@@ -343,9 +345,7 @@ struct LongRowReader {
     /// `TitleInheritanceRule`; a title with stored candidates (LLM answers, tied to the title as
     /// asked) is derived as the reader derives it.
     private mutating func readTitles(_ subjects: [Subject], reader: CellReader) throws {
-        let withStored = Set(try String.fetchAll(db, sql: """
-            SELECT s.code FROM subject s WHERE s.kind = 'title' AND EXISTS (SELECT 1 FROM candidate c WHERE c.subject_id = s.id)
-            """))
+        let withStored = Set(try SQLiteStore.subjectsHoldingCandidates(db, kind: .title).map(\.code))
         for subject in subjects {
             if withStored.contains(subject.code) {
                 try derive([subject], reader: reader)
@@ -547,12 +547,9 @@ private struct ONetMetadata {
         if unitGroup != self.unitGroup {
             self.unitGroup = unitGroup
             objects.removeAll(keepingCapacity: true)
-            let rows = try Row.fetchCursor(reader.db.cachedStatement(sql: """
-                SELECT provenance_id, offers FROM onet_layer WHERE unit_group = ? ORDER BY provenance_id
-                """), arguments: [unitGroup])
-            while let row = try rows.next() {
-                let time = try reader.provenance(row[0]).provenance.observedAt
-                ONetLayer.forEachMetadataObject(row[1]) { descriptor, dimension, json in
+            try reader.forEachONetLoad(of: unitGroup) { record, offers in
+                let time = record.provenance.observedAt
+                ONetLayer.forEachMetadataObject(offers) { descriptor, dimension, json in
                     if let json { objects[Key(descriptor: descriptor, dimension: dimension, observedAt: time)] = json }
                 }
             }

@@ -365,7 +365,7 @@ extension PublishedModel {
 
 /// The rows of `model_provenance` during one refresh: each distinct provenance of the
 /// materialized candidates once, found by value.
-private struct ModelProvenances {
+struct ModelProvenances {
     /// A provenance as the reader derives it and the run whose load it came from. Its time was
     /// read from stored text, so it equals the time read back from `model_provenance`.
     private struct Key: Hashable {
@@ -381,17 +381,30 @@ private struct ModelProvenances {
     init(_ db: Database) throws {
         self.db = db
         nextID = (try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM model_provenance") ?? 0) + 1
+        // A row whose time does not read is never matched, and is removed as unused.
+        for record in try Self.read(db).records {
+            ids[Key(provenance: record.provenance, runID: record.runID)] = record.id
+        }
+    }
+
+    /// Every row of `model_provenance`, and the `observed_at` of any whose time does not read.
+    static func read(_ db: Database) throws -> (records: [ProvenanceRecord], unreadableTimes: [String]) {
+        var records: [ProvenanceRecord] = [], unreadableTimes: [String] = []
         let rows = try Row.fetchCursor(db, sql: """
             SELECT id, source, method, source_level, source_ids, release, observed_at, run_id FROM model_provenance
             """)
         while let row = try rows.next() {
-            guard let observedAt = Timestamp.date(row[6]) else { continue }  // never matched; removed as unused
+            guard let observedAt = Timestamp.date(row[6]) else {
+                unreadableTimes.append(row[6])
+                continue
+            }
             let provenance = Provenance(source: try row.decode(at: 1, table: "model_provenance", column: "source"),
                                         method: CandidateMethod(row[2] as String),
                                         sourceLevel: try row.decode(at: 3, table: "model_provenance", column: "source_level"),
                                         sourceIDs: JSONText.decodeArray(row[4]), release: row[5], observedAt: observedAt)
-            ids[Key(provenance: provenance, runID: row[7])] = row[0]
+            records.append(ProvenanceRecord(id: row[0], provenance: provenance, runID: row[7]))
         }
+        return (records, unreadableTimes)
     }
 
     /// The id of the candidate's provenance, inserted when new.

@@ -153,7 +153,7 @@ extension SQLiteStore {
 
     /// One subject's cells for `forEachCell`, with the reader (and what it caches) and the buffers of the whole pass.
     static func forEachCell(of subject: Subject, catalog: DescriptorCatalog, reader: CellReader, winnersOnly: Bool,
-                                    filter: CellFilter, buffers: inout CellPassBuffers, _ body: (CellValue) throws -> Void) throws {
+                            filter: CellFilter, buffers: inout CellPassBuffers, _ body: (CellValue) throws -> Void) throws {
         defer { reader.releaseProfileCells() }
         buffers.states.removeAll(keepingCapacity: true)
         for state in try reader.cells(of: subject) {
